@@ -1,0 +1,155 @@
+"""Wallet writes. Every movement is one ledger entry appended under the wallet's row lock."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Sum
+
+from orbit_numbers.errors import InsufficientCredit, ValidationFailed
+from orbit_numbers.models import ApiKey, Organization
+from orbit_numbers.services import audit_record
+
+from .models import LedgerEntry, Wallet
+
+_DEBIT_KINDS = {LedgerEntry.Kind.SETUP_FEE, LedgerEntry.Kind.MONTHLY_FEE, LedgerEntry.Kind.PORTING_FEE}
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One line of a charge: several lines post together or not at all."""
+
+    kind: str
+    amount_cents: int  # positive; the sign comes from the kind
+    description: str = ""
+    reference: str = ""
+
+
+def wallet_get_or_create(*, organization: Organization) -> Wallet:
+    wallet, _ = Wallet.objects.get_or_create(organization=organization)
+    return wallet
+
+
+def wallet_lock(*, organization: Organization) -> Wallet:
+    """Lock the organisation's wallet row for the rest of the transaction."""
+    wallet_get_or_create(organization=organization)
+    return Wallet.objects.select_for_update(of=("self",)).get(organization=organization)
+
+
+def _append(wallet: Wallet, *, kind: str, signed_amount: int, description: str, reference: str) -> LedgerEntry:
+    wallet.balance_cents += signed_amount
+    wallet.last_sequence += 1
+    return LedgerEntry(wallet=wallet, sequence=wallet.last_sequence, kind=kind, amount_cents=signed_amount,
+                       balance_after_cents=wallet.balance_cents, description=description[:255],
+                       reference=reference[:100])
+
+
+@transaction.atomic
+def wallet_charge(*, organization: Organization, charges: list[Charge], acting_user=None,
+                  acting_key: ApiKey | None = None, wallet: Wallet | None = None) -> list[LedgerEntry]:
+    """Debit every line or none: raises InsufficientCredit if the total exceeds the balance.
+
+    Callers that already hold the wallet lock pass ``wallet`` to avoid a second lookup.
+    """
+    charges = [charge for charge in charges if charge.amount_cents]
+    if not charges:
+        return []
+    if any(charge.amount_cents < 0 or charge.kind not in _DEBIT_KINDS for charge in charges):
+        raise ValueError("charges are positive amounts of a debit kind")
+    wallet = wallet if wallet is not None else wallet_lock(organization=organization)
+    total = sum(charge.amount_cents for charge in charges)
+    if total > wallet.balance_cents:
+        raise InsufficientCredit(
+            f"Insufficient credit: this costs ${total / 100:,.2f}, the wallet holds ${wallet.balance_cents / 100:,.2f}.",
+            details={"required_cents": total, "balance_cents": wallet.balance_cents},
+        )
+    entries = [_append(wallet, kind=c.kind, signed_amount=-c.amount_cents, description=c.description,
+                       reference=c.reference) for c in charges]
+    LedgerEntry.objects.bulk_create(entries)
+    wallet.save(update_fields=["balance_cents", "last_sequence", "updated_at"])
+    return entries
+
+
+def wallet_preflight(*, organization: Organization, amount_cents: int, wallet: Wallet | None = None) -> Wallet:
+    """Raise InsufficientCredit now if the wallet cannot cover ``amount_cents`` (no entry written)."""
+    wallet = wallet if wallet is not None else wallet_get_or_create(organization=organization)
+    if amount_cents > wallet.balance_cents:
+        raise InsufficientCredit(
+            f"Insufficient credit: this costs ${amount_cents / 100:,.2f}, "
+            f"the wallet holds ${wallet.balance_cents / 100:,.2f}.",
+            details={"required_cents": amount_cents, "balance_cents": wallet.balance_cents},
+        )
+    return wallet
+
+
+@transaction.atomic
+def wallet_credit(*, organization: Organization, amount_cents: int, kind: str = LedgerEntry.Kind.TOP_UP,
+                  description: str = "", reference: str = "", acting_user=None,
+                  acting_key: ApiKey | None = None) -> LedgerEntry:
+    if amount_cents <= 0:
+        raise ValidationFailed.field("amount", "must be positive")
+    if kind not in (LedgerEntry.Kind.TOP_UP, LedgerEntry.Kind.REFUND):
+        raise ValueError("credits are top-ups or refunds")
+    wallet = wallet_lock(organization=organization)
+    entry = _append(wallet, kind=kind, signed_amount=amount_cents, description=description, reference=reference)
+    entry.save()
+    wallet.save(update_fields=["balance_cents", "last_sequence", "updated_at"])
+    audit_record(action=f"wallet.{kind}", organization=organization, acting_user=acting_user, acting_key=acting_key,
+                 target=wallet, after={"amount_cents": amount_cents, "balance_cents": wallet.balance_cents,
+                                       "reference": reference})
+    return entry
+
+
+@transaction.atomic
+def wallet_adjust(*, organization: Organization, amount_cents: int, reason: str, acting_user=None) -> LedgerEntry:
+    """A staff correction (credit or debit) with a mandatory reason; the balance never goes below zero."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.field("reason", "is required")
+    if amount_cents == 0:
+        raise ValidationFailed.field("amount", "must not be zero")
+    wallet = wallet_lock(organization=organization)
+    if wallet.balance_cents + amount_cents < 0:
+        raise InsufficientCredit("An adjustment may not take the balance below zero.")
+    before = wallet.balance_cents
+    entry = _append(wallet, kind=LedgerEntry.Kind.ADJUSTMENT, signed_amount=amount_cents, description=reason,
+                    reference="adjustment")
+    entry.save()
+    wallet.save(update_fields=["balance_cents", "last_sequence", "updated_at"])
+    audit_record(action="wallet.adjustment", organization=organization, acting_user=acting_user, target=wallet,
+                 before={"balance_cents": before},
+                 after={"balance_cents": wallet.balance_cents, "amount_cents": amount_cents, "reason": reason})
+    return entry
+
+
+@dataclass(frozen=True)
+class LedgerDrift:
+    wallet_id: int
+    organization: str
+    problem: str
+
+
+def ledger_reconcile() -> list[LedgerDrift]:
+    """Every wallet: balance = sum of entries = last entry's balance_after, and the chain is unbroken."""
+    drifts: list[LedgerDrift] = []
+    sums = dict(LedgerEntry.objects.values_list("wallet_id").annotate(total=Sum("amount_cents")))
+    for wallet in Wallet.objects.select_related("organization").iterator():
+        total = sums.get(wallet.id, 0) or 0
+        if total != wallet.balance_cents:
+            drifts.append(LedgerDrift(wallet.id, wallet.organization.name,
+                                      f"balance {wallet.balance_cents} != sum of entries {total}"))
+        previous_balance, expected_sequence = 0, 1
+        for sequence, amount, balance_after in (wallet.entries.order_by("sequence")
+                                                .values_list("sequence", "amount_cents", "balance_after_cents")
+                                                .iterator()):
+            if sequence != expected_sequence:
+                drifts.append(LedgerDrift(wallet.id, wallet.organization.name,
+                                          f"entry sequence {sequence}, expected {expected_sequence}"))
+            if previous_balance + amount != balance_after:
+                drifts.append(LedgerDrift(wallet.id, wallet.organization.name,
+                                          f"entry #{sequence}: {previous_balance} + {amount} != {balance_after}"))
+            previous_balance, expected_sequence = balance_after, sequence + 1
+        if wallet.last_sequence != expected_sequence - 1:
+            drifts.append(LedgerDrift(wallet.id, wallet.organization.name,
+                                      f"last_sequence {wallet.last_sequence}, entries end at {expected_sequence - 1}"))
+    return drifts

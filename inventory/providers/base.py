@@ -1,0 +1,90 @@
+"""The carrier interface. Every carrier adapter (simulator, Telnyx, DIDWW …) implements it.
+
+Adapters speak in plain dataclasses and raise orbit_numbers.errors.ProviderError on failure;
+they never touch the database, so services decide what a failure means for money and stock.
+"""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class InventoryOffer:
+    e164: str
+    provider_ref: str
+    country: str
+    line_type: str
+    region: str
+    area_code: str
+    capabilities: tuple[str, ...]
+    sms_two_way: bool
+    monthly_cents: int
+    setup_cents: int = 0
+
+
+@dataclass(frozen=True)
+class NumberOrder:
+    provider_order_id: str
+    status: str  # "completed" or "pending"
+
+
+@dataclass(frozen=True)
+class PortabilityResult:
+    phone_number: str
+    eligible: bool
+    reasons: list[str] = field(default_factory=list)
+    splittable: bool = False
+    estimated_foc_date: date | None = None
+    fast_portable: bool | None = None
+    check_status: str = "checked"  # checked | check-not-supported | check-skipped
+
+
+@dataclass(frozen=True)
+class PortOrder:
+    provider_order_id: str
+    status: str  # a stage of the port timeline, or "rejected" / "cancelled"
+    foc_date: date | None = None
+    reject_code: str | None = None
+    reject_reason: str | None = None
+
+
+class CarrierAdapter(abc.ABC):
+    """One carrier. ``name`` is the provider value the inventory stores (devotel/telnyx/didww)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @abc.abstractmethod
+    def search_inventory(self, *, country: str, line_type: str | None = None, limit: int = 100) -> list[InventoryOffer]:
+        """Numbers the carrier offers now (used by inventory sync)."""
+
+    @abc.abstractmethod
+    def order_number(self, *, e164: str, provider_ref: str) -> NumberOrder:
+        """Buy one number at the carrier. Raises ProviderError if it cannot."""
+
+    @abc.abstractmethod
+    def release_number(self, *, e164: str, provider_order_id: str) -> None:
+        """Give a number back to the carrier."""
+
+    def check_portability(self, *, numbers: list[str]) -> list[PortabilityResult]:
+        return [PortabilityResult(phone_number=n, eligible=True, check_status="check-not-supported") for n in numbers]
+
+    def create_port_in(self, *, numbers: list[str], details: dict) -> PortOrder:
+        raise NotImplementedError(f"{self.name} does not accept port-in orders through this adapter")
+
+    def port_in_status(self, *, provider_order_id: str) -> PortOrder:
+        raise NotImplementedError(f"{self.name} does not report port-in status through this adapter")
+
+    def cancel_port_in(self, *, provider_order_id: str) -> None:
+        raise NotImplementedError(f"{self.name} cannot cancel port-ins through this adapter")
+
+    def create_port_out(self, *, numbers: list[str], details: dict) -> PortOrder:
+        raise NotImplementedError(f"{self.name} does not accept port-out orders through this adapter")
+
+    def port_out_status(self, *, provider_order_id: str) -> PortOrder:
+        raise NotImplementedError(f"{self.name} does not report port-out status through this adapter")
+
+    def cancel_port_out(self, *, provider_order_id: str) -> None:
+        raise NotImplementedError(f"{self.name} cannot cancel port-outs through this adapter")

@@ -1,0 +1,214 @@
+"""Inventory writes: purchase, configure, route and release numbers.
+
+Lock order, everywhere in this app: inventory rows (by id), then owned numbers, then the
+wallet. Money and inventory change in one transaction or not at all.
+"""
+from __future__ import annotations
+
+import calendar
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from billing.models import LedgerEntry
+from billing.services import Charge, wallet_charge, wallet_lock, wallet_preflight
+from orbit_numbers.errors import Conflict, NotFound, ProviderError, ValidationFailed
+from orbit_numbers.models import ApiKey, Organization
+from orbit_numbers.services import audit_record
+
+from .models import (ComplianceProfile, InventoryStatus, NumberRoute, OwnedNumber, PhoneNumber,
+                     RegulatedCountry)
+from .providers import get_adapter
+
+# Purchase-time capabilities and what the inventory row must support for each.
+PURCHASE_CAPABILITY_NEEDS = {
+    "sms": ("cap_sms",),
+    "voice": ("cap_voice",),
+    "whatsapp": ("cap_sms", "cap_voice"),  # WhatsApp verifies by SMS or a call: either will do
+    "rcs": ("cap_sms",),
+}
+
+
+def number_snapshot(number: OwnedNumber) -> dict:
+    """The audited view of a number's configuration (never secrets)."""
+    return {
+        "status": number.status, "label": number.label, "capabilities": list(number.capabilities),
+        "forwarding_number": number.forwarding_number, "sms_forwarding": number.sms_forwarding,
+        "webhook_url": number.webhook_url, "compliance_profile_id": number.compliance_profile_id,
+        "tags": list(number.tags), "channel_config": number.channel_config,
+    }
+
+
+def compliance_profile_resolve(*, organization: Organization, compliance_profile_id: str | None,
+                               field: str = "compliance_profile_id") -> ComplianceProfile | None:
+    if not compliance_profile_id:
+        return None
+    profile = ComplianceProfile.objects.filter(organization=organization, pk=compliance_profile_id).first()
+    if profile is None:
+        raise ValidationFailed.field(field, "no such compliance profile in this organisation")
+    return profile
+
+
+def initial_status_for(*, country: str, profile: ComplianceProfile | None, regulated: set[str] | None = None) -> str:
+    """Regulated countries need an approved profile covering them, else the number waits in regulatory_hold."""
+    regulated = regulated if regulated is not None else set(RegulatedCountry.objects.values_list("country", flat=True))
+    if country in regulated and not (profile is not None and profile.covers(country)):
+        return OwnedNumber.Status.REGULATORY_HOLD
+    return OwnedNumber.Status.ACTIVE
+
+
+def enabled_capabilities(row: PhoneNumber, requested: list[str] | None) -> list[str]:
+    """What the new number starts with: the requested purchase capabilities plus what the carrier
+    provisions anyway (mms/fax ride along with the line)."""
+    base = row.capabilities
+    if not requested:
+        return base
+    extra = [cap for cap in requested if cap not in base]
+    return base + extra
+
+
+def purchase_cost_cents(row: PhoneNumber) -> int:
+    return row.setup_cents + row.monthly_cents
+
+
+def purchase_charges(row: PhoneNumber, number_id: str) -> list[Charge]:
+    reference = f"number:{number_id}"
+    charges = [Charge(LedgerEntry.Kind.MONTHLY_FEE, row.monthly_cents, f"First month {row.e164}", reference)]
+    if row.setup_cents:
+        charges.insert(0, Charge(LedgerEntry.Kind.SETUP_FEE, row.setup_cents, f"Setup {row.e164}", reference))
+    return charges
+
+
+def check_purchase_capabilities(row: PhoneNumber, requested: list[str] | None) -> None:
+    for capability in requested or []:
+        needs = PURCHASE_CAPABILITY_NEEDS[capability]
+        if not any(getattr(row, flag) for flag in needs):
+            raise ValidationFailed.field("capabilities", f"{row.e164} does not support {capability}")
+
+
+def number_purchase(*, organization: Organization, phone_number: str, country_code: str = "US",
+                    inventory_id: str | None = None, capabilities: list[str] | None = None,
+                    compliance_profile_id: str | None = None, acting_key: ApiKey | None = None,
+                    acting_user=None) -> OwnedNumber:
+    """Buy one available number: order it at its carrier, assign it and charge setup + first month,
+    all in one transaction. A number someone else holds or owns is 409; a short wallet buys nothing.
+
+    Not decorated with @transaction.atomic on purpose: if the transaction fails after the carrier
+    accepted the order, the number is handed back to the carrier (compensation)."""
+    placed: list[tuple[str, str, str]] = []
+    try:
+        with transaction.atomic():
+            return _number_purchase(organization=organization, phone_number=phone_number, country_code=country_code,
+                                    inventory_id=inventory_id, capabilities=capabilities,
+                                    compliance_profile_id=compliance_profile_id, acting_key=acting_key,
+                                    acting_user=acting_user, placed=placed)
+    except Exception:
+        for provider, e164, order_id in placed:
+            carrier_release_quietly(provider=provider, e164=e164, provider_order_id=order_id)
+        raise
+
+
+def carrier_release_quietly(*, provider: str, e164: str, provider_order_id: str) -> None:
+    import logging
+
+    try:
+        get_adapter(provider).release_number(e164=e164, provider_order_id=provider_order_id)
+    except ProviderError:
+        logging.getLogger(__name__).exception("Compensating carrier release failed for %s (%s)", e164, provider)
+
+
+def _number_purchase(*, organization, phone_number, country_code, inventory_id, capabilities,
+                     compliance_profile_id, acting_key, acting_user, placed) -> OwnedNumber:
+    row = (PhoneNumber.objects.select_for_update(of=("self",), skip_locked=True)
+           .filter(e164=phone_number).first())
+    if row is None:
+        if PhoneNumber.objects.filter(e164=phone_number).exists():
+            raise Conflict(f"{phone_number} is being purchased by another request.")
+        raise NotFound(f"{phone_number} is not in the inventory.")
+    if row.status != InventoryStatus.AVAILABLE or (row.aging_until and row.aging_until > timezone.now()):
+        raise Conflict(f"{phone_number} is no longer available.")
+    if row.country != country_code:
+        raise ValidationFailed.field("country_code", f"{phone_number} is a {row.country} number, not {country_code}")
+    if inventory_id and inventory_id != row.provider_ref:
+        raise ValidationFailed.field("id", f"does not identify {phone_number}")
+    check_purchase_capabilities(row, capabilities)
+    profile = compliance_profile_resolve(organization=organization, compliance_profile_id=compliance_profile_id)
+
+    wallet = wallet_lock(organization=organization)
+    wallet_preflight(organization=organization, amount_cents=purchase_cost_cents(row), wallet=wallet)
+    try:
+        order = get_adapter(row.provider).order_number(e164=row.e164, provider_ref=row.provider_ref)
+    except ProviderError as exc:
+        raise Conflict(f"The carrier could not provision {row.e164}: {exc.message}",
+                       details={"provider": row.provider, "provider_code": exc.provider_code or ""}) from None
+    placed.append((row.provider, row.e164, order.provider_order_id))
+
+    number = OwnedNumber(
+        organization=organization, phone_number=row, e164=row.e164,
+        status=initial_status_for(country=row.country, profile=profile), source=OwnedNumber.Source.PURCHASE,
+        capabilities=enabled_capabilities(row, capabilities), compliance_profile=profile,
+        monthly_cents=row.monthly_cents, setup_cents=row.setup_cents, provider_order_id=order.provider_order_id,
+    )
+    number.save(force_insert=True)
+    NumberRoute.objects.create(number=number)
+    row.status = InventoryStatus.ASSIGNED
+    row.aging_until = None
+    row.save(update_fields=["status", "aging_until", "updated_at"])
+    wallet_charge(organization=organization, charges=purchase_charges(row, number.id), wallet=wallet,
+                  acting_key=acting_key, acting_user=acting_user)
+    audit_record(action="number.purchase", organization=organization, acting_key=acting_key, acting_user=acting_user,
+                 target=number, after={**number_snapshot(number), "e164": number.e164,
+                                       "charged_cents": purchase_cost_cents(row)})
+    return number
+
+
+def billing_cycle_end(*, started_at: datetime, now: datetime) -> datetime:
+    """The end of the monthly cycle (anchored on the purchase day) that contains ``now``."""
+    def add_months(moment: datetime, months: int) -> datetime:
+        month_index = moment.month - 1 + months
+        year, month = moment.year + month_index // 12, month_index % 12 + 1
+        day = min(moment.day, calendar.monthrange(year, month)[1])
+        return moment.replace(year=year, month=month, day=day)
+
+    months = (now.year - started_at.year) * 12 + (now.month - started_at.month)
+    end = add_months(started_at, max(months, 0))
+    while end <= now:
+        months += 1
+        end = add_months(started_at, months)
+    return end
+
+
+@transaction.atomic
+def number_release(*, organization: Organization, number_id: str, acting_key: ApiKey | None = None,
+                   acting_user=None) -> OwnedNumber:
+    """Take a number off the customer's list now; billing stops at the cycle end; the number ages
+    before it returns to inventory."""
+    number = (OwnedNumber.objects.select_for_update(of=("self",))
+              .filter(organization=organization, pk=number_id).exclude(status=OwnedNumber.Status.RELEASED).first())
+    if number is None:
+        raise NotFound()
+    if number.status == OwnedNumber.Status.PORTING_OUT:
+        raise Conflict("A number that is porting out cannot be released.")
+    before = number_snapshot(number)
+    now = timezone.now()
+    number.status = OwnedNumber.Status.RELEASED
+    number.released_at = now
+    number.billing_ends_at = billing_cycle_end(started_at=number.created_at, now=now)
+    number.save(update_fields=["status", "released_at", "billing_ends_at", "updated_at"])
+    PhoneNumber.objects.filter(pk=number.phone_number_id).update(
+        aging_until=now + timedelta(days=settings.ORBIT["RELEASE_AGING_DAYS"]), updated_at=now)
+    audit_record(action="number.release", organization=organization, acting_key=acting_key, acting_user=acting_user,
+                 target=number, before=before, after={"status": number.status,
+                                                      "billing_ends_at": number.billing_ends_at.isoformat()})
+    return number
+
+
+@transaction.atomic
+def aged_numbers_return(*, now: datetime | None = None) -> int:
+    """Released numbers whose aging period is over go back on sale."""
+    now = now or timezone.now()
+    live = OwnedNumber.objects.exclude(status=OwnedNumber.Status.RELEASED).values("phone_number_id")
+    return (PhoneNumber.objects.filter(status=InventoryStatus.ASSIGNED, aging_until__lte=now)
+            .exclude(pk__in=live).update(status=InventoryStatus.AVAILABLE, aging_until=None, updated_at=now))

@@ -1,0 +1,12 @@
+"""Each API module under inventory/api/ owns its own urlpatterns; this file only stitches them."""
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("inventory.api.search")),
+    path("", include("inventory.api.bulk")),
+    path("", include("inventory.api.reservations")),
+    path("", include("inventory.api.orders")),
+    path("", include("inventory.api.export")),
+    path("", include("inventory.api.numbers")),
+    path("", include("inventory.api.routing")),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OrbitNumbersConfig(AppConfig):
+    name = "orbit_numbers"
+    verbose_name = "Organisations, keys and audit"

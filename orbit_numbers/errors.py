@@ -1,0 +1,99 @@
+"""The one exception hierarchy. Services raise these; the API handler renders them.
+
+Each class carries a stable machine code and an HTTP status (SPEC.md). Domain code never
+builds HTTP responses itself.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class OrbitError(Exception):
+    status_code = 400
+    code = "BAD_REQUEST"
+    default_message = "Bad request."
+
+    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None,
+                 data: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        self.data = data
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+
+class BadRequest(OrbitError):
+    status_code, code, default_message = 400, "BAD_REQUEST", "Malformed request."
+
+
+class Unauthorized(OrbitError):
+    status_code, code, default_message = 401, "UNAUTHORIZED", "Missing or invalid API key."
+
+
+class PortOutPinMismatch(OrbitError):
+    status_code, code, default_message = 401, "PORT_OUT_PIN_MISMATCH", "Port-out PIN is missing or does not match."
+
+
+class InsufficientCredit(OrbitError):
+    status_code, code, default_message = 402, "INSUFFICIENT_CREDIT", "Insufficient credit."
+
+
+class Forbidden(OrbitError):
+    status_code, code, default_message = 403, "FORBIDDEN", "Missing required scope."
+
+
+class NotFound(OrbitError):
+    status_code, code, default_message = 404, "NOT_FOUND", "Not found."
+
+
+class MethodNotAllowed(OrbitError):
+    status_code, code, default_message = 405, "METHOD_NOT_ALLOWED", "Method not allowed."
+
+
+class Conflict(OrbitError):
+    status_code, code, default_message = 409, "CONFLICT", "The request conflicts with the current state."
+
+
+class InsufficientInventory(OrbitError):
+    status_code, code, default_message = 409, "INSUFFICIENT_INVENTORY", "Insufficient inventory."
+
+
+class IdempotencyConflict(OrbitError):
+    status_code, code, default_message = (
+        409, "IDEMPOTENCY_CONFLICT", "This Idempotency-Key was already used with a different request.")
+
+
+class UnsupportedMediaType(OrbitError):
+    status_code, code, default_message = 415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type."
+
+
+class ValidationFailed(OrbitError):
+    status_code, code, default_message = 422, "VALIDATION_ERROR", "Validation failed."
+
+    @classmethod
+    def field(cls, name: str, message: str) -> "ValidationFailed":
+        return cls(f"{name}: {message}", details={name: message})
+
+
+class LoaUrlInvalidOrigin(OrbitError):
+    status_code, code, default_message = (
+        422, "LOA_URL_INVALID_ORIGIN", "loaFileUrl must be a URL issued by this system's file upload.")
+
+
+class RateLimited(OrbitError):
+    status_code, code, default_message = 429, "RATE_LIMITED", "Too many requests."
+
+
+class ProviderError(Exception):
+    """A carrier refused or failed. Not an API error by itself: services decide what it means
+    (a failed row, a 409, a retry); one that escapes is a 500."""
+
+    def __init__(self, message: str, *, provider_code: str | None = None, retryable: bool = False) -> None:
+        self.message = message
+        self.provider_code = provider_code
+        self.retryable = retryable
+        super().__init__(message)
+
+
+class Internal(OrbitError):
+    status_code, code, default_message = 500, "INTERNAL", "Internal error."

@@ -1,0 +1,110 @@
+"""Kernel writes: organisations, API keys, audit rows, idempotency housekeeping."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.db import transaction
+from django.utils import timezone
+
+from .context import current_request_id
+from .errors import ValidationFailed
+from .models import SCOPES, ApiKey, AuditLog, IdempotencyRecord, Organization
+
+KEY_PREFIX = "orb_live_"
+
+
+class ApiKeyHasher(PBKDF2PasswordHasher):
+    """Django's PBKDF2 with few iterations: keys carry 190 random bits, so stretching adds nothing
+    but latency to every request, while the salted hash still keeps a database leak useless."""
+
+    algorithm = "pbkdf2_sha256_apikey"
+    iterations = 1_000
+
+
+_hasher = ApiKeyHasher()
+
+
+def audit_record(*, action: str, organization: Organization | None = None, acting_user=None,
+                 acting_key: ApiKey | None = None, target: Any = None, object_type: str = "",
+                 object_id: str = "", before: dict | None = None, after: dict | None = None) -> AuditLog:
+    if target is not None:
+        object_type = object_type or target._meta.label_lower
+        object_id = object_id or str(target.pk)
+    return AuditLog.objects.create(
+        action=action, organization=organization,
+        acting_user=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        acting_key=acting_key, object_type=object_type, object_id=object_id,
+        before=before, after=after, request_id=current_request_id.get(),
+    )
+
+
+@transaction.atomic
+def organization_get_or_create(*, name: str, acting_user=None) -> tuple[Organization, bool]:
+    organization, created = Organization.objects.get_or_create(name=name)
+    if created:
+        audit_record(action="organization.create", organization=organization, acting_user=acting_user,
+                     target=organization, after={"name": name})
+    return organization, created
+
+
+def validate_scopes(scopes: list[str]) -> list[str]:
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        raise ValidationFailed.field("scopes", f"unknown scope(s): {', '.join(unknown)}; allowed: {', '.join(SCOPES)}")
+    return sorted(set(scopes), key=SCOPES.index)
+
+
+@transaction.atomic
+def api_key_create(*, organization: Organization, scopes: list[str], name: str = "default",
+                   acting_user=None, acting_key: ApiKey | None = None) -> tuple[ApiKey, str]:
+    """Create a key; return it with the plaintext, which is never stored or shown again."""
+    scopes = validate_scopes(scopes)
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    api_key = ApiKey.objects.create(
+        organization=organization, name=name, prefix=prefix, scopes=scopes,
+        hashed_secret=_hasher.encode(secret, _hasher.salt()),
+    )
+    audit_record(action="api_key.create", organization=organization, acting_user=acting_user,
+                 acting_key=acting_key, target=api_key, after={"name": name, "prefix": prefix, "scopes": scopes})
+    return api_key, f"{KEY_PREFIX}{prefix}_{secret}"
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, acting_user=None, acting_key: ApiKey | None = None) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        audit_record(action="api_key.revoke", organization=api_key.organization, acting_user=acting_user,
+                     acting_key=acting_key, target=api_key, after={"revoked_at": api_key.revoked_at.isoformat()})
+    return api_key
+
+
+def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
+    """Resolve a presented key to an active ApiKey, or None. Constant-time hash compare."""
+    if not raw_key.startswith(KEY_PREFIX):
+        return None
+    prefix, _, secret = raw_key[len(KEY_PREFIX):].partition("_")
+    if not prefix or not secret:
+        return None
+    api_key = (ApiKey.objects.select_related("organization")
+               .filter(prefix=prefix, revoked_at__isnull=True, organization__is_active=True).first())
+    if api_key is None or not _hasher.verify(secret, api_key.hashed_secret):
+        return None
+    now = timezone.now()
+    # Touch last_used_at at most once a minute: one write per request would serialise a busy key.
+    if api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key
+
+
+def idempotency_records_purge(*, now=None) -> int:
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.ORBIT["IDEMPOTENCY_TTL_HOURS"])
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

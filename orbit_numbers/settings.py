@@ -1,0 +1,204 @@
+"""Settings, all overridable from the environment.
+
+Zero-setup default (``make run``): SQLite file, Celery eager, local-memory cache.
+Production and ``make test``: DATABASE_URL on PostgreSQL, REDIS_URL for the shared cache,
+CELERY_BROKER_URL for a real broker.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-secret-key-change-me-in-production"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "orbit_numbers",
+    "billing",
+    "inventory",
+    "porting",
+]
+
+MIDDLEWARE = [
+    "orbit_numbers.api.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "orbit_numbers.api.middleware.ApiExceptionMiddleware",
+]
+
+ROOT_URLCONF = "orbit_numbers.urls"
+WSGI_APPLICATION = "orbit_numbers.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+_cache_url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
+if _cache_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "orbit"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": os.environ.get("FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 26 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orbit-numbers@localhost")
+STAFF_ALERT_EMAILS = env_list("STAFF_ALERT_EMAILS", "ops@localhost")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["orbit_numbers.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["orbit_numbers.api.auth.HasRequiredScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "orbit_numbers.api.exception_handler.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": [],
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Orbit Numbers API",
+    "DESCRIPTION": "Search, buy, hold, route and port virtual phone numbers, paid from a prepaid wallet.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            "BearerAuth": {"type": "http", "scheme": "bearer"},
+        }
+    },
+    "SECURITY": [{"ApiKeyAuth": []}, {"BearerAuth": []}],
+    # Swagger UI and Redoc assets are served from this app, not a CDN: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Celery: eager unless a broker is configured.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "expire-reservations": {"task": "inventory.tasks.expire_reservations", "schedule": timedelta(minutes=1)},
+    "return-aged-numbers": {"task": "inventory.tasks.return_aged_numbers", "schedule": timedelta(hours=1)},
+    "purge-idempotency-keys": {"task": "orbit_numbers.tasks.purge_idempotency_records", "schedule": timedelta(hours=1)},
+}
+
+# Orbit business settings.
+ORBIT = {
+    # Which adapter serves each carrier: "simulator" (offline default), "telnyx" or "didww".
+    "PROVIDER_BACKENDS": {
+        "devotel": os.environ.get("ORBIT_PROVIDER_DEVOTEL", "simulator"),
+        "telnyx": os.environ.get("ORBIT_PROVIDER_TELNYX", "simulator"),
+        "didww": os.environ.get("ORBIT_PROVIDER_DIDWW", "simulator"),
+    },
+    "SIMULATOR_LATENCY_MS": int(os.environ.get("ORBIT_SIMULATOR_LATENCY_MS", "0")),
+    # Numbers whose national digits end with one of these suffixes fail at the simulated carrier.
+    "SIMULATOR_FAIL_SUFFIXES": env_list("ORBIT_SIMULATOR_FAIL_SUFFIXES", "9999"),
+    "TELNYX_BASE_URL": os.environ.get("TELNYX_BASE_URL", "https://api.telnyx.com/v2"),
+    "TELNYX_API_KEY": os.environ.get("TELNYX_API_KEY", ""),
+    "DIDWW_BASE_URL": os.environ.get("DIDWW_BASE_URL", "https://api.didww.com/v3"),
+    "DIDWW_API_KEY": os.environ.get("DIDWW_API_KEY", ""),
+    "HTTP_TIMEOUT_SECONDS": float(os.environ.get("ORBIT_HTTP_TIMEOUT_SECONDS", "10")),
+    "HTTP_MAX_RETRIES": int(os.environ.get("ORBIT_HTTP_MAX_RETRIES", "3")),
+    # A released number rests this long before it returns to sale.
+    "RELEASE_AGING_DAYS": int(os.environ.get("ORBIT_RELEASE_AGING_DAYS", "30")),
+    "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("ORBIT_IDEMPOTENCY_TTL_HOURS", "24")),
+    # Per-key default budget for every API endpoint; named endpoints have their own tighter limits.
+    "DEFAULT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_DEFAULT_RATE_LIMIT_PER_MINUTE", "600")),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+if not DEBUG:
+    SESSION_COOKIE_HTTPONLY = True
+    X_FRAME_OPTIONS = "SAMEORIGIN"  # the LoA review screen embeds PDFs from this origin

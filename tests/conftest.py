@@ -1,0 +1,107 @@
+"""Shared fixtures: organisations with wallets, API clients with scoped keys, inventory rows."""
+from __future__ import annotations
+
+import itertools
+
+import phonenumbers
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from billing.services import wallet_credit, wallet_get_or_create
+from inventory.models import InventoryStatus, LineType, PhoneNumber
+from orbit_numbers.models import SCOPES
+from orbit_numbers.services import api_key_create, organization_get_or_create
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_org(db):
+    counter = itertools.count(1)
+
+    def make(name: str | None = None, *, credit_cents: int = 0):
+        organization, _ = organization_get_or_create(name=name or f"Org {next(counter)}")
+        wallet_get_or_create(organization=organization)
+        if credit_cents:
+            wallet_credit(organization=organization, amount_cents=credit_cents, description="test top-up")
+        return organization
+
+    return make
+
+
+@pytest.fixture
+def make_client(db):
+    """make_client(org, scopes=[...]) → an APIClient authenticated with a fresh key (all scopes by default)."""
+
+    def make(organization, scopes=SCOPES, *, bearer: bool = False):
+        _, raw = api_key_create(organization=organization, scopes=list(scopes))
+        client = APIClient()
+        if bearer:
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        else:
+            client.credentials(HTTP_X_API_KEY=raw)
+        client.raw_key = raw
+        return client
+
+    return make
+
+
+@pytest.fixture
+def org(make_org):
+    return make_org("Acme", credit_cents=100_00)
+
+
+@pytest.fixture
+def client(make_client, org):
+    return make_client(org)
+
+
+_TYPE_FOR_LINE = {
+    LineType.LOCAL: phonenumbers.PhoneNumberType.FIXED_LINE,
+    LineType.MOBILE: phonenumbers.PhoneNumberType.MOBILE,
+    LineType.TOLL_FREE: phonenumbers.PhoneNumberType.TOLL_FREE,
+}
+
+
+def valid_numbers(country: str, line_type: str = LineType.LOCAL):
+    """Yield distinct valid E.164 numbers of ``country``/``line_type`` (varying the example's last digits)."""
+    example = phonenumbers.example_number_for_type(country, _TYPE_FOR_LINE[line_type])
+    national = str(example.national_number)
+    stem, width = national[:-4], 4
+    for tail in range(10 ** width):
+        candidate = phonenumbers.parse(f"+{example.country_code}{stem}{tail:0{width}d}")
+        if phonenumbers.is_valid_number(candidate) and phonenumbers.number_type(candidate) in (
+                _TYPE_FOR_LINE[line_type], phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+            yield phonenumbers.format_number(candidate, phonenumbers.PhoneNumberFormat.E164)
+
+
+@pytest.fixture
+def make_number(db):
+    """make_number(country="US", line_type="local", **fields) → an available PhoneNumber."""
+    generators: dict = {}
+    used: set[str] = set()
+
+    def make(country: str = "US", line_type: str = LineType.LOCAL, *, e164: str | None = None, **fields):
+        if e164 is None:
+            generator = generators.setdefault((country, line_type), valid_numbers(country, line_type))
+            e164 = next(n for n in generator if n not in used)
+        used.add(e164)
+        parsed = phonenumbers.parse(e164)
+        national = str(parsed.national_number)
+        toll_free = line_type == LineType.TOLL_FREE
+        defaults = dict(
+            provider="telnyx", provider_ref=f"ref-{e164[1:]}", country=country, line_type=line_type,
+            region="Test Region", area_code=national[:3], national_number=national,
+            cap_sms=True, cap_mms=not toll_free, cap_voice=True, cap_fax=False, sms_two_way=not toll_free,
+            monthly_cents=150, setup_cents=100, status=InventoryStatus.AVAILABLE,
+        )
+        defaults.update(fields)
+        return PhoneNumber.objects.create(e164=e164, **defaults)
+
+    return make
