@@ -18,9 +18,9 @@ from orbit_numbers.errors import Conflict, NotFound, ProviderError, ValidationFa
 from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_record
 
-from .models import (ComplianceProfile, InventoryStatus, NumberRoute, OwnedNumber, PhoneNumber,
+from ..models import (ComplianceProfile, InventoryStatus, NumberRoute, OwnedNumber, PhoneNumber,
                      RegulatedCountry)
-from .providers import get_adapter
+from ..providers import get_adapter
 
 # Purchase-time capabilities and what the inventory row must support for each.
 PURCHASE_CAPABILITY_NEEDS = {
