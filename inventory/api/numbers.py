@@ -86,7 +86,7 @@ class ConfigureBody(StrictSerializer):
     sms_forwarding = E164OrBlankField()
     webhook_url = HttpUrlField()
     compliance_profile_id = serializers.CharField(max_length=32, allow_blank=True, allow_null=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=64), max_length=10)
+    tags = serializers.ListField(child=serializers.JSONField(), max_length=10)
     channel_config = serializers.DictField()
 
     def __init__(self, *args, **kwargs):
@@ -95,9 +95,10 @@ class ConfigureBody(StrictSerializer):
             field.required = False
 
     def validate_tags(self, value: list[str]) -> list[str]:
-        bad = [tag for tag in value if not TAG_PATTERN.match(tag)]
+        bad = [tag for tag in value if not isinstance(tag, str) or not TAG_PATTERN.match(tag)]
         if bad:
-            raise serializers.ValidationError(f"each tag must be a {TAG_RULE}; refused: {', '.join(bad)}")
+            raise serializers.ValidationError(
+                f"each tag must be a {TAG_RULE}; refused: {', '.join(map(repr, bad))}")
         return list(dict.fromkeys(value))
 
     def validate_channel_config(self, value: dict) -> dict:
