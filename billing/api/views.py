@@ -68,7 +68,8 @@ class TransactionsView(OrbitAPIView):
         parameters=[
             OpenApiParameter("type", str, enum=LedgerEntry.Kind.values, description="Only entries of this kind."),
             OpenApiParameter("cursor", str, description="Opaque cursor from meta.pagination.cursor."),
-            OpenApiParameter("limit", int, description=f"1-{TRANSACTIONS_MAX_LIMIT}, default {TRANSACTIONS_DEFAULT_LIMIT}."),
+            OpenApiParameter("limit", int,
+                             description=f"1-{TRANSACTIONS_MAX_LIMIT}, default {TRANSACTIONS_DEFAULT_LIMIT}."),
         ],
     )
     def get(self, request):

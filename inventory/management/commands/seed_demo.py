@@ -1,6 +1,8 @@
 """Idempotent demo data for `make run`; prints the staff login, fresh API keys and curl examples."""
 from __future__ import annotations
 
+import json
+
 from django.core.management.base import BaseCommand
 
 from inventory.demo import DEMO_NUMBERS, STAFF_PASSWORD, STAFF_USERNAME, demo_seed
@@ -43,7 +45,8 @@ class Command(BaseCommand):
         out(f'  curl -s "{base}/api/v1/numbers/available?country=US&type=local&limit=5" -H "X-API-Key: $ORBIT_KEY"')
         out(f"  curl -s -X POST {base}/api/v1/numbers/purchase -H \"X-API-Key: $ORBIT_KEY\" \\")
         out('       -H "Content-Type: application/json" -H "Idempotency-Key: purchase-$(date +%s)" \\')
-        out(f"       -d '{{\"phone_number\": \"{number}\", \"country_code\": \"US\", \"capabilities\": [\"sms\", \"voice\"]}}'")
+        body = json.dumps({"phone_number": number, "country_code": "US", "capabilities": ["sms", "voice"]})
+        out(f"       -d '{body}'")
         out(f'  curl -s "{base}/api/v1/numbers?limit=10" -H "X-API-Key: $ORBIT_KEY"')
         out(f'  curl -s "{base}/api/v1/billing/transactions?limit=10" -H "X-API-Key: $ORBIT_KEY"')
         out(rule)
