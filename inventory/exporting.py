@@ -29,8 +29,16 @@ _FLUSH_BYTES = 64 * 1024
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def dollars(value: int | None) -> str | None:
-    return None if value is None else f"{value / 100:.2f}"
+class Money(int):
+    """Integer cents in a row: written "1.50" in CSV and 1.5 (a number of dollars) in JSON, as the API does."""
+
+    @property
+    def dollars(self) -> float:
+        return round(self / 100, 2)
+
+
+def money(value: int | None) -> Money | None:
+    return None if value is None else Money(value)
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ def _inventory_row(values: tuple) -> tuple:
      two_way, monthly, setup, aging_until, created_at) = values
     capabilities = [name for name, flag in zip(CAPABILITY_FIELDS, (sms, mms, voice, fax)) if flag]
     return (pk, e164, country, line_type, region, area_code, provider, provider_ref, status, capabilities, two_way,
-            dollars(monthly), dollars(setup), iso(aging_until), iso(created_at))
+            money(monthly), money(setup), iso(aging_until), iso(created_at))
 
 
 INVENTORY = ExportSpec(
@@ -73,7 +81,7 @@ def _owned_row(values: tuple) -> tuple:
     (pk, e164, org_id, org_name, country, line_type, provider, status, source, label, tags, capabilities, monthly,
      created_at, released_at) = values
     return (pk, e164, org_id, org_name, country, line_type, provider, status, source, label, tags or [],
-            capabilities or [], dollars(monthly), "USD", iso(created_at), iso(released_at))
+            capabilities or [], money(monthly), iso(created_at), iso(released_at))
 
 
 OWNED = ExportSpec(
@@ -82,25 +90,27 @@ OWNED = ExportSpec(
             "phone_number__line_type", "phone_number__provider", "status", "source", "label", "tags",
             "capabilities", "monthly_cents", "created_at", "released_at"),
     header=("id", "number", "organization_id", "organization", "country", "type", "provider", "status", "source",
-            "label", "tags", "capabilities", "monthly_cost", "currency", "created_at", "released_at"),
+            "label", "tags", "capabilities", "monthly_cost", "created_at", "released_at"),
     build=_owned_row,
     free_text=frozenset({"organization", "label", "tags"}),
 )
 
 
 def _tenant_row(values: tuple) -> tuple:
-    pk, e164, country, line_type, region, status, label, tags, capabilities, monthly, created_at = values
-    return (pk, e164, country, line_type, region, label, capabilities or [], tags or [], status, dollars(monthly),
-            "USD", iso(created_at))
+    (pk, e164, country, line_type, region, label, capabilities, status, tags, monthly, setup, provider, profile_id,
+     created_at, updated_at) = values
+    return (pk, e164, country, line_type, region, label, capabilities or [], status, tags or [], money(monthly),
+            money(setup), provider, profile_id, iso(created_at), iso(updated_at))
 
 
-# A tenant's own numbers, named like GET /api/v1/numbers items.
+# A tenant's own numbers, with the names and money format of GET /api/v1/numbers items.
 TENANT = ExportSpec(
     name="numbers",
-    fields=("pk", "e164", "phone_number__country", "phone_number__line_type", "phone_number__region", "status",
-            "label", "tags", "capabilities", "monthly_cents", "created_at"),
-    header=("id", "number", "country", "type", "region", "label", "capabilities", "tags", "status", "monthly_cost",
-            "currency", "created_at"),
+    fields=("pk", "e164", "phone_number__country", "phone_number__line_type", "phone_number__region", "label",
+            "capabilities", "status", "tags", "monthly_cents", "setup_cents", "phone_number__provider",
+            "compliance_profile_id", "created_at", "updated_at"),
+    header=("id", "number", "country", "type", "region", "label", "capabilities", "status", "tags", "monthly_cost",
+            "setup_cost", "provider", "compliance_profile_id", "created_at", "updated_at"),
     build=_tenant_row,
     free_text=frozenset({"region", "label", "tags"}),
 )
@@ -162,6 +172,8 @@ def _csv_cell(value, *, free_text: bool):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Money):
+        return f"{value / 100:.2f}"
     if isinstance(value, (list, tuple)):
         value = ";".join(str(item) for item in value)
     if free_text and isinstance(value, str) and value.startswith(_FORMULA_START):
@@ -195,7 +207,8 @@ def json_pieces(spec: ExportSpec, queryset: QuerySet, *, meta: dict | None = Non
     yield '{"data":[' if meta is not None else "["
     count = 0
     for row in spec.rows(queryset):
-        yield ("," if count else "") + json.dumps(dict(zip(spec.header, row)), ensure_ascii=False)
+        item = {name: value.dollars if isinstance(value, Money) else value for name, value in zip(spec.header, row)}
+        yield ("," if count else "") + json.dumps(item, ensure_ascii=False)
         count += 1
     if meta is None:
         yield "]\n"

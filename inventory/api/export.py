@@ -1,10 +1,14 @@
-"""GET /api/v1/numbers/export?format=csv|json — the tenant's own live numbers, streamed."""
+"""GET /api/v1/numbers/export?format=csv|json — every live number of the tenant, streamed.
+
+Same filters, validation and field names as GET /api/v1/numbers (the list endpoint), without
+pagination: the whole filtered list in one download.
+"""
 from __future__ import annotations
 
 from django.conf import settings
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 
 from orbit_numbers.api.ratelimit import RateLimit
@@ -12,29 +16,21 @@ from orbit_numbers.api.responses import meta
 from orbit_numbers.api.serializers import CountryField, StrictSerializer
 from orbit_numbers.api.views import OrbitAPIView
 
-from ..exporting import FORMATS, TENANT, export_response, owned_queryset
-from ..models import LineType, OwnedNumber
-
-LIVE_STATUSES = [status for status in OwnedNumber.Status.values if status != OwnedNumber.Status.RELEASED]
-LIST_CAPABILITIES = ("sms", "mms", "voice", "fax", "whatsapp", "rcs")
+from .. import selectors
+from ..exporting import FORMATS, TENANT, export_response
+from ..models import LineType
+from .fields import CommaListField, EnumField
+from .numbers import LISTED_STATUSES, OWNED_CAPABILITIES, TAG_PATTERN, TAG_RULE
 
 
 class ExportQuery(StrictSerializer):
-    format = serializers.ChoiceField(choices=FORMATS, required=False, default="csv",
-                                     error_messages={"invalid_choice": "must be csv or json"})
+    format = EnumField(choices=FORMATS, required=False, default="csv")
     country = CountryField(required=False)
-    status = serializers.ChoiceField(choices=LIVE_STATUSES, required=False)
-    type = serializers.ChoiceField(choices=LineType.values, required=False)
-    tag = serializers.CharField(required=False, max_length=50)
-    capabilities = serializers.CharField(required=False, help_text="Comma-separated: sms, mms, voice, fax, whatsapp, rcs.")
-
-    def validate_capabilities(self, value: str) -> list[str]:
-        capabilities = [item.strip() for item in value.split(",") if item.strip()]
-        unknown = [item for item in capabilities if item not in LIST_CAPABILITIES]
-        if unknown:
-            raise serializers.ValidationError(f"unknown capability {', '.join(unknown)}; "
-                                              f"allowed: {', '.join(LIST_CAPABILITIES)}")
-        return capabilities
+    capabilities = CommaListField(choices=OWNED_CAPABILITIES, required=False)
+    status = EnumField(choices=LISTED_STATUSES, required=False, refusals={
+        "released": "released numbers are not listed: a release takes the number off your list at once"})
+    type = EnumField(choices=tuple(LineType.values), required=False)
+    tag = serializers.RegexField(TAG_PATTERN, required=False, error_messages={"invalid": f"must be a {TAG_RULE}"})
 
 
 class NumbersExportView(OrbitAPIView):
@@ -47,18 +43,18 @@ class NumbersExportView(OrbitAPIView):
         return renderer, renderer.media_type
 
     @extend_schema(
-        operation_id="numbers_export", summary="Export your numbers (CSV or JSON)",
-        parameters=[ExportQuery],
+        operation_id="numbers_export", summary="Export your numbers (CSV or JSON)", parameters=[ExportQuery],
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, one number per line"),
                    (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT,
                                                               description='{"data": [...], "meta": {...}}'),
-                   422: OpenApiResponse(description="VALIDATION_ERROR (e.g. format not csv/json)")},
+                   422: OpenApiResponse(description="VALIDATION_ERROR (e.g. format other than csv or json)")},
     )
     def get(self, request):
         query = self.query_params(ExportQuery)
-        numbers = owned_queryset(organization=self.organization, country=query.get("country"),
-                                 status=query.get("status"), line_type=query.get("type"), tag=query.get("tag"),
-                                 capabilities=query.get("capabilities", ()))
+        numbers = selectors.owned_numbers_list(
+            organization=self.organization, country=query.get("country"), capabilities=query.get("capabilities"),
+            status=query.get("status"), line_type=query.get("type"), tag=query.get("tag"),
+        ).order_by("-created_at", "-pk")
         return export_response(TENANT, numbers, query["format"], meta=meta(request))
 
 

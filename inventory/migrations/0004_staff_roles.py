@@ -57,7 +57,7 @@ def forward(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("inventory", "0003_number_digit_search"),
-        ("billing", "0003_wallet_adjust_permission"),
+        ("billing", "0004_wallet_adjust_permission"),
         ("orbit_numbers", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),

@@ -1,6 +1,7 @@
 """Staff-only number operations run from the console: move numbers between organisations, tag them."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from django.db import transaction
@@ -13,8 +14,9 @@ from orbit_numbers.services import audit_record
 from ..models import NumberRoute, OwnedNumber
 from .numbers import initial_status_for, number_snapshot
 
-_MAX_TAGS = 20
-_MAX_TAG_LENGTH = 50
+# The tenant API's rules for tags (PUT /api/v1/numbers/{id}), so a tag staff add is one the customer can keep.
+TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_MAX_TAGS = 10
 
 
 def _lock_live_numbers(number_ids: Sequence[str]) -> list[OwnedNumber]:
@@ -84,13 +86,14 @@ def number_reassign(*, number_ids: Sequence[str], to_organization: Organization,
 
 
 def clean_tags(tags: Sequence[str], *, field: str = "tags") -> list[str]:
+    """Trimmed, lower-cased, distinct tags; each a slug like the API accepts."""
     cleaned = []
     for tag in tags:
-        tag = (tag or "").strip()
+        tag = (tag or "").strip().lower()
         if not tag:
             continue
-        if len(tag) > _MAX_TAG_LENGTH:
-            raise ValidationFailed.field(field, f"a tag is at most {_MAX_TAG_LENGTH} characters")
+        if not TAG_PATTERN.match(tag):
+            raise ValidationFailed.field(field, f"{tag!r} is not a tag: use a-z, 0-9, '-' and '_' (at most 64)")
         if tag not in cleaned:
             cleaned.append(tag)
     return cleaned

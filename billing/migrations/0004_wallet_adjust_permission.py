@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0002_ledger_triggers'),
+        ('billing', '0003_wallet_check_reads_current_row'),
     ]
 
     operations = [
