@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
@@ -112,6 +113,8 @@ class OrbitModelAdmin(admin.ModelAdmin):
 
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    # Typed URLs without a scheme are https (Django 6's default, adopted now).
+    formfield_overrides = {models.URLField: {"widget": AdminURLFieldWidget, "assume_scheme": "https"}}
     list_per_page = 50
     list_max_show_all = 500
     # Extra field names never written to the audit log (secret-looking names are always dropped).
