@@ -13,6 +13,8 @@ from orbit_numbers.dashboard import Panel, PanelData, PanelRow, register
 PORT_REQUEST_MODEL = ("porting", "PortRequest")
 # The changelist filter that lists requests waiting for an LoA decision.
 AWAITING_REVIEW = {"status": "validating_loa"}
+REVIEW_QUEUE_URL = "admin:porting_portrequest_review_queue"
+REVIEW_URL = "admin:porting_portrequest_review"
 ROWS = 5
 
 
@@ -23,10 +25,19 @@ def loa_review_panel() -> PanelData:
         changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     except NoReverseMatch:
         changelist = ""
-    rows = [PanelRow(label=str(request), url=f"{changelist}{request.pk}/change/" if changelist else "")
-            for request in waiting.order_by("pk")[:ROWS]]
-    query = "?" + "&".join(f"{name}__exact={value}" for name, value in AWAITING_REVIEW.items())
-    return PanelData(count=waiting.count(), url=changelist + query if changelist else "", rows=rows)
+    try:  # the LoA review queue of porting/admin.py, when it is there
+        url = reverse(REVIEW_QUEUE_URL)
+    except NoReverseMatch:
+        query = "?" + "&".join(f"{name}__exact={value}" for name, value in AWAITING_REVIEW.items())
+        url = changelist + query if changelist else ""
+    rows = []
+    for request in waiting.order_by("pk")[:ROWS]:
+        try:
+            row_url = reverse(REVIEW_URL, args=[request.pk])
+        except NoReverseMatch:
+            row_url = f"{changelist}{request.pk}/change/" if changelist else ""
+        rows.append(PanelRow(label=str(request), url=row_url))
+    return PanelData(count=waiting.count(), url=url, rows=rows)
 
 
 def register_panels() -> None:
