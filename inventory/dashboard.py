@@ -41,14 +41,14 @@ def carrier_failures_panel() -> PanelData:
 # Bulk reservations are built on another branch. These names are what the panel expects of that
 # model; registration is skipped (not failed) while the model does not exist.
 RESERVATION_MODEL = ("inventory", "BulkReservation")
-RESERVATION_HOLDING_STATUSES = ("ready", "partial")
+# Customer holds only: buy-bulk/order checkouts hold rows for seconds and are not an operator's concern.
+RESERVATION_HOLDS = {"status__in": ("ready", "partial"), "purpose": "reserve"}
 
 
 def reservations_expiring_panel() -> PanelData:
     model = apps.get_model(*RESERVATION_MODEL)
     now = timezone.now()
-    holds = model.objects.filter(status__in=RESERVATION_HOLDING_STATUSES, expires_at__gt=now,
-                                 expires_at__lte=now + EXPIRING_WITHIN)
+    holds = model.objects.filter(**RESERVATION_HOLDS, expires_at__gt=now, expires_at__lte=now + EXPIRING_WITHIN)
     try:
         changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     except NoReverseMatch:  # the model has no admin (yet): show the count without a link
@@ -57,7 +57,7 @@ def reservations_expiring_panel() -> PanelData:
                      detail=f"expires in {max(int((hold.expires_at - now).total_seconds() // 60), 0)} min",
                      url=f"{changelist}{hold.pk}/change/" if changelist else "")
             for hold in holds.select_related("organization").order_by("expires_at")[:ROWS]]
-    query = "?status__in=" + ",".join(RESERVATION_HOLDING_STATUSES)
+    query = "?status__in=" + ",".join(RESERVATION_HOLDS["status__in"]) + "&purpose__exact=" + RESERVATION_HOLDS["purpose"]
     return PanelData(count=holds.count(), url=changelist + query if changelist else "", rows=rows)
 
 
