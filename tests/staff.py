@@ -4,11 +4,12 @@ Import the fixtures into a test module (``from tests.staff import make_staff  # 
 """
 from __future__ import annotations
 
+import importlib
 import itertools
 import re
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 
 _counter = itertools.count(1)
@@ -40,3 +41,13 @@ def action_names(html: str) -> set[str]:
     """The admin actions a changelist offers (the options of its action <select>)."""
     select = re.search(r'<select name="action"[^>]*>(.*?)</select>', html, re.S)
     return set(re.findall(r'<option value="([^"]+)"', select.group(1))) - {""} if select else set()
+
+
+def staff_roles_restore() -> None:
+    """Re-create the staff groups of inventory's data migration. Transactional tests (the live
+    server's) flush the database between tests, data migrations included."""
+    roles = importlib.import_module("inventory.migrations.0004_staff_roles").ROLES
+    for name, grants in roles.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for app_label, codename in grants:
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))

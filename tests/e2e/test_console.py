@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 
-# serialized_rollback: the staff groups come from a data migration, which a flush would wipe.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+from tests.staff import staff_roles_restore
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -51,6 +52,7 @@ def browser(tmp_path):
 
 
 def staff_user(*groups: str) -> User:
+    staff_roles_restore()
     user = User.objects.create_user(username="-".join(groups) or "staff", password=PASSWORD, is_staff=True)
     for name in groups:
         user.groups.add(Group.objects.get(name=name))
@@ -147,6 +149,9 @@ def test_porting_ops_approves_an_loa_from_the_dashboard(browser, live_server, or
     port_request = port_request_model.objects.get()
     assert port_request.status == "validating_loa"
     reviewer = staff_user("porting-ops")
+    # The porting app grants these to porting-ops in its own data migration, which the flush undid.
+    reviewer.user_permissions.add(*Permission.objects.filter(content_type__app_label="porting",
+                                                             codename__in=["view_portrequest", "review_loa"]))
     log_in(browser, live_server, reviewer)
 
     panel = browser.find_element(By.ID, "panel-loa-review")
