@@ -19,3 +19,9 @@ def ledger_entries_for(*, organization: Organization, kind: str | None = None) -
     if kind:
         entries = entries.filter(kind=kind)
     return entries
+
+
+def wallets_below(*, threshold_cents: int) -> QuerySet[Wallet]:
+    """Wallets of active organisations whose balance is under ``threshold_cents``, lowest first."""
+    return (Wallet.objects.filter(balance_cents__lt=threshold_cents, organization__is_active=True)
+            .order_by("balance_cents", "id"))

@@ -32,7 +32,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the operations dashboard as its site (orbit_numbers/admin_site.py).
+    "orbit_numbers.admin_apps.OrbitAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -158,6 +159,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-reservations": {"task": "inventory.tasks.expire_reservations", "schedule": timedelta(minutes=1)},
     "return-aged-numbers": {"task": "inventory.tasks.return_aged_numbers", "schedule": timedelta(hours=1)},
     "purge-idempotency-keys": {"task": "orbit_numbers.tasks.purge_idempotency_records", "schedule": timedelta(hours=1)},
+    "check-low-stock": {"task": "inventory.tasks.check_low_stock", "schedule": timedelta(minutes=15)},
 }
 
 # Orbit business settings.
@@ -182,6 +184,14 @@ ORBIT = {
     "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("ORBIT_IDEMPOTENCY_TTL_HOURS", "24")),
     # Per-key default budget for every API endpoint; named endpoints have their own tighter limits.
     "DEFAULT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_DEFAULT_RATE_LIMIT_PER_MINUTE", "600")),
+    # The operations dashboard flags wallets of active organisations below this balance.
+    "LOW_WALLET_THRESHOLD_CENTS": int(os.environ.get("ORBIT_LOW_WALLET_THRESHOLD_CENTS", "1000")),
+    # Low-stock alerts are also POSTed here (JSON) when set; staff are always mailed (STAFF_ALERT_EMAILS).
+    "LOW_STOCK_WEBHOOK_URL": os.environ.get("ORBIT_LOW_STOCK_WEBHOOK_URL", ""),
+    # Absolute links in staff e-mails point here (e.g. https://ops.example.com).
+    "CONSOLE_BASE_URL": os.environ.get("ORBIT_CONSOLE_BASE_URL", ""),
+    # Tenant exports (GET /api/v1/numbers/export) per organisation per minute.
+    "EXPORT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_EXPORT_RATE_LIMIT_PER_MINUTE", "10")),
 }
 
 LOGGING = {

@@ -3,3 +3,6 @@ from .numbers import (TOGGLEABLE_CAPABILITIES, aged_numbers_return, billing_cycl
                       carrier_release_quietly, compliance_profile_resolve, initial_status_for, number_purchase,
                       number_release, number_snapshot, number_update, purchase_charges, purchase_cost_cents)
 from .routing import number_route_update, route_snapshot  # noqa: F401
+from .carriers import carrier_failure_record  # noqa: F401,E402
+from .staff import number_reassign, number_tag  # noqa: F401,E402
+from .stock import low_stock_check, low_stock_threshold_check, pool_stats  # noqa: F401,E402
