@@ -2,3 +2,7 @@
 from .numbers import (aged_numbers_return, billing_cycle_end, carrier_release_quietly,  # noqa: F401
                       compliance_profile_resolve, initial_status_for, number_purchase, number_release,
                       number_snapshot, purchase_charges, purchase_cost_cents)
+from .bulk import BuyBulkResult, RowFailure, number_buy_bulk  # noqa: F401,E402
+from .orders import campaign_resolve, number_order_create  # noqa: F401,E402
+from .reservations import (FinalizeResult, reservation_cancel, reservation_create,  # noqa: F401,E402
+                           reservation_finalize, reservation_get, reservations_expire)
