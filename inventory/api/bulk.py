@@ -23,18 +23,26 @@ class BuyBulkItemSerializer(StrictSerializer):
 
 
 class BuyBulkSerializer(StrictSerializer):
-    items = BuyBulkItemSerializer(many=True, allow_empty=False, min_length=1, max_length=BUY_BULK_MAX_ITEMS)
+    items = BuyBulkItemSerializer(many=True)
     compliance_profile_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=32)
+
+    def to_internal_value(self, data):
+        # The size is checked before any row is validated, and reported on "items" itself.
+        if isinstance(data, dict) and "items" in data:
+            items = data["items"]
+            if not isinstance(items, list) or not 1 <= len(items) <= BUY_BULK_MAX_ITEMS:
+                raise serializers.ValidationError({"items": f"must be a list of 1-{BUY_BULK_MAX_ITEMS} numbers"})
+        return super().to_internal_value(data)
 
     def validate_items(self, items):
         seen: set[str] = set()
-        errors: list[dict] = []
-        for item in items:
-            duplicate = item["phone_number"] in seen
-            errors.append({"phone_number": ["duplicate number in this batch"]} if duplicate else {})
+        errors: dict[int, dict] = {}
+        for index, item in enumerate(items):
+            if item["phone_number"] in seen:
+                errors[index] = {"phone_number": ["duplicate number in this batch"]}
             seen.add(item["phone_number"])
-        if any(errors):
-            raise serializers.ValidationError(errors)  # rendered as items[<index>].phone_number
+        if errors:
+            raise serializers.ValidationError(errors)  # rendered items.<index>.phone_number, like DRF's own
         return items
 
 
