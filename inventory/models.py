@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from orbit_numbers.ids import new_id
 from orbit_numbers.models import Organization
@@ -330,7 +331,8 @@ class BulkReservation(models.Model):
     failed_count = models.PositiveIntegerField(default=0)
     debited_cents = models.PositiveBigIntegerField(default=0)
     expires_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the service (not auto_now_add) so that expires_at is exactly created_at + the hold.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

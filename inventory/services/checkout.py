@@ -74,7 +74,7 @@ def hold_rows(*, organization: Organization, rows: list[PhoneNumber], purpose: s
     """Record a hold on ``rows`` (which the caller has locked in this transaction): one reservation
     insert, one item insert, one inventory update."""
     reservation = BulkReservation.objects.create(
-        organization=organization, purpose=purpose, status=status, expires_at=now + HOLD_DURATION,
+        organization=organization, purpose=purpose, status=status, created_at=now, expires_at=now + HOLD_DURATION,
         quantity_requested=len(rows) if quantity_requested is None else quantity_requested,
         quantity_reserved=len(rows), **fields)
     items = BulkReservationItem.objects.bulk_create([
