@@ -280,6 +280,12 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.status})"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.brand_id and self.organization_id and self.brand.organization_id != self.organization_id:
+            raise ValidationError({"brand": "The brand must belong to the campaign's organisation."})
+
 
 class BulkReservation(models.Model):
     """A 15-minute hold on a block of inventory rows, then finalized (bought) or let go.
