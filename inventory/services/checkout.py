@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from billing.services import wallet_charge, wallet_lock
@@ -194,8 +194,15 @@ def checkout_complete(*, reservation: BulkReservation, outcomes: list[Outcome], 
         PhoneNumber.objects.filter(pk__in=[outcome.item.phone_number_id for outcome in failed],
                                    status=InventoryStatus.RESERVED).update(status=InventoryStatus.AVAILABLE,
                                                                            updated_at=now)
-        BulkReservationItem.objects.bulk_update([outcome.item for outcome in outcomes],
-                                                ["status", "owned_number", "error_code", "error_message"])
+        # Purchased items point at their new number by a correlated subquery (one statement, no
+        # per-row CASE: bulk_update over 1000 rows costs seconds of query building in Python).
+        BulkReservationItem.objects.filter(pk__in=[outcome.item.pk for outcome in succeeded]).update(
+            status=BulkReservationItem.Status.PURCHASED,
+            owned_number_id=Subquery(OwnedNumber.objects.filter(
+                phone_number_id=OuterRef("phone_number_id"), organization=organization,
+            ).exclude(status=OwnedNumber.Status.RELEASED).values("pk")[:1]))
+        BulkReservationItem.objects.bulk_update([outcome.item for outcome in failed],
+                                                ["status", "error_code", "error_message"])
 
         # Items carry the quoted e164/monthly/setup, the shape purchase_charges reads.
         charges = [charge for outcome in succeeded for charge in purchase_charges(outcome.item, outcome.number.id)]

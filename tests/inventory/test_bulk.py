@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "/api/v1/numbers/buy-bulk"
 # SQL statements of one buy-bulk call, whatever its size (savepoints included).
-QUERY_BOUND = 25
+QUERY_BOUND = 26
 
 
 def body(*rows, **extra):

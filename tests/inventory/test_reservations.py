@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/v1/numbers/bulk-reserve"
 # SQL statements of one reserve / one finalize, whatever the quantity (savepoints included).
 RESERVE_QUERY_BOUND = 7
-FINALIZE_QUERY_BOUND = 24
+FINALIZE_QUERY_BOUND = 25
 RELEASE_QUERY_BOUND = 8  # cancel, or one expiry sweep
 
 
@@ -272,6 +272,8 @@ def test_finalize_buys_bills_and_routes_every_item(org, client, stock):
     assert all(item["number_id"].startswith("num_") for item in data["items"])
     owned = OwnedNumber.objects.filter(organization=org)
     assert owned.count() == 3 and set(owned.values_list("source", flat=True)) == {"reservation"}
+    assert {item["number_id"]: item["phone_number"] for item in data["items"]} == dict(
+        owned.values_list("id", "e164"))
     assert NumberRoute.objects.filter(number__in=owned).count() == 3
     assert statuses(rows) == {InventoryStatus.ASSIGNED}
     assert AuditLog.objects.filter(organization=org, action="number.purchase").count() == 3
