@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from orbit_numbers.api.idempotency import idempotent
@@ -51,6 +53,9 @@ class BuyBulkView(OrbitAPIView):
     # Each call can fan out to 50 carrier calls.
     rate_limits = {"POST": RateLimit("buy_bulk", 2)}
 
+    @extend_schema(operation_id="numbers_buy_bulk", tags=["numbers"], request=BuyBulkSerializer,
+                   responses={200: OpenApiTypes.OBJECT},
+                   summary="Buy up to 50 known numbers; per-row succeeded[]/failed[], 200 even if all fail")
     @idempotent
     def post(self, request):
         body = self.validated(BuyBulkSerializer)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from orbit_numbers.api.idempotency import idempotent
@@ -56,6 +58,9 @@ def order_number_data(number: OwnedNumber) -> dict:
 class OrdersView(OrbitAPIView):
     required_scopes = {"POST": "numbers:write"}
 
+    @extend_schema(operation_id="numbers_orders_create", tags=["numbers"], request=OrderSerializer,
+                   responses={201: OpenApiTypes.OBJECT},
+                   summary="Assign specific numbers, all or nothing (409 INSUFFICIENT_INVENTORY lists the unavailable)")
     @idempotent
     def post(self, request):
         body = self.validated(OrderSerializer)

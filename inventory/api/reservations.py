@@ -3,6 +3,8 @@ POST …/{id}/finalize, POST …/{id}/cancel."""
 from __future__ import annotations
 
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from orbit_numbers.api.idempotency import idempotent
@@ -83,6 +85,8 @@ class ReservationsView(OrbitAPIView):
     required_scopes = {"GET": "numbers:read", "POST": "numbers:write"}
     rate_limits = {"POST": RateLimit("bulk_reserve", 1)}
 
+    @extend_schema(operation_id="numbers_bulk_reserve_list", tags=["numbers"], parameters=[ReservationListQuery],
+                   responses={200: OpenApiTypes.OBJECT}, summary="List bulk reservations (cursor)")
     def get(self, request):
         query = self.query_params(ReservationListQuery)
         # Holds past their time show as expired (and their rows go back) before they are listed.
@@ -92,6 +96,9 @@ class ReservationsView(OrbitAPIView):
                            scope="bulk_reservations")
         return ok(request, [reservation_data(reservation) for reservation in page.items], pagination=page.pagination)
 
+    @extend_schema(operation_id="numbers_bulk_reserve_create", tags=["numbers"], request=ReserveSerializer,
+                   responses={201: OpenApiTypes.OBJECT},
+                   summary="Hold up to 1000 of the cheapest matching numbers for 15 minutes")
     @idempotent
     def post(self, request):
         body = self.validated(ReserveSerializer)
@@ -107,6 +114,8 @@ class ReservationsView(OrbitAPIView):
 class ReservationDetailView(OrbitAPIView):
     required_scopes = {"GET": "numbers:read"}
 
+    @extend_schema(operation_id="numbers_bulk_reserve_retrieve", tags=["numbers"],
+                   responses={200: OpenApiTypes.OBJECT}, summary="A reservation and its items (expired inline)")
     def get(self, request, reservation_id: str):
         reservation = services.reservation_get(organization=self.organization, reservation_id=reservation_id)
         return ok(request, reservation_data(reservation, reservation_items(reservation=reservation)))
@@ -119,6 +128,8 @@ class EmptyBody(StrictSerializer):
 class ReservationFinalizeView(OrbitAPIView):
     required_scopes = {"POST": "numbers:write"}
 
+    @extend_schema(operation_id="numbers_bulk_reserve_finalize", tags=["numbers"], request=None,
+                   responses={200: OpenApiTypes.OBJECT}, summary="Purchase, bill and route every held item")
     @idempotent
     def post(self, request, reservation_id: str):
         self.validated(EmptyBody, data=request.data or {})
@@ -138,6 +149,8 @@ class ReservationFinalizeView(OrbitAPIView):
 class ReservationCancelView(OrbitAPIView):
     required_scopes = {"POST": "numbers:write"}
 
+    @extend_schema(operation_id="numbers_bulk_reserve_cancel", tags=["numbers"], request=None,
+                   responses={200: OpenApiTypes.OBJECT}, summary="Release every held item (no carrier call)")
     @idempotent
     def post(self, request, reservation_id: str):
         self.validated(EmptyBody, data=request.data or {})
