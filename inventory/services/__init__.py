@@ -1,7 +1,8 @@
 """Inventory writes, one module per concern; import the service functions from here."""
-from .numbers import (aged_numbers_return, billing_cycle_end, carrier_release_quietly,  # noqa: F401
-                      compliance_profile_resolve, initial_status_for, number_purchase, number_release,
-                      number_snapshot, purchase_charges, purchase_cost_cents)
+from .numbers import (TOGGLEABLE_CAPABILITIES, aged_numbers_return, billing_cycle_end,  # noqa: F401
+                      carrier_release_quietly, compliance_profile_resolve, initial_status_for, number_purchase,
+                      number_release, number_snapshot, number_update, purchase_charges, purchase_cost_cents)
+from .routing import number_route_update, route_snapshot  # noqa: F401
 from .bulk import BuyBulkResult, RowFailure, number_buy_bulk  # noqa: F401,E402
 from .orders import campaign_resolve, number_order_create  # noqa: F401,E402
 from .reservations import (FinalizeResult, reservation_cancel, reservation_create,  # noqa: F401,E402
