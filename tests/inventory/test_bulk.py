@@ -13,8 +13,8 @@ from orbit_numbers.models import AuditLog
 
 from .bulk_support import FAILING_US, balance, carrier_log, debited_cents, stock  # noqa: F401
 
-# Real commits: the checkout phases are separate transactions, and billing's deferred wallet/ledger
-# trigger must see each one commit (it also rejects a wallet created and credited in one transaction).
+# Real commits: the checkout phases are separate transactions, as in production, and billing's
+# deferred wallet/ledger checks run at each commit.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "/api/v1/numbers/buy-bulk"
