@@ -33,6 +33,20 @@ def request_fingerprint(request) -> str:
     return digest.hexdigest()
 
 
+def is_stored_replay(request) -> bool:
+    """True when this request will be answered from a stored response (same key, same body).
+
+    Such a retry costs nothing, so it must not spend the endpoint's named rate limit: a client
+    retrying a buy-bulk after a dropped connection gets its result, not a 429."""
+    key = (request.headers.get(HEADER) or "").strip()
+    if not key or len(key) > 255:
+        return False
+    return IdempotencyRecord.objects.filter(
+        organization=request.auth.organization, key=key, fingerprint=request_fingerprint(request._request),
+        status_code__isnull=False,
+    ).exists()
+
+
 def idempotent(handler):
     """Decorate an APIView method (post/put/delete). Runs after authentication."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework.views import APIView
 
-from ..errors import ValidationFailed
+from .idempotency import is_stored_replay
 from .ratelimit import RateLimit, rate_limit_hit
 
 
@@ -31,7 +31,7 @@ class OrbitAPIView(APIView):
         default = RateLimit("default", settings.ORBIT["DEFAULT_RATE_LIMIT_PER_MINUTE"])
         state = rate_limit_hit(rule=default, subject=request.auth.pk)
         named = self.rate_limits.get(request.method)
-        if named is not None:
+        if named is not None and not is_stored_replay(request):
             state = rate_limit_hit(rule=named, subject=request.auth.organization_id)
         request._rate_limit_headers = state.headers()
 
@@ -52,11 +52,7 @@ class OrbitAPIView(APIView):
         return serializer.validated_data
 
     def query_params(self, serializer_class) -> dict:
+        """Validate query parameters; failures become 422 VALIDATION_ERROR like body fields."""
         serializer = serializer_class(data=self.request.query_params.dict())
-        if not serializer.is_valid():
-            from ..api.exception_handler import flatten_validation_details
-
-            details = flatten_validation_details(serializer.errors)
-            first = next(iter(details.items()))
-            raise ValidationFailed(f"{first[0]}: {first[1]}", details=details)
+        serializer.is_valid(raise_exception=True)
         return serializer.validated_data

@@ -116,3 +116,18 @@ def test_records_older_than_the_ttl_are_purged_and_the_key_is_reusable(org, clie
     # After the purge the old key starts a new request, even with another body.
     assert post(client, {"phone_number": "+14155552672"}, "old-key").status_code == 201
     assert idempotency_records_purge() == 0
+
+
+def test_stored_replays_do_not_spend_the_named_rate_limit(org, client):
+    """The echo view allows 3 POSTs a minute; retries of a stored request are answered anyway."""
+    assert post(client, BODY, "retry-1").status_code == 201
+    for _ in range(5):
+        replay = post(client, BODY, "retry-1")
+        assert replay.status_code == 201
+        assert replay["Idempotent-Replayed"] == "true"
+    # Fresh requests still count: two more fit in the budget, the next one is refused.
+    assert post(client, {"phone_number": "+14155552672"}, "new-1").status_code == 201
+    assert post(client, {"phone_number": "+14155552673"}, "new-2").status_code == 201
+    refused = post(client, {"phone_number": "+14155552674"}, "new-3")
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "RATE_LIMITED"
