@@ -2,3 +2,5 @@
 from .numbers import (aged_numbers_return, billing_cycle_end, carrier_release_quietly,  # noqa: F401
                       compliance_profile_resolve, initial_status_for, number_purchase, number_release,
                       number_snapshot, purchase_charges, purchase_cost_cents)
+from .porting_support import (numbers_mark_porting_out, numbers_release_ported_out,  # noqa: F401
+                              numbers_restore_after_port_out, ported_number_activate)
