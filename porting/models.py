@@ -85,6 +85,11 @@ class PortRequest(models.Model):
     loa_signer_name = models.CharField(max_length=200, blank=True, default="")
     loa_signer_email = models.EmailField(blank=True, default="")
     loa_signed_at = models.DateTimeField(null=True, blank=True)
+    class LoaMode(models.TextChoices):
+        LOA_URL = "loa_url", "Signed LoA URL given at submission"
+        MANUAL = "manual", "Manual (LoA attached and signed afterwards)"
+
+    loa_mode = models.CharField(max_length=8, choices=LoaMode.choices, default=LoaMode.MANUAL)
     handling = models.CharField(max_length=8, choices=Handling.choices, default=Handling.API)
     provider_order_id = models.CharField(max_length=100, blank=True, default="")
     provider_status = models.CharField(max_length=50, blank=True, default="")
