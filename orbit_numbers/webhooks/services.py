@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 import requests
 from django.conf import settings
@@ -51,7 +52,7 @@ def webhook_event_emit(*, organization: Organization, event_type: str, data: dic
 
 def _body(event: WebhookEvent) -> bytes:
     envelope = {"id": event.pk, "type": event.event_type,
-                "created_at": event.created_at.astimezone(timezone.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "created_at": event.created_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "data": event.payload}
     return json.dumps(envelope, separators=(",", ":"), sort_keys=True).encode()
 
