@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class OrbitNumbersConfig(AppConfig):
     name = "orbit_numbers"
     verbose_name = "Organisations, keys and audit"
+
+    def ready(self) -> None:
+        from .api import schema  # noqa: F401  registers the OpenAPI auth extension

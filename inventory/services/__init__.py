@@ -1,6 +1,7 @@
 """Inventory writes, one module per concern; import the service functions from here."""
-from .numbers import (aged_numbers_return, billing_cycle_end, carrier_release_quietly,  # noqa: F401
-                      compliance_profile_resolve, initial_status_for, number_purchase, number_release,
-                      number_snapshot, purchase_charges, purchase_cost_cents)
+from .numbers import (TOGGLEABLE_CAPABILITIES, aged_numbers_return, billing_cycle_end,  # noqa: F401
+                      carrier_release_quietly, compliance_profile_resolve, initial_status_for, number_purchase,
+                      number_release, number_snapshot, number_update, purchase_charges, purchase_cost_cents)
 from .porting_support import (numbers_mark_porting_out, numbers_release_ported_out,  # noqa: F401
                               numbers_restore_after_port_out, ported_number_activate)
+from .routing import number_route_update, route_snapshot  # noqa: F401

@@ -18,8 +18,8 @@ from orbit_numbers.errors import Conflict, NotFound, ProviderError, ValidationFa
 from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_record
 
-from ..models import (ComplianceProfile, InventoryStatus, NumberRoute, OwnedNumber, PhoneNumber,
-                     RegulatedCountry)
+from ..models import (CAPABILITY_FIELDS, ComplianceProfile, InventoryStatus, NumberRoute, OwnedNumber,
+                      PhoneNumber, RegulatedCountry)
 from ..providers import get_adapter
 
 # Purchase-time capabilities and what the inventory row must support for each.
@@ -212,3 +212,82 @@ def aged_numbers_return(*, now: datetime | None = None) -> int:
     live = OwnedNumber.objects.exclude(status=OwnedNumber.Status.RELEASED).values("phone_number_id")
     return (PhoneNumber.objects.filter(status=InventoryStatus.ASSIGNED, aging_until__lte=now)
             .exclude(pk__in=live).update(status=InventoryStatus.AVAILABLE, aging_until=None, updated_at=now))
+
+
+# Capabilities a customer may toggle on an owned number (PUT); whatsapp/rcs are registered at purchase.
+TOGGLEABLE_CAPABILITIES = ("sms", "mms", "voice", "fax")
+_LOCKED_STATUSES = (OwnedNumber.Status.REGULATORY_HOLD, OwnedNumber.Status.PORTING_OUT)
+
+
+def _capabilities_change(number: OwnedNumber, row: PhoneNumber, requested: list[str]) -> list[str]:
+    current = set(number.capabilities)
+    wanted = set(requested)
+    if ("fax" in wanted) != ("fax" in current):
+        raise ValidationFailed.field(
+            "capabilities", "fax (T.38) is fixed when the number is provisioned and cannot be toggled")
+    unsupported = [cap for cap in TOGGLEABLE_CAPABILITIES
+                   if cap in wanted - current and not getattr(row, CAPABILITY_FIELDS[cap])]
+    if unsupported:
+        raise ValidationFailed.field(
+            "capabilities", f"the carrier line of {number.e164} does not support {', '.join(unsupported)}")
+    kept = [cap for cap in number.capabilities if cap not in TOGGLEABLE_CAPABILITIES]
+    return [cap for cap in TOGGLEABLE_CAPABILITIES if cap in wanted] + kept
+
+
+@transaction.atomic
+def number_update(*, organization: Organization, number_id: str, changes: dict, acting_key: ApiKey | None = None,
+                  acting_user=None) -> OwnedNumber:
+    """Apply a customer's configuration change; only the keys in ``changes`` are touched.
+
+    ``changes`` holds validated values (label, status, capabilities, forwarding_number, sms_forwarding,
+    webhook_url, compliance_profile_id, tags, channel_config). Attaching an approved profile that
+    covers the number's country releases a regulatory hold; a number in a regulated country that is
+    in service may not be left without such a profile.
+    """
+    number = (OwnedNumber.objects.select_for_update(of=("self",)).select_related("phone_number")
+              .filter(organization=organization, pk=number_id).exclude(status=OwnedNumber.Status.RELEASED).first())
+    if number is None:
+        raise NotFound("No such number.")
+    row = number.phone_number
+    before = number_snapshot(number)
+
+    for field in ("forwarding_number", "sms_forwarding"):
+        if changes.get(field) and changes[field] == number.e164:
+            raise ValidationFailed.field(field, "must not be the number itself")
+    if "capabilities" in changes:
+        number.capabilities = _capabilities_change(number, row, changes["capabilities"])
+    for field in ("label", "forwarding_number", "sms_forwarding", "tags", "channel_config"):
+        if field in changes:
+            setattr(number, field, changes[field])
+    if "webhook_url" in changes:
+        number.webhook_url = changes["webhook_url"] or None
+
+    if "compliance_profile_id" in changes:
+        profile = compliance_profile_resolve(organization=organization,
+                                             compliance_profile_id=changes["compliance_profile_id"])
+        covered = profile is not None and profile.covers(row.country)
+        regulated = RegulatedCountry.objects.filter(country=row.country).exists()
+        if regulated and not covered and number.status in (OwnedNumber.Status.ACTIVE, OwnedNumber.Status.INACTIVE):
+            raise Conflict(f"{number.e164} is in a regulated country ({row.country}): it must keep an approved "
+                           f"compliance profile covering {row.country}; attach another one instead.")
+        number.compliance_profile = profile
+        if number.status == OwnedNumber.Status.REGULATORY_HOLD and covered:
+            number.status = OwnedNumber.Status.ACTIVE
+
+    if "status" in changes and changes["status"] != number.status:
+        if number.status in _LOCKED_STATUSES:
+            hint = ("attach an approved compliance profile covering its country to release the hold"
+                    if number.status == OwnedNumber.Status.REGULATORY_HOLD else "wait for the port-out to finish")
+            raise Conflict(f"The status of {number.e164} cannot be changed while it is {number.status}; {hint}.")
+        number.status = changes["status"]
+
+    after = number_snapshot(number)
+    if after != before:
+        number.save(update_fields=[
+            "status", "label", "capabilities", "forwarding_number", "sms_forwarding", "webhook_url",
+            "compliance_profile", "tags", "channel_config", "updated_at"])
+        audit_record(action="number.update", organization=organization, acting_key=acting_key,
+                     acting_user=acting_user, target=number,
+                     before={k: v for k, v in before.items() if after[k] != v},
+                     after={k: v for k, v in after.items() if before[k] != v})
+    return number

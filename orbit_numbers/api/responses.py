@@ -1,6 +1,7 @@
 """The envelope: {"data", "meta"} on success, {"error"} (plus "data" where it carries data) on failure."""
 from __future__ import annotations
 
+from datetime import timezone as dt_timezone
 from typing import Any
 
 from django.http import JsonResponse
@@ -18,7 +19,7 @@ def iso(value) -> str | None:
     """Timestamps render as ISO 8601 UTC with a Z."""
     if value is None:
         return None
-    return value.astimezone(timezone.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def meta(request, **extra: Any) -> dict[str, Any]:
