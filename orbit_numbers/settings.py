@@ -180,6 +180,9 @@ ORBIT = {
     "DIDWW_API_KEY": os.environ.get("DIDWW_API_KEY", ""),
     "HTTP_TIMEOUT_SECONDS": float(os.environ.get("ORBIT_HTTP_TIMEOUT_SECONDS", "10")),
     "HTTP_MAX_RETRIES": int(os.environ.get("ORBIT_HTTP_MAX_RETRIES", "3")),
+    # Carrier HTTP retries wait 2^n × HTTP_BACKOFF_SECONDS (or Retry-After), at most HTTP_MAX_BACKOFF_SECONDS.
+    "HTTP_BACKOFF_SECONDS": float(os.environ.get("ORBIT_HTTP_BACKOFF_SECONDS", "0.5")),
+    "HTTP_MAX_BACKOFF_SECONDS": float(os.environ.get("ORBIT_HTTP_MAX_BACKOFF_SECONDS", "30")),
     # A released number rests this long before it returns to sale.
     "RELEASE_AGING_DAYS": int(os.environ.get("ORBIT_RELEASE_AGING_DAYS", "30")),
     "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("ORBIT_IDEMPOTENCY_TTL_HOURS", "24")),
