@@ -118,7 +118,7 @@ class LoaSignSerializer(StrictSerializer):
 class PortabilityCheckSerializer(StrictSerializer):
     aliases = {"phoneNumber": "phone_number"}
     phone_number = E164Field(required=False)
-    numbers = E164ListField(max_items=MAX_CHECK_NUMBERS, required=False)
+    numbers = E164ListField(max_items=MAX_CHECK_NUMBERS, allow_single=False, required=False)
 
     def validate(self, attrs):
         if ("phone_number" in attrs) == ("numbers" in attrs):
