@@ -54,6 +54,19 @@ class E164ListField(serializers.Field):
         return value
 
 
+class SecretField(serializers.CharField):
+    """A PIN: a JSON string, taken verbatim (a number would lose leading zeros; spaces count)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("must be a string")
+        return super().to_internal_value(data)
+
+
 class ServiceAddressSerializer(StrictSerializer):
     aliases = {"postal_code": "postalCode", "country_code": "countryCode", "street": "line1", "zip": "postalCode"}
     line1 = serializers.CharField(max_length=200)
@@ -78,7 +91,7 @@ class PortInSubmitSerializer(StrictSerializer):
     country = CountryField(required=False)
     loaFileUrl = serializers.CharField(max_length=4000, required=False)
     accountNumber = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    accountPin = serializers.CharField(max_length=64, required=False, allow_blank=True, trim_whitespace=False)
+    accountPin = SecretField(max_length=64, required=False, allow_blank=True)
     authorizedSigner = serializers.CharField(max_length=200, required=False, allow_blank=True)
     serviceAddress = ServiceAddressSerializer(required=False)
 
@@ -88,7 +101,7 @@ class PortInSupplementSerializer(StrictSerializer):
     currentCarrier = serializers.CharField(max_length=200, required=False)
     loaFileUrl = serializers.CharField(max_length=4000, required=False)
     accountNumber = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    accountPin = serializers.CharField(max_length=64, required=False, allow_blank=True, trim_whitespace=False)
+    accountPin = SecretField(max_length=64, required=False, allow_blank=True)
     authorizedSigner = serializers.CharField(max_length=200, required=False, allow_blank=True)
     serviceAddress = ServiceAddressSerializer(required=False)
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
@@ -136,7 +149,7 @@ class PortOutSingleSerializer(StrictSerializer):
     losing_carrier_account_number = serializers.CharField(max_length=100)
     authorized_person = serializers.CharField(max_length=200)
     target_carrier_ocn = serializers.CharField(max_length=8)
-    port_out_pin = serializers.CharField(max_length=64, required=False, allow_blank=True, trim_whitespace=False)
+    port_out_pin = SecretField(max_length=64, required=False, allow_blank=True)
 
     def validate_target_carrier_ocn(self, value):
         if not _OCN.match(value):
@@ -150,12 +163,12 @@ class PortOutBatchSerializer(StrictSerializer):
     numbers = E164ListField(max_items=MAX_PORT_OUT_NUMBERS, allow_single=False)
     destinationCarrier = serializers.CharField(max_length=200)
     newOwnerInfo = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    port_out_pin = serializers.CharField(max_length=64, required=False, allow_blank=True, trim_whitespace=False)
+    port_out_pin = SecretField(max_length=64, required=False, allow_blank=True)
 
 
 class ProtectionSetSerializer(StrictSerializer):
     aliases = {"portOutPin": "port_out_pin", "pin": "port_out_pin"}
-    port_out_pin = serializers.CharField(min_length=4, max_length=32, trim_whitespace=False)
+    port_out_pin = SecretField(min_length=4, max_length=32)
 
 
 # ------------------------------------------------------------------------------------ responses
