@@ -6,6 +6,9 @@ security control — needs porting:write.
 """
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 
 from orbit_numbers.api.idempotency import idempotent
@@ -23,6 +26,12 @@ from .serializers import (LoaSignSerializer, PortabilityCheckSerializer, PortInS
                           protection_data)
 
 READ_WRITE = {"GET": "porting:read", "POST": "porting:write", "DELETE": "porting:write"}
+LIST_PARAMETERS = [
+    OpenApiParameter("status", str, description="Only requests in this status."),
+    OpenApiParameter("cursor", str, description="Opaque cursor from meta.pagination.cursor."),
+    OpenApiParameter("limit", int, description="Page size, 1-100 (default 25)."),
+]
+LOA_UPLOAD = inline_serializer("LoaUpload", {"file": serializers.FileField(help_text="PDF, JPEG, PNG or HEIC")})
 
 
 def _status_filter(request, choices) -> str | None:
@@ -36,6 +45,8 @@ class PortabilityCheckView(OrbitAPIView):
     required_scopes = {"POST": "porting:read"}
     rate_limits = {"POST": RateLimit("portability_check", 20)}
 
+    @extend_schema(request=PortabilityCheckSerializer, responses=OpenApiTypes.OBJECT, operation_id="porting_check",
+                   summary="Check portability (read-only pre-flight; 20/min per organisation)")
     def post(self, request):
         body = self.validated(PortabilityCheckSerializer)
         numbers = body.get("numbers") or [body["phone_number"]]
@@ -45,6 +56,8 @@ class PortabilityCheckView(OrbitAPIView):
 class PortRequestListView(OrbitAPIView):
     required_scopes = READ_WRITE
 
+    @extend_schema(parameters=LIST_PARAMETERS, responses=OpenApiTypes.OBJECT, operation_id="porting_list",
+                   summary="List port-in requests")
     def get(self, request):
         query = selectors.port_requests_for(organization=self.organization,
                                             status=_status_filter(request, PortStatus))
@@ -53,6 +66,8 @@ class PortRequestListView(OrbitAPIView):
                            scope="port_requests")
         return ok(request, [port_request_data(p) for p in page.items], pagination=page.pagination)
 
+    @extend_schema(request=PortInSubmitSerializer, responses={201: OpenApiTypes.OBJECT}, operation_id="porting_submit",
+                   summary="Submit a port-in request")
     @idempotent
     def post(self, request):
         body = self.validated(PortInSubmitSerializer)
@@ -68,10 +83,12 @@ class PortRequestListView(OrbitAPIView):
 class PortRequestDetailView(OrbitAPIView):
     required_scopes = READ_WRITE
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="porting_get", summary="Get a port-in request")
     def get(self, request, port_request_id: str):
         return ok(request, port_request_data(selectors.port_request_get(
             organization=self.organization, port_request_id=port_request_id)))
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="porting_cancel", summary="Cancel a port-in request")
     @idempotent
     def delete(self, request, port_request_id: str):
         port_request = services.port_request_cancel(organization=self.organization, port_request_id=port_request_id,
@@ -83,6 +100,8 @@ class PortRequestLoaView(OrbitAPIView):
     required_scopes = {"POST": "porting:write"}
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(request={"multipart/form-data": LOA_UPLOAD}, responses={201: OpenApiTypes.OBJECT},
+                   operation_id="porting_loa_upload", summary="Upload the LoA (loaSignatureStatus → draft)")
     def post(self, request, port_request_id: str):
         unknown = sorted(set(request.data.keys()) - {"file"})
         if unknown:
@@ -96,6 +115,8 @@ class PortRequestLoaView(OrbitAPIView):
 class PortRequestLoaSignView(OrbitAPIView):
     required_scopes = {"POST": "porting:write"}
 
+    @extend_schema(request=LoaSignSerializer, responses=OpenApiTypes.OBJECT, operation_id="porting_loa_sign",
+                   summary="Sign the LoA (loaSignatureStatus → signed)")
     def post(self, request, port_request_id: str):
         body = self.validated(LoaSignSerializer)
         port_request = services.port_request_loa_sign(
@@ -107,6 +128,8 @@ class PortRequestLoaSignView(OrbitAPIView):
 class PortRequestTimelineView(OrbitAPIView):
     required_scopes = {"GET": "porting:read"}
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="porting_timeline",
+                   summary="Per-stage timeline, elapsed days, FOC date and reject explanation")
     def get(self, request, port_request_id: str):
         return ok(request, port_request_timeline(selectors.port_request_get(
             organization=self.organization, port_request_id=port_request_id)))
@@ -115,6 +138,8 @@ class PortRequestTimelineView(OrbitAPIView):
 class PortRequestRefreshView(OrbitAPIView):
     required_scopes = {"POST": "porting:write"}
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT, operation_id="porting_refresh",
+                   summary="Re-poll the carrier")
     def post(self, request, port_request_id: str):
         port_request = services.port_request_refresh(organization=self.organization,
                                                       port_request_id=port_request_id, **self.actor())
@@ -124,6 +149,8 @@ class PortRequestRefreshView(OrbitAPIView):
 class PortRequestSupplementView(OrbitAPIView):
     required_scopes = {"POST": "porting:write"}
 
+    @extend_schema(request=PortInSupplementSerializer, responses=OpenApiTypes.OBJECT, operation_id="porting_supplement",
+                   summary="Supplement a rejected request (within 7 days of the rejection)")
     @idempotent
     def post(self, request, port_request_id: str):
         body = self.validated(PortInSupplementSerializer)
@@ -136,6 +163,8 @@ class PortRequestSupplementView(OrbitAPIView):
 class PortOutListView(OrbitAPIView):
     required_scopes = READ_WRITE
 
+    @extend_schema(parameters=LIST_PARAMETERS, responses=OpenApiTypes.OBJECT, operation_id="porting_out_list",
+                   summary="List port-out requests")
     def get(self, request):
         query = selectors.port_outs_for(organization=self.organization, status=_status_filter(request, PortOutStatus))
         page = keyset_page(query, cursor=request.query_params.get("cursor"),
@@ -143,6 +172,8 @@ class PortOutListView(OrbitAPIView):
                            scope="port_outs")
         return ok(request, [port_out_data(p) for p in page.items], pagination=page.pagination)
 
+    @extend_schema(request=PortOutBatchSerializer, responses={201: OpenApiTypes.OBJECT},
+                   operation_id="porting_out_submit", summary="Submit a batch port-out (1-50 numbers, one provider)")
     @idempotent
     def post(self, request):
         body = self.validated(PortOutBatchSerializer)
@@ -159,10 +190,13 @@ class PortOutListView(OrbitAPIView):
 class PortOutDetailView(OrbitAPIView):
     required_scopes = READ_WRITE
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="porting_out_get", summary="Get a port-out request")
     def get(self, request, port_out_id: str):
         return ok(request, port_out_data(selectors.port_out_get(organization=self.organization,
                                                                 port_out_id=port_out_id)))
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="porting_out_cancel",
+                   summary="Cancel a port-out (numbers go back to their earlier status)")
     @idempotent
     def delete(self, request, port_out_id: str):
         port_out = services.port_out_cancel(organization=self.organization, port_out_id=port_out_id, **self.actor())
@@ -172,6 +206,8 @@ class PortOutDetailView(OrbitAPIView):
 class PortOutRefreshView(OrbitAPIView):
     required_scopes = {"POST": "porting:write"}
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT, operation_id="porting_out_refresh",
+                   summary="Re-poll the carrier for a port-out")
     def post(self, request, port_out_id: str):
         port_out = services.port_out_refresh(organization=self.organization, port_out_id=port_out_id,
                                              **self.actor())
@@ -181,6 +217,8 @@ class PortOutRefreshView(OrbitAPIView):
 class NumberPortOutView(OrbitAPIView):
     required_scopes = {"POST": "porting:write"}
 
+    @extend_schema(request=PortOutSingleSerializer, responses={201: OpenApiTypes.OBJECT},
+                   operation_id="number_port_out", summary="Port one number out")
     @idempotent
     def post(self, request, number_id: str):
         body = self.validated(PortOutSingleSerializer)
@@ -196,16 +234,22 @@ class NumberPortOutView(OrbitAPIView):
 class PortOutProtectionView(OrbitAPIView):
     required_scopes = READ_WRITE
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="number_port_out_protection_get",
+                   summary="Port-Out Protection status ({enabled, set_at})")
     def get(self, request, number_id: str):
         number = selectors.owned_number_get(organization=self.organization, number_id=number_id)
         return ok(request, protection_data(selectors.port_out_protection_for(number=number)))
 
+    @extend_schema(request=ProtectionSetSerializer, responses={201: OpenApiTypes.OBJECT},
+                   operation_id="number_port_out_protection_set", summary="Set or rotate the port-out PIN")
     def post(self, request, number_id: str):
         body = self.validated(ProtectionSetSerializer)
         protection = services.port_out_protection_set(organization=self.organization, number_id=number_id,
                                                       pin=body["port_out_pin"], **self.actor())
         return ok(request, protection_data(protection), status=201)
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="number_port_out_protection_disable",
+                   summary="Disable Port-Out Protection")
     def delete(self, request, number_id: str):
         services.port_out_protection_disable(organization=self.organization, number_id=number_id, **self.actor())
         return ok(request, {"enabled": False, "set_at": None})

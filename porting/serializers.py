@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orbit_numbers.api.responses import iso
@@ -22,6 +23,8 @@ MAX_PORT_OUT_NUMBERS = 50
 MAX_CHECK_NUMBERS = 50
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string", "example": "+14155550100"},
+                      "description": "E.164 numbers (port-in also accepts one E.164 string)"})
 class E164ListField(serializers.Field):
     """One E.164 string or an array of them (deduplicated by the service, not silently here)."""
 

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from django.views.decorators.http import require_GET
 from rest_framework.parsers import FormParser, MultiPartParser
 
@@ -31,6 +34,11 @@ class FileUploadView(OrbitAPIView):
     required_scopes = {"POST": "porting:write"}
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(request={"multipart/form-data": inline_serializer("FileUpload", {
+        "file": serializers.FileField(help_text="At most 25 MB; the type is read from the content"),
+        "purpose": serializers.ChoiceField(choices=["loa", "invoice"], required=False)})},
+        responses={201: OpenApiTypes.OBJECT}, operation_id="files_upload",
+        summary="Upload a file; returns a signed, expiring URL (use it as loaFileUrl)")
     def post(self, request):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > services.MAX_UPLOAD_BYTES + _BODY_SLACK:
