@@ -83,7 +83,7 @@ class PortRequestAdmin(admin.ModelAdmin):
     fields = ("id", "organization", "status", "numbers", "country", "provider", "current_carrier",
               "account_number", "account_pin_provided", "authorized_signer", "service_address", "loa_mode",
               "loa_file", "loa_signature_status", "loa_signer_name", "loa_signer_email", "loa_signed_at",
-              "handling", "provider_order_id", "provider_status", "foc_date", "estimated_foc_date", "reject_code",
+              "handling", "provider_order_id", "provider_status", "foc_date", "reject_code",
               "reject_reason", "rejected_by", "rejected_at", "supplement_count", "reviewed_by", "reviewed_at",
               "review_note", "charge_status", "submitted_at", "dispatched_at", "last_polled_at", "completed_at",
               "cancelled_at")

@@ -93,7 +93,7 @@ class PortRequest(models.Model):
     handling = models.CharField(max_length=8, choices=Handling.choices, default=Handling.API)
     provider_order_id = models.CharField(max_length=100, blank=True, default="")
     provider_status = models.CharField(max_length=50, blank=True, default="")
-    estimated_foc_date = models.DateField(null=True, blank=True)
+    # The carrier's firm order commitment date, once it gives one.
     foc_date = models.DateField(null=True, blank=True)
     reject_code = models.CharField(max_length=50, blank=True, default="")
     reject_reason = models.CharField(max_length=1000, blank=True, default="")

@@ -198,7 +198,7 @@ def port_request_data(port_request: PortRequest) -> dict:
         "loaSignedBy": port_request.loa_signer_name or None, "loaSignedAt": iso(port_request.loa_signed_at),
         "providerOrderId": port_request.provider_order_id or None,
         "providerStatus": port_request.provider_status or None,
-        "focDate": _date(port_request.foc_date), "estimatedFocDate": _date(port_request.estimated_foc_date),
+        "focDate": _date(port_request.foc_date),
         "rejection": rejection, "supplementCount": port_request.supplement_count,
         "submittedAt": iso(port_request.submitted_at), "createdAt": iso(port_request.created_at),
         "updatedAt": iso(port_request.updated_at), "completedAt": iso(port_request.completed_at),
@@ -231,7 +231,7 @@ def port_request_timeline(port_request: PortRequest) -> dict:
         "id": port_request.id, "status": status, "stages": stages,
         "elapsedDays": max((end - port_request.submitted_at).days, 0),
         "submittedAt": iso(port_request.submitted_at), "focDate": _date(port_request.foc_date),
-        "estimatedFocDate": _date(port_request.estimated_foc_date), "rejection": rejection,
+        "rejection": rejection,
         "history": [{"status": e.status, "at": iso(e.created_at), "note": e.note} for e in events],
     }
 

@@ -16,6 +16,12 @@ def pdf_file(name: str = "loa.pdf", data: bytes = PDF_BYTES):
     return handle
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded LoAs go to a per-test directory, not the project's media/."""
+    settings.MEDIA_ROOT = tmp_path
+
+
 @pytest.fixture
 def upload_loa():
     """upload_loa(client) → the signed URL of a freshly uploaded LoA PDF."""

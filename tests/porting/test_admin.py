@@ -15,11 +15,6 @@ ACCOUNT_PIN = "88-account-PIN-13"
 PORT_OUT_PIN = "port-out-PIN-99"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
 def staff(reviewer):
     browser = Client()

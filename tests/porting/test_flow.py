@@ -17,11 +17,6 @@ from porting.tasks import poll_open_port_requests
 URL = "/api/v1/numbers/porting"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def test_check_to_completion_on_the_simulator(client, org, upload_loa, reviewer, settings, stub_server,
                                               django_capture_on_commit_callbacks):
     from tests.httpstub import Reply

@@ -15,11 +15,6 @@ URL = "/api/v1/numbers/porting"
 PIN = "7431-secret"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def submit(client, **body):
     body.setdefault("numbers", ["+12015550123"])
     body.setdefault("currentCarrier", "Acme Telecom")

@@ -19,11 +19,6 @@ SECRETS = (ACCOUNT_PIN, NEW_ACCOUNT_PIN, PORT_OUT_PIN)
 URL = "/api/v1/numbers/porting"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def assert_clean(text: str) -> None:
     for secret in SECRETS:
         assert secret not in text
