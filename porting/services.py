@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from billing.models import LedgerEntry
@@ -475,7 +476,7 @@ def port_requests_poll(*, limit: int = 200) -> dict:
     Each request is its own transaction; one carrier failing does not stop the others."""
     counts = {"port_in": 0, "port_out": 0, "changed": 0, "errors": 0}
     port_in_ids = list(PortRequest.objects.filter(status__in=CARRIER_STAGES, handling=PortRequest.Handling.API)
-                       .exclude(provider_order_id="").order_by("last_polled_at", "id")
+                       .exclude(provider_order_id="").order_by(F("last_polled_at").asc(nulls_first=True), "id")
                        .values_list("pk", "status")[:limit])
     for port_request_id, status in port_in_ids:
         try:
@@ -486,7 +487,8 @@ def port_requests_poll(*, limit: int = 200) -> dict:
             counts["errors"] += 1
             logger.warning("Polling port-in %s failed", port_request_id, exc_info=True)
     port_out_ids = list(PortOutRequest.objects.filter(status__in=PORT_OUT_OPEN).exclude(provider_order_id="")
-                        .order_by("last_polled_at", "id").values_list("pk", "status")[:limit])
+                        .order_by(F("last_polled_at").asc(nulls_first=True), "id")
+                        .values_list("pk", "status")[:limit])
     for port_out_id, status in port_out_ids:
         try:
             after = port_out_refresh(port_out_id=port_out_id).status

@@ -180,3 +180,39 @@ def test_poll_command(client, upload_loa, reviewer, fast_carrier, capsys):
 def test_beat_schedule_polls_port_requests(settings):
     entries = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "porting.tasks.poll_open_port_requests" in entries
+
+
+def test_poller_survives_a_failing_carrier_and_polls_port_outs(client, org, own_number, upload_loa, reviewer,
+                                                              settings, monkeypatch):
+    from inventory.providers.simulator import SimulatorAdapter
+    from orbit_numbers.errors import ProviderError
+
+    settings.ORBIT = {**settings.ORBIT, "SIMULATOR_PORT_STAGE_SECONDS": 0}
+    ids = []
+    for number in ("+12015550124", "+12015550126"):
+        port_id = client.post(URL, {"numbers": [number], "currentCarrier": "Acme", "country": "US",
+                                    "loaFileUrl": upload_loa(client)}, format="json").json()["data"]["id"]
+        services.port_request_loa_approve(port_request_id=port_id, acting_user=reviewer)
+        ids.append(port_id)
+    settings.ORBIT = {**settings.ORBIT, "SIMULATOR_PORT_STAGE_SECONDS": 10_000}
+    owned = own_number(org)
+    port_out_id = client.post(f"{URL}/out", {"numbers": [owned.e164], "destinationCarrier": "V"},
+                              format="json").json()["data"]["id"]
+    settings.ORBIT = {**settings.ORBIT, "SIMULATOR_PORT_STAGE_SECONDS": 0}
+    broken = PortRequest.objects.get(pk=ids[0]).provider_order_id
+    original = SimulatorAdapter.port_in_status
+
+    def flaky(self, *, provider_order_id):
+        if provider_order_id == broken:
+            raise ProviderError("telnyx: timed out", provider_code="UNAVAILABLE", retryable=True)
+        return original(self, provider_order_id=provider_order_id)
+
+    monkeypatch.setattr(SimulatorAdapter, "port_in_status", flaky)
+    counts = poll_open_port_requests()
+    assert counts == {"port_in": 1, "port_out": 1, "changed": 2, "errors": 1}
+    assert PortRequest.objects.get(pk=ids[0]).status == "carrier_review"
+    assert PortRequest.objects.get(pk=ids[1]).status == "completed"
+    from porting.models import PortOutRequest
+    assert PortOutRequest.objects.get(pk=port_out_id).status == "completed"
+    owned.refresh_from_db()
+    assert owned.status == "released"
