@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from datetime import timedelta
 
 from inventory.models import OwnedNumber
 from inventory.providers import get_adapter, porting_provider_for

@@ -354,7 +354,7 @@ def _apply_carrier_order(port_request: PortRequest, order: PortOrder) -> bool:
                     fields=("reject_code", "reject_reason", "rejected_by", "rejected_at"))
         return True
     if new == PortStatus.CANCELLED:
-        _port_request_end(port_request, PortStatus.CANCELLED, "Cancelled at the carrier.")
+        _port_request_cancelled(port_request, "Cancelled at the carrier.")
         return True
     if current == PortStatus.REJECTED or PORT_IN_STAGES.index(new) <= PORT_IN_STAGES.index(current):
         return False
@@ -366,11 +366,9 @@ def _apply_carrier_order(port_request: PortRequest, order: PortOrder) -> bool:
     return True
 
 
-def _port_request_end(port_request: PortRequest, status: str, note: str) -> None:
-    now = timezone.now()
-    if status == PortStatus.CANCELLED:
-        port_request.cancelled_at = now
-    _set_status(port_request, status, note, fields=("cancelled_at",))
+def _port_request_cancelled(port_request: PortRequest, note: str) -> None:
+    port_request.cancelled_at = timezone.now()
+    _set_status(port_request, PortStatus.CANCELLED, note, fields=("cancelled_at",))
     port_request.lines.update(active=False)
 
 
@@ -591,7 +589,7 @@ def port_request_cancel(*, organization: Organization, port_request_id: str, act
             note += " Operations cancel it with the carrier by hand."
     elif port_request.handling == PortRequest.Handling.MANUAL and port_request.status in CARRIER_STAGES:
         note += " Operations cancel it with the carrier by hand."
-    _port_request_end(port_request, PortStatus.CANCELLED, note)
+    _port_request_cancelled(port_request, note)
     audit_record(action="port_in.cancel", organization=organization, acting_key=acting_key, acting_user=acting_user,
                  target=port_request, before=before, after={"status": port_request.status})
     return port_request

@@ -9,11 +9,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlencode, urlsplit, parse_qs
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.core import signing
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import Resolver404, resolve, reverse
@@ -155,13 +154,6 @@ def file_store(*, organization: Organization, upload, purpose: str = StoredFile.
                  target=stored, after={"purpose": purpose, "content_type": content_type, "size": stored.size,
                                        "sha256": stored.sha256})
     return stored
-
-
-def file_store_bytes(*, organization: Organization, data: bytes, name: str,
-                     purpose: str = StoredFile.Purpose.LOA, acting_key: ApiKey | None = None) -> StoredFile:
-    """Store bytes (tests, seeding) through the same validation as an upload."""
-    return file_store(organization=organization, upload=ContentFile(data, name=name), purpose=purpose,
-                      acting_key=acting_key)
 
 
 def file_open(stored_file: StoredFile):
