@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 
-
 from orbit_numbers.models import AuditLog, IdempotencyRecord
 from orbit_numbers.webhooks.models import WebhookEvent
 from porting import pins, services
