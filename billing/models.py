@@ -23,6 +23,7 @@ class Wallet(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(balance_cents__gte=0), name="wallet_balance_non_negative")]
+        permissions = [("adjust_wallet", "Can credit or debit a wallet with a staff adjustment")]
 
     def __str__(self) -> str:
         return f"{self.organization} · ${self.balance_cents / 100:,.2f}"

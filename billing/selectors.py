@@ -1,3 +1,4 @@
+"""Billing reads. Selectors never write: an organisation without a wallet reads as an empty one."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
@@ -8,9 +9,19 @@ from .models import LedgerEntry, Wallet
 
 
 def wallet_for(*, organization: Organization) -> Wallet:
-    wallet, _ = Wallet.objects.get_or_create(organization=organization)
-    return wallet
+    """The organisation's wallet, or an unsaved empty one (a GET must not create rows)."""
+    wallet = Wallet.objects.filter(organization=organization).first()
+    return wallet if wallet is not None else Wallet(organization=organization)
 
 
-def ledger_entries_for(*, organization: Organization) -> QuerySet[LedgerEntry]:
-    return LedgerEntry.objects.filter(wallet__organization=organization)
+def ledger_entries_for(*, organization: Organization, kind: str | None = None) -> QuerySet[LedgerEntry]:
+    entries = LedgerEntry.objects.filter(wallet__organization=organization)
+    if kind:
+        entries = entries.filter(kind=kind)
+    return entries
+
+
+def wallets_below(*, threshold_cents: int) -> QuerySet[Wallet]:
+    """Wallets of active organisations whose balance is under ``threshold_cents``, lowest first."""
+    return (Wallet.objects.filter(balance_cents__lt=threshold_cents, organization__is_active=True)
+            .order_by("balance_cents", "id"))

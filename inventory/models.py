@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from orbit_numbers.ids import new_id
 from orbit_numbers.models import Organization
@@ -81,6 +82,7 @@ class PhoneNumber(models.Model):
                          condition=Q(status="available")),
             models.Index(fields=["status", "country", "line_type"], name="inv_status_pool"),
         ]
+        permissions = [("export_numbers", "Can export numbers (CSV/JSON) from the console")]
 
     def __str__(self) -> str:
         return self.e164
@@ -173,6 +175,8 @@ class OwnedNumber(models.Model):
             models.Index(fields=["organization", "-created_at", "-id"], name="owned_org_recent"),
             models.Index(fields=["organization", "e164"], name="owned_org_e164"),
         ]
+        permissions = [("release_number", "Can release customer numbers from the console"),
+                       ("reassign_number", "Can move customer numbers to another organisation")]
 
     def __str__(self) -> str:
         return f"{self.e164} ({self.organization})"
@@ -211,3 +215,117 @@ class NumberRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number.e164}: {self.type or 'none'} / sms {self.sms_route_type}"
+
+
+# --- Operations console: low-stock thresholds and alerts, the carrier-failure log -----------------
+
+
+class PoolCapability(models.TextChoices):
+    SMS = "sms", "SMS"
+    MMS = "mms", "MMS"
+    VOICE = "voice", "Voice"
+    FAX = "fax", "Fax"
+
+
+class LowStockThreshold(models.Model):
+    """When a pool of sellable numbers (country × line type, optionally × area code and capability)
+    is running out: fewer than ``min_available`` numbers, or fewer than ``min_days_left`` days of
+    stock at the recent sales rate. Either rule or both may be set."""
+
+    country = models.CharField(max_length=2)
+    line_type = models.CharField(max_length=10, choices=LineType.choices)
+    area_code = models.CharField(max_length=8, blank=True, default="", help_text="Blank: the whole country.")
+    capability = models.CharField(max_length=5, choices=PoolCapability.choices, blank=True, default="",
+                                  help_text="Blank: any number of the type.")
+    min_available = models.PositiveIntegerField(null=True, blank=True,
+                                                help_text="Alert when fewer numbers than this are available.")
+    min_days_left = models.PositiveIntegerField(null=True, blank=True,
+                                                help_text="Alert when the stock lasts fewer days than this at "
+                                                          "the recent sales rate.")
+    is_active = models.BooleanField(default=True)
+    note = models.CharField(max_length=200, blank=True, default="")
+    # The pool as of the last check, so the console lists every pool without recounting each one.
+    available = models.PositiveIntegerField(null=True, editable=False)
+    sales_7d = models.PositiveIntegerField(null=True, editable=False)
+    sales_30d = models.PositiveIntegerField(null=True, editable=False)
+    days_left = models.FloatField(null=True, editable=False)
+    checked_at = models.DateTimeField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["country", "line_type", "area_code", "capability"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "line_type", "area_code", "capability"],
+                                    name="low_stock_threshold_one_per_pool",
+                                    violation_error_message="This pool has a threshold already."),
+            models.CheckConstraint(condition=Q(min_available__isnull=False) | Q(min_days_left__isnull=False),
+                                   name="low_stock_threshold_has_a_rule",
+                                   violation_error_message="Set a minimum available, a minimum days of stock, "
+                                                           "or both."),
+        ]
+
+    def __str__(self) -> str:
+        return self.pool_label
+
+    @property
+    def pool_label(self) -> str:
+        parts = [self.country, self.get_line_type_display()]
+        if self.area_code:
+            parts.append(f"area {self.area_code}")
+        if self.capability:
+            parts.append(self.get_capability_display())
+        return " · ".join(parts)
+
+
+class LowStockAlert(models.Model):
+    """One breach of a threshold, open until the pool recovers. At most one open alert per threshold."""
+
+    class Reason(models.TextChoices):
+        COUNT = "count", "Below minimum available"
+        DAYS_LEFT = "days_left", "Below minimum days of stock"
+        BOTH = "both", "Below both minimums"
+
+    threshold = models.ForeignKey(LowStockThreshold, on_delete=models.CASCADE, related_name="alerts")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    opened_at = models.DateTimeField(default=timezone.now, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    available_at_open = models.PositiveIntegerField()
+    days_left_at_open = models.FloatField(null=True)
+    sales_7d_at_open = models.PositiveIntegerField(default=0)
+    sales_30d_at_open = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["threshold"], condition=Q(resolved_at__isnull=True),
+                                    name="one_open_low_stock_alert_per_threshold"),
+        ]
+
+    def __str__(self) -> str:
+        state = "open" if self.resolved_at is None else "resolved"
+        return f"{self.threshold.pool_label}: {self.get_reason_display()} ({state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class CarrierFailure(models.Model):
+    """A carrier refusing or failing an operation, kept even when the business transaction rolled back."""
+
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    operation = models.CharField(max_length=32, help_text="order, release, port_in …")
+    e164 = models.CharField("number", max_length=16, blank=True, default="")
+    code = models.CharField(max_length=64, blank=True, default="")
+    message = models.CharField(max_length=500, blank=True, default="")
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["provider", "-created_at"], name="carrier_fail_provider_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.operation} {self.e164 or '—'}: {self.code or self.message[:40]}"

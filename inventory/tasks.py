@@ -7,3 +7,16 @@ from . import services
 @shared_task
 def return_aged_numbers() -> int:
     return services.aged_numbers_return()
+
+
+@shared_task
+def check_low_stock() -> dict:
+    result = services.low_stock_check()
+    return {"checked": result.checked, "opened": result.opened, "resolved": result.resolved}
+
+
+@shared_task
+def notify_low_stock(alert_id: int, event: str) -> None:
+    from .services.stock import low_stock_alert_notify
+
+    low_stock_alert_notify(alert_id=alert_id, event=event)

@@ -32,7 +32,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the operations dashboard as its site (orbit_numbers/admin_site.py).
+    "orbit_numbers.admin_apps.OrbitAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -161,6 +162,7 @@ CELERY_BEAT_SCHEDULE = {
     "poll-open-port-requests": {"task": "porting.tasks.poll_open_port_requests", "schedule": timedelta(minutes=5)},
     "deliver-due-webhooks": {"task": "orbit_numbers.webhooks.deliver_due_webhook_events",
                              "schedule": timedelta(minutes=1)},
+    "check-low-stock": {"task": "inventory.tasks.check_low_stock", "schedule": timedelta(minutes=15)},
 }
 
 # Orbit business settings.
@@ -211,6 +213,14 @@ ORBIT = {
     "SIMULATOR_PORT_REJECT_SUFFIXES": {"0401": "ACCOUNT_NUMBER_MISMATCH", "0402": "PASSCODE_PIN_INVALID",
                                        "0403": "ENTITY_NAME_MISMATCH", "0404": "BTN_ATN_MISMATCH"},
     "SIMULATOR_PORT_INELIGIBLE_SUFFIXES": env_list("ORBIT_SIMULATOR_PORT_INELIGIBLE_SUFFIXES", "0000"),
+    # The operations dashboard flags wallets of active organisations below this balance.
+    "LOW_WALLET_THRESHOLD_CENTS": int(os.environ.get("ORBIT_LOW_WALLET_THRESHOLD_CENTS", "1000")),
+    # Low-stock alerts are also POSTed here (JSON) when set; staff are always mailed (STAFF_ALERT_EMAILS).
+    "LOW_STOCK_WEBHOOK_URL": os.environ.get("ORBIT_LOW_STOCK_WEBHOOK_URL", ""),
+    # Absolute links in staff e-mails point here (e.g. https://ops.example.com).
+    "CONSOLE_BASE_URL": os.environ.get("ORBIT_CONSOLE_BASE_URL", ""),
+    # Tenant exports (GET /api/v1/numbers/export) per organisation per minute.
+    "EXPORT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_EXPORT_RATE_LIMIT_PER_MINUTE", "10")),
 }
 
 LOGGING = {

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class PortingConfig(AppConfig):
     name = "porting"
+
+    def ready(self) -> None:
+        from . import dashboard
+
+        dashboard.register_panels()

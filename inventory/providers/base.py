@@ -24,6 +24,10 @@ class InventoryOffer:
     sms_two_way: bool
     monthly_cents: int
     setup_cents: int = 0
+    # The carrier holding the number; adapters that serve one carrier may leave it to the caller.
+    provider: str = ""
+    # Hours the carrier needs to activate the number after purchase; None means immediately.
+    activation_hours: int | None = None
 
 
 @dataclass(frozen=True)

@@ -5,3 +5,6 @@ from .numbers import (TOGGLEABLE_CAPABILITIES, aged_numbers_return, billing_cycl
 from .porting_support import (numbers_mark_porting_out, numbers_release_ported_out,  # noqa: F401
                               numbers_restore_after_port_out, ported_number_activate)
 from .routing import number_route_update, route_snapshot  # noqa: F401
+from .carriers import carrier_failure_record  # noqa: F401,E402
+from .staff import number_reassign, number_tag  # noqa: F401,E402
+from .stock import low_stock_check, low_stock_threshold_check, pool_stats  # noqa: F401,E402

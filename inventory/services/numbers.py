@@ -21,6 +21,7 @@ from orbit_numbers.services import audit_record
 from ..models import (CAPABILITY_FIELDS, ComplianceProfile, InventoryStatus, NumberRoute, OwnedNumber,
                       PhoneNumber, RegulatedCountry)
 from ..providers import get_adapter
+from .carriers import carrier_failure_record
 
 # Purchase-time capabilities and what the inventory row must support for each.
 PURCHASE_CAPABILITY_NEEDS = {
@@ -98,29 +99,37 @@ def number_purchase(*, organization: Organization, phone_number: str, country_co
     Not decorated with @transaction.atomic on purpose: if the transaction fails after the carrier
     accepted the order, the number is handed back to the carrier (compensation)."""
     placed: list[tuple[str, str, str]] = []
+    carrier_failures: list[dict] = []
     try:
         with transaction.atomic():
             return _number_purchase(organization=organization, phone_number=phone_number, country_code=country_code,
                                     inventory_id=inventory_id, capabilities=capabilities,
                                     compliance_profile_id=compliance_profile_id, acting_key=acting_key,
-                                    acting_user=acting_user, placed=placed)
+                                    acting_user=acting_user, placed=placed, carrier_failures=carrier_failures)
     except Exception:
         for provider, e164, order_id in placed:
-            carrier_release_quietly(provider=provider, e164=e164, provider_order_id=order_id)
+            carrier_release_quietly(provider=provider, e164=e164, provider_order_id=order_id,
+                                    organization=organization)
+        # Recorded here, after the purchase transaction rolled back, so the log keeps them.
+        for failure in carrier_failures:
+            carrier_failure_record(organization=organization, **failure)
         raise
 
 
-def carrier_release_quietly(*, provider: str, e164: str, provider_order_id: str) -> None:
+def carrier_release_quietly(*, provider: str, e164: str, provider_order_id: str,
+                            organization: Organization | None = None) -> None:
     import logging
 
     try:
         get_adapter(provider).release_number(e164=e164, provider_order_id=provider_order_id)
-    except ProviderError:
+    except ProviderError as exc:
         logging.getLogger(__name__).exception("Compensating carrier release failed for %s (%s)", e164, provider)
+        carrier_failure_record(provider=provider, operation="release", e164=e164, code=exc.provider_code or "",
+                               message=exc.message, organization=organization)
 
 
 def _number_purchase(*, organization, phone_number, country_code, inventory_id, capabilities,
-                     compliance_profile_id, acting_key, acting_user, placed) -> OwnedNumber:
+                     compliance_profile_id, acting_key, acting_user, placed, carrier_failures) -> OwnedNumber:
     row = (PhoneNumber.objects.select_for_update(of=("self",), skip_locked=True)
            .filter(e164=phone_number).first())
     if row is None:
@@ -141,6 +150,8 @@ def _number_purchase(*, organization, phone_number, country_code, inventory_id, 
     try:
         order = get_adapter(row.provider).order_number(e164=row.e164, provider_ref=row.provider_ref)
     except ProviderError as exc:
+        carrier_failures.append({"provider": row.provider, "operation": "order", "e164": row.e164,
+                                 "code": exc.provider_code or "", "message": exc.message})
         raise Conflict(f"The carrier could not provision {row.e164}: {exc.message}",
                        details={"provider": row.provider, "provider_code": exc.provider_code or ""}) from None
     placed.append((row.provider, row.e164, order.provider_order_id))

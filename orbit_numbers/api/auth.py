@@ -45,6 +45,8 @@ class HasRequiredScope(BasePermission):
         api_key = request.auth
         if not isinstance(api_key, ApiKey):
             raise Unauthorized()
+        if request.method not in ("HEAD", "OPTIONS") and not hasattr(view, request.method.lower()):
+            return True  # a method the view does not implement: let it answer 405, not 403
         required = getattr(view, "required_scopes", None)
         scope = required.get(request.method) if isinstance(required, dict) else required
         if request.method in ("HEAD", "OPTIONS") and isinstance(required, dict):

@@ -1,0 +1,27 @@
+"""Billing's panel on the operations dashboard (registered from BillingConfig.ready)."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from orbit_numbers.admin_base import cents
+from orbit_numbers.dashboard import Panel, PanelData, PanelRow, register
+
+from .selectors import wallets_below
+
+
+def low_wallets_panel() -> PanelData:
+    threshold = settings.ORBIT["LOW_WALLET_THRESHOLD_CENTS"]
+    wallets = wallets_below(threshold_cents=threshold)
+    rows = [PanelRow(label=str(wallet.organization), detail=cents(wallet.balance_cents),
+                     url=reverse("admin:billing_wallet_change", args=[wallet.pk]))
+            for wallet in wallets.select_related("organization")[:5]]
+    return PanelData(count=wallets.count(), url=reverse("admin:billing_wallet_changelist") + "?balance=low",
+                     rows=rows)
+
+
+def register_panels() -> None:
+    threshold = settings.ORBIT["LOW_WALLET_THRESHOLD_CENTS"]
+    register(Panel(key="low-wallets", title=f"Wallets below {cents(threshold)}", compute=low_wallets_panel,
+                   permission="billing.view_wallet", order=50,
+                   help_text="Active organisations that cannot pay for much more; purchases will start failing."))

@@ -1,0 +1,436 @@
+"""Inventory in the console: stock, customers' numbers, compliance, low-stock pools, carrier failures.
+
+Changelists are built for a million rows (see orbit_numbers.admin_base); bulk operations on
+customers' numbers go through services (which lock, validate every row and audit).
+"""
+from __future__ import annotations
+
+import phonenumbers
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from orbit_numbers.admin_base import (OrbitModelAdmin, ReadOnlyInline, ReadOnlyModelAdmin, cents, choices_filter,
+                                      distinct_values_filter, recent_filter)
+from orbit_numbers.errors import OrbitError
+from orbit_numbers.models import Organization
+from orbit_numbers.services import audit_record
+
+from .exporting import FORMATS, INVENTORY, OWNED, export_response
+from .models import (CarrierFailure, ComplianceProfile, LineType, LowStockAlert, LowStockThreshold, NumberRoute,
+                     OwnedNumber, PhoneNumber, Provider, RegulatedCountry)
+from .services import number_release
+from .services.staff import clean_tags, number_reassign, number_tag
+from .services.stock import low_stock_threshold_check, pool_stats
+
+ACTION_PREVIEW_ROWS = 50
+
+
+class ExportMixin:
+    """Export buttons on a changelist: every row the current filters/search match, not just the page."""
+
+    export_spec = None
+    change_list_template = "admin/inventory/export_change_list.html"
+
+    def has_export_permission(self, request) -> bool:
+        return request.user.has_perm("inventory.export_numbers")
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [path("export/<str:fmt>/", self.admin_site.admin_view(self.export_view),
+                     name="%s_%s_export" % info)] + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        extra_context = {**(extra_context or {}), "can_export": self.has_export_permission(request),
+                         "export_query": request.GET.urlencode(),
+                         "export_url_name": "admin:%s_%s_export" % info}
+        return super().changelist_view(request, extra_context)
+
+    def export_view(self, request, fmt):
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        if fmt not in FORMATS:
+            raise Http404
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            info = self.model._meta.app_label, self.model._meta.model_name
+            return HttpResponseRedirect(reverse("admin:%s_%s_changelist" % info) + "?e=1")
+        # The changelist's own queryset: the operator's filters, search and ordering, unpaginated.
+        queryset = changelist.get_queryset(request)
+        audit_record(action="admin.export", acting_user=request.user, object_type=self.model._meta.label_lower,
+                     after={"format": fmt, "filters": request.GET.urlencode()})
+        return export_response(self.export_spec, queryset, fmt)
+
+
+# --- stock -------------------------------------------------------------------------------------------
+
+
+@admin.register(PhoneNumber)
+class PhoneNumberAdmin(ExportMixin, OrbitModelAdmin):
+    export_spec = INVENTORY
+    list_display = ("e164", "country", "line_type", "provider", "status", "area_code", "region", "capability_list",
+                    "monthly", "setup", "aging_until")
+    list_filter = ("status", distinct_values_filter("country", "country"), "line_type", "provider", "cap_sms",
+                   "cap_voice", "sms_two_way")
+    search_fields = ("=provider_ref", "region")
+    digit_search_fields = ("e164",)
+    # Newest first by primary key: an index scan, even at a million rows; e164 is unique-indexed too.
+    ordering = ("-id",)
+    sortable_by = ("e164",)
+    fieldsets = (
+        (None, {"fields": ("e164", "country", "line_type", "status", "provider", "provider_ref")}),
+        ("Where and what", {"fields": ("region", "area_code", "national_number", "cap_sms", "cap_mms", "cap_voice",
+                                       "cap_fax", "sms_two_way", "activation_hours")}),
+        ("Price", {"fields": ("monthly_cents", "setup_cents")}),
+        ("Lifecycle", {"fields": ("aging_until", "created_at", "updated_at")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("status", "aging_until", "created_at", "updated_at")
+        # Identity and lifecycle of a stocked number change through services, never by hand.
+        return ("e164", "country", "national_number", "provider", "provider_ref", "status", "aging_until",
+                "created_at", "updated_at")
+
+    @admin.display(description="capabilities")
+    def capability_list(self, obj: PhoneNumber) -> str:
+        return ", ".join(obj.capabilities)
+
+    @admin.display(description="monthly", ordering="monthly_cents")
+    def monthly(self, obj) -> str:
+        return cents(obj.monthly_cents)
+
+    @admin.display(description="setup")
+    def setup(self, obj) -> str:
+        return cents(obj.setup_cents)
+
+
+# --- customers' numbers -----------------------------------------------------------------------------
+
+
+class NumberRouteInline(ReadOnlyInline, admin.StackedInline):
+    model = NumberRoute
+    fields = ("type", "config", "sms_route_type", "sms_route_config", "updated_at")
+    readonly_fields = fields
+    show_change_link = False
+
+
+class ReassignForm(forms.Form):
+    organization = forms.ModelChoiceField(queryset=Organization.objects.filter(is_active=True),
+                                          label="Move to organisation")
+    reason = forms.CharField(max_length=200, help_text="Required; recorded in both organisations' audit logs.")
+
+
+class TagForm(forms.Form):
+    add = forms.CharField(required=False, help_text="Comma-separated tags to add.")
+    remove = forms.CharField(required=False, help_text="Comma-separated tags to remove.")
+
+    def clean(self):
+        data = super().clean()
+        try:
+            data["add"] = clean_tags((data.get("add") or "").split(","), field="add")
+            data["remove"] = clean_tags((data.get("remove") or "").split(","), field="remove")
+        except OrbitError as exc:
+            raise forms.ValidationError(exc.message) from None
+        if not data["add"] and not data["remove"]:
+            raise forms.ValidationError("Give at least one tag to add or remove.")
+        return data
+
+
+class ConfirmForm(forms.Form):
+    pass
+
+
+@admin.register(OwnedNumber)
+class OwnedNumberAdmin(ExportMixin, OrbitModelAdmin):
+    export_spec = OWNED
+    list_display = ("e164", "organization", "status", "source", "country", "line_type", "provider", "label",
+                    "tag_list", "monthly", "created_at", "released_at")
+    list_filter = ("status", "source",
+                   distinct_values_filter("phone_number__country", "country"),
+                   choices_filter("phone_number__line_type", "type", LineType.choices),
+                   choices_filter("phone_number__provider", "provider", Provider.choices),
+                   "organization")
+    search_fields = ("label", "organization__name", "=id")
+    digit_search_fields = ("e164",)
+    list_select_related = ("organization", "phone_number")
+    raw_id_fields = ("organization", "phone_number", "compliance_profile")
+    ordering = ("-created_at", "-id")
+    sortable_by = ("created_at",)
+    inlines = (NumberRouteInline,)
+    actions = ("release_numbers", "reassign_numbers", "tag_numbers")
+    fieldsets = (
+        (None, {"fields": ("id", "e164", "organization", "phone_number", "status", "source")}),
+        ("Customer's settings", {"fields": ("label", "tags", "capabilities", "forwarding_number", "sms_forwarding",
+                                            "webhook_url", "status_url", "compliance_profile", "channel_config")}),
+        ("Billing", {"fields": ("monthly_cents", "setup_cents", "provider_order_id", "created_at", "updated_at",
+                                "released_at", "billing_ends_at")}),
+    )
+    # Staff may fix a label or tags by hand (audited); everything else changes through services.
+    editable_fields = ("label", "tags")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in self.editable_fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_release_permission(self, request) -> bool:
+        return request.user.has_perm("inventory.release_number")
+
+    def has_reassign_permission(self, request) -> bool:
+        return request.user.has_perm("inventory.reassign_number")
+
+    @admin.display(description="country")
+    def country(self, obj: OwnedNumber) -> str:
+        return obj.phone_number.country
+
+    @admin.display(description="type")
+    def line_type(self, obj: OwnedNumber) -> str:
+        return obj.phone_number.get_line_type_display()
+
+    @admin.display(description="provider")
+    def provider(self, obj: OwnedNumber) -> str:
+        return obj.phone_number.provider
+
+    @admin.display(description="tags")
+    def tag_list(self, obj: OwnedNumber) -> str:
+        return ", ".join(obj.tags)
+
+    @admin.display(description="monthly")
+    def monthly(self, obj) -> str:
+        return cents(obj.monthly_cents)
+
+    def _action_page(self, request, queryset, *, action: str, title: str, form, button: str, note: str = ""):
+        numbers = list(queryset.select_related("organization")[:ACTION_PREVIEW_ROWS + 1])
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": title, "form": form,
+            "action": action, "button": button, "note": note,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "numbers": numbers[:ACTION_PREVIEW_ROWS], "more": max(queryset.count() - ACTION_PREVIEW_ROWS, 0),
+        }
+        return TemplateResponse(request, "admin/inventory/ownednumber/action_form.html", context)
+
+    @admin.action(description="Release selected numbers…", permissions=["release"])
+    def release_numbers(self, request, queryset):
+        form = ConfirmForm(request.POST if "apply" in request.POST else None)
+        if not (form.is_bound and form.is_valid()):
+            return self._action_page(request, queryset, action="release_numbers", title="Release numbers",
+                                     form=form, button="Yes, release them",
+                                     note="Billing stops at the end of each paid cycle; the numbers age before "
+                                          "they return to stock.")
+        released, failed = 0, []
+        for number in queryset.select_related("organization").exclude(status=OwnedNumber.Status.RELEASED):
+            try:
+                number_release(organization=number.organization, number_id=number.pk, acting_user=request.user)
+                released += 1
+            except OrbitError as exc:
+                failed.append(f"{number.e164}: {exc.message}")
+        self.message_user(request, f"Released {released} number(s).", messages.SUCCESS)
+        if failed:
+            self.message_user(request, "Not released — " + "; ".join(failed), messages.ERROR)
+        return None
+
+    @admin.action(description="Reassign selected numbers to another organisation…", permissions=["reassign"])
+    def reassign_numbers(self, request, queryset):
+        form = ReassignForm(request.POST if "apply" in request.POST else None)
+        if not (form.is_bound and form.is_valid()):
+            return self._action_page(request, queryset, action="reassign_numbers", title="Reassign numbers",
+                                     form=form, button="Reassign",
+                                     note="Each number's current tenure closes now; the new owner starts with a "
+                                          "clean configuration and is not charged.")
+        try:
+            moved = number_reassign(number_ids=list(queryset.values_list("pk", flat=True)),
+                                    to_organization=form.cleaned_data["organization"],
+                                    reason=form.cleaned_data["reason"], acting_user=request.user)
+        except OrbitError as exc:
+            self.message_user(request, f"Nothing reassigned: {exc.message}", messages.ERROR)
+            return None
+        self.message_user(request, f"Moved {len(moved)} number(s) to {form.cleaned_data['organization']}.",
+                          messages.SUCCESS)
+        return None
+
+    @admin.action(description="Tag selected numbers…", permissions=["change"])
+    def tag_numbers(self, request, queryset):
+        form = TagForm(request.POST if "apply" in request.POST else None)
+        if not (form.is_bound and form.is_valid()):
+            return self._action_page(request, queryset, action="tag_numbers", title="Tag numbers", form=form,
+                                     button="Apply tags")
+        try:
+            numbers = number_tag(number_ids=list(queryset.values_list("pk", flat=True)),
+                                 add=form.cleaned_data["add"], remove=form.cleaned_data["remove"],
+                                 acting_user=request.user)
+        except OrbitError as exc:
+            self.message_user(request, f"No tags changed: {exc.message}", messages.ERROR)
+            return None
+        self.message_user(request, f"Tagged {len(numbers)} number(s).", messages.SUCCESS)
+        return None
+
+
+@admin.register(ComplianceProfile)
+class ComplianceProfileAdmin(OrbitModelAdmin):
+    list_display = ("name", "organization", "country_list", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("name", "organization__name", "=id")
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization",)
+    readonly_fields = ("id", "created_at")
+
+    @admin.display(description="countries")
+    def country_list(self, obj: ComplianceProfile) -> str:
+        return ", ".join(obj.countries)
+
+
+@admin.register(RegulatedCountry)
+class RegulatedCountryAdmin(OrbitModelAdmin):
+    list_display = ("country", "note")
+    search_fields = ("country", "note")
+
+
+# --- low stock ---------------------------------------------------------------------------------------
+
+
+class LowStockThresholdForm(forms.ModelForm):
+    class Meta:
+        model = LowStockThreshold
+        fields = ("country", "line_type", "area_code", "capability", "min_available", "min_days_left", "is_active",
+                  "note")
+
+    def clean_country(self) -> str:
+        country = (self.cleaned_data.get("country") or "").upper()
+        if country not in phonenumbers.SUPPORTED_REGIONS:
+            raise forms.ValidationError("Must be an ISO 3166-1 alpha-2 country code, e.g. US.")
+        return country
+
+    def clean_area_code(self) -> str:
+        area_code = (self.cleaned_data.get("area_code") or "").strip()
+        if area_code and not area_code.isdigit():
+            raise forms.ValidationError("Digits only.")
+        return area_code
+
+
+class AlertStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("resolved", "Resolved")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "resolved":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+def _days(value: float | None) -> str:
+    return "∞ (no sales)" if value is None else f"{value:g}"
+
+
+@admin.register(LowStockThreshold)
+class LowStockThresholdAdmin(OrbitModelAdmin):
+    form = LowStockThresholdForm
+    list_display = ("pool", "min_available", "min_days_left", "available", "sales_7d", "sales_30d", "days_left_shown",
+                    "alerting", "checked_at", "is_active")
+    list_filter = ("is_active", "country", "line_type")
+    search_fields = ("country", "area_code", "note")
+    readonly_fields = ("available", "sales_7d", "sales_30d", "days_left", "checked_at", "live_figures")
+    fieldsets = (
+        ("Pool", {"fields": ("country", "line_type", "area_code", "capability")}),
+        ("Alert when", {"fields": ("min_available", "min_days_left", "is_active", "note")}),
+        ("Figures at the last check", {"fields": ("available", "sales_7d", "sales_30d", "days_left", "checked_at",
+                                                  "live_figures")}),
+    )
+    actions = ("check_now",)
+
+    def get_queryset(self, request):
+        open_alerts = LowStockAlert.objects.filter(threshold=OuterRef("pk"), resolved_at__isnull=True)
+        return super().get_queryset(request).annotate(has_open_alert=Exists(open_alerts))
+
+    @admin.display(description="pool", ordering="country")
+    def pool(self, obj: LowStockThreshold) -> str:
+        return obj.pool_label
+
+    @admin.display(description="days left", ordering="days_left")
+    def days_left_shown(self, obj: LowStockThreshold) -> str:
+        return "—" if obj.checked_at is None else _days(obj.days_left)
+
+    @admin.display(description="alert open", boolean=True)
+    def alerting(self, obj) -> bool:
+        return obj.has_open_alert
+
+    @admin.display(description="now")
+    def live_figures(self, obj: LowStockThreshold) -> str:
+        if obj.pk is None:
+            return "—"
+        stats = pool_stats(threshold=obj)
+        return (f"{stats.available} available; sold {stats.sales_7d} in 7 days, {stats.sales_30d} in 30 days; "
+                f"{_days(stats.days_left)} days left")
+
+    @admin.action(description="Check selected pools now", permissions=["change"])
+    def check_now(self, request, queryset):
+        outcomes = [low_stock_threshold_check(threshold_id=pk, acting_user=request.user)[0]
+                    for pk in queryset.order_by("pk").values_list("pk", flat=True)]
+        self.message_user(request, f"Checked {len(outcomes)} pool(s): {outcomes.count('opened')} alert(s) opened, "
+                                   f"{outcomes.count('resolved')} resolved.", messages.SUCCESS)
+
+
+@admin.register(LowStockAlert)
+class LowStockAlertAdmin(ReadOnlyModelAdmin):
+    list_display = ("pool", "reason", "state", "opened_at", "resolved_at", "available_at_open", "days_left_open",
+                    "available_now", "days_left_now")
+    list_filter = (AlertStateFilter, "reason", "threshold__country", recent_filter("opened_at", "opened"))
+    list_select_related = ("threshold",)
+    search_fields = ("threshold__country", "threshold__area_code")
+    ordering = ("-opened_at", "-id")
+    readonly_fields = ("threshold_link", "reason", "opened_at", "resolved_at", "available_at_open",
+                       "days_left_at_open", "sales_7d_at_open", "sales_30d_at_open")
+    fields = readonly_fields
+
+    @admin.display(description="pool")
+    def pool(self, obj: LowStockAlert) -> str:
+        return obj.threshold.pool_label
+
+    @admin.display(description="threshold")
+    def threshold_link(self, obj: LowStockAlert) -> str:
+        url = reverse("admin:inventory_lowstockthreshold_change", args=[obj.threshold_id])
+        return format_html('<a href="{}">{}</a>', url, obj.threshold.pool_label)
+
+    @admin.display(description="state")
+    def state(self, obj: LowStockAlert) -> str:
+        return "open" if obj.is_open else "resolved"
+
+    @admin.display(description="days left at open")
+    def days_left_open(self, obj: LowStockAlert) -> str:
+        return _days(obj.days_left_at_open)
+
+    @admin.display(description="available now")
+    def available_now(self, obj: LowStockAlert):
+        return obj.threshold.available
+
+    @admin.display(description="days left now")
+    def days_left_now(self, obj: LowStockAlert) -> str:
+        return _days(obj.threshold.days_left)
+
+
+@admin.register(CarrierFailure)
+class CarrierFailureAdmin(ReadOnlyModelAdmin):
+    list_display = ("created_at", "provider", "operation", "e164", "code", "message", "organization")
+    list_filter = (recent_filter(), "provider", distinct_values_filter("operation", "operation"))
+    search_fields = ("=code", "message", "organization__name")
+    digit_search_fields = ("e164",)
+    list_select_related = ("organization",)
+    ordering = ("-created_at", "-id")

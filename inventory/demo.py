@@ -1,0 +1,91 @@
+"""Demo data for ``make run``: idempotent, so it is safe on every start.
+
+Ensures a few thousand numbers of inventory, the regulated countries, a staff login, two demo
+organisations with funded wallets (one with an approved compliance profile), and issues a fresh
+API key per organisation on every run (keys are shown once, so an old one cannot be re-printed).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from billing.services import wallet_credit, wallet_get_or_create
+from orbit_numbers.models import SCOPES, Organization
+from orbit_numbers.services import api_key_create, audit_record, organization_get_or_create
+
+from .models import ComplianceProfile, InventoryStatus, LineType, PhoneNumber, RegulatedCountry
+from .seeding import SeedResult, inventory_seed
+
+DEMO_NUMBERS = 5_000
+DEMO_SEED = "demo"
+STAFF_USERNAME = "admin"
+STAFF_PASSWORD = "orbit-admin"
+REGULATED = {"DE": "Proof of a German address required (BNetzA)", "FR": "Proof of a French address required (ARCEP)"}
+# name → wallet balance the demo keeps it topped up to, in cents.
+DEMO_ORGANIZATIONS = {"Acme Telecom": 500_00, "Globex Comms": 50_00}
+COMPLIANCE_PROFILE = ("Acme Telecom", "Acme Telecom EU entity", ["DE", "FR"])
+
+
+@dataclass(frozen=True)
+class DemoKey:
+    organization: Organization
+    raw_key: str
+    balance_cents: int
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    numbers: SeedResult
+    available: int
+    staff_created: bool
+    staff_password_is_default: bool
+    keys: list[DemoKey]
+    sample_number: str | None
+
+
+def demo_seed(*, numbers: int = DEMO_NUMBERS) -> DemoSeed:
+    missing = max(0, numbers - PhoneNumber.objects.count())
+    loaded = inventory_seed(count=missing, seed=DEMO_SEED) if missing else SeedResult(0, 0)
+    with transaction.atomic():
+        for country, note in REGULATED.items():
+            RegulatedCountry.objects.get_or_create(country=country, defaults={"note": note})
+        staff_created, staff_default = _staff_user()
+        keys = [_demo_organization(name, target) for name, target in DEMO_ORGANIZATIONS.items()]
+    sample = (PhoneNumber.objects.filter(status=InventoryStatus.AVAILABLE, country="US", line_type=LineType.LOCAL,
+                                         cap_sms=True).order_by("id").values_list("e164", flat=True).first())
+    return DemoSeed(numbers=loaded, available=PhoneNumber.objects.filter(status=InventoryStatus.AVAILABLE).count(),
+                    staff_created=staff_created, staff_password_is_default=staff_default, keys=keys,
+                    sample_number=sample)
+
+
+def _staff_user() -> tuple[bool, bool]:
+    User = get_user_model()
+    user = User.objects.filter(username=STAFF_USERNAME).first()
+    if user is None:
+        user = User.objects.create_superuser(STAFF_USERNAME, "admin@localhost", STAFF_PASSWORD)
+        audit_record(action="user.create", acting_user=None, target=user, after={"username": STAFF_USERNAME,
+                                                                                   "is_superuser": True})
+        return True, True
+    # Someone changed the password since: keep theirs, never reset it behind their back.
+    return False, user.check_password(STAFF_PASSWORD)
+
+
+def _demo_organization(name: str, target_cents: int) -> DemoKey:
+    organization, _ = organization_get_or_create(name=name)
+    wallet = wallet_get_or_create(organization=organization)
+    if wallet.balance_cents < target_cents:
+        wallet_credit(organization=organization, amount_cents=target_cents - wallet.balance_cents,
+                      description="Demo top-up", reference="demo:seed")
+        wallet.refresh_from_db()
+    profile_org, profile_name, countries = COMPLIANCE_PROFILE
+    if name == profile_org:
+        profile, created = ComplianceProfile.objects.get_or_create(
+            organization=organization, name=profile_name,
+            defaults={"countries": countries, "status": ComplianceProfile.Status.APPROVED})
+        if created:
+            audit_record(action="compliance_profile.create", organization=organization, target=profile,
+                         after={"countries": countries, "status": profile.status})
+    _, raw_key = api_key_create(organization=organization, scopes=list(SCOPES), name="demo")
+    return DemoKey(organization=organization, raw_key=raw_key, balance_cents=wallet.balance_cents)

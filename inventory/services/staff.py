@@ -1,0 +1,126 @@
+"""Staff-only number operations run from the console: move numbers between organisations, tag them."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from orbit_numbers.errors import Conflict, NotFound, ValidationFailed
+from orbit_numbers.models import Organization
+from orbit_numbers.services import audit_record
+
+from ..models import NumberRoute, OwnedNumber
+from .numbers import initial_status_for, number_snapshot
+
+# The tenant API's rules for tags (PUT /api/v1/numbers/{id}), so a tag staff add is one the customer can keep.
+TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_MAX_TAGS = 10
+
+
+def _lock_live_numbers(number_ids: Sequence[str]) -> list[OwnedNumber]:
+    """Lock the live tenures of ``number_ids`` (in id order, the app's lock order); every id must exist."""
+    ids = sorted(set(number_ids))
+    if not ids:
+        raise ValidationFailed.field("number_ids", "select at least one number")
+    numbers = list(OwnedNumber.objects.select_for_update(of=("self",)).select_related("organization", "phone_number")
+                   .filter(pk__in=ids).exclude(status=OwnedNumber.Status.RELEASED).order_by("pk"))
+    missing = sorted(set(ids) - {number.pk for number in numbers})
+    if missing:
+        raise NotFound(f"Not found or already released: {', '.join(missing)}.", details={"number_ids": missing})
+    return numbers
+
+
+@transaction.atomic
+def number_reassign(*, number_ids: Sequence[str], to_organization: Organization, acting_user=None,
+                    reason: str = "") -> list[OwnedNumber]:
+    """Move live numbers to ``to_organization``, all or none.
+
+    Each old tenure is closed (released now, no further billing to its owner) and a new tenure opens
+    for the target with a clean configuration: the old owner's webhooks, forwarding and routes are
+    theirs, not the new owner's. The new tenure keeps the monthly price and the carrier order, is
+    not charged (staff settle money with a wallet adjustment), and starts in regulatory_hold where
+    the country requires a compliance profile the target does not have yet.
+    """
+    if not to_organization.is_active:
+        raise ValidationFailed.field("organization", f"{to_organization} is deactivated")
+    numbers = _lock_live_numbers(number_ids)
+    problems = {}
+    for number in numbers:
+        if number.organization_id == to_organization.pk:
+            problems[number.pk] = f"{number.e164} already belongs to {to_organization}"
+        elif number.status == OwnedNumber.Status.PORTING_OUT:
+            problems[number.pk] = f"{number.e164} is porting out"
+    if problems:
+        raise Conflict("Cannot reassign: " + "; ".join(problems.values()) + ".", details=problems)
+
+    now = timezone.now()
+    for number in numbers:
+        number.status = OwnedNumber.Status.RELEASED
+        number.released_at = now
+        number.billing_ends_at = now
+        number.updated_at = now  # bulk_update does not apply auto_now
+    OwnedNumber.objects.bulk_update(numbers, ["status", "released_at", "billing_ends_at", "updated_at"])
+
+    new_numbers = [
+        OwnedNumber(organization=to_organization, phone_number=number.phone_number, e164=number.e164,
+                    status=initial_status_for(country=number.phone_number.country, profile=None),
+                    source=OwnedNumber.Source.STAFF, capabilities=list(number.capabilities),
+                    monthly_cents=number.monthly_cents, setup_cents=0,
+                    provider_order_id=number.provider_order_id)
+        for number in numbers
+    ]
+    OwnedNumber.objects.bulk_create(new_numbers)
+    NumberRoute.objects.bulk_create([NumberRoute(number=new) for new in new_numbers])
+    for old, new in zip(numbers, new_numbers):
+        before = {"organization_id": old.organization_id, "number_id": old.pk, **number_snapshot(old)}
+        after = {"organization_id": to_organization.pk, "number_id": new.pk, "status": new.status,
+                 "reason": reason}
+        # One row on each side, so each organisation's own audit trail tells the story.
+        audit_record(action="number.reassign_out", organization=old.organization, acting_user=acting_user,
+                     target=old, before=before, after=after)
+        audit_record(action="number.reassign_in", organization=to_organization, acting_user=acting_user,
+                     target=new, before=before, after=after)
+    return new_numbers
+
+
+def clean_tags(tags: Sequence[str], *, field: str = "tags") -> list[str]:
+    """Trimmed, lower-cased, distinct tags; each a slug like the API accepts."""
+    cleaned = []
+    for tag in tags:
+        tag = (tag or "").strip().lower()
+        if not tag:
+            continue
+        if not TAG_PATTERN.match(tag):
+            raise ValidationFailed.field(field, f"{tag!r} is not a tag: use a-z, 0-9, '-' and '_' (at most 64)")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    return cleaned
+
+
+@transaction.atomic
+def number_tag(*, number_ids: Sequence[str], add: Sequence[str] = (), remove: Sequence[str] = (),
+               acting_user=None) -> list[OwnedNumber]:
+    """Add and/or remove tags on live numbers, all or none."""
+    add, remove = clean_tags(add), clean_tags(remove)
+    if not add and not remove:
+        raise ValidationFailed.field("tags", "give at least one tag to add or remove")
+    numbers = _lock_live_numbers(number_ids)
+    too_many = [number.e164 for number in numbers
+                if len([t for t in dict.fromkeys(list(number.tags) + add) if t not in remove]) > _MAX_TAGS]
+    if too_many:
+        raise ValidationFailed.field("tags", f"at most {_MAX_TAGS} tags per number: {', '.join(too_many)}")
+    changed, now = [], timezone.now()
+    for number in numbers:
+        before = list(number.tags)
+        tags = [tag for tag in dict.fromkeys(before + add) if tag not in remove]
+        if tags == before:
+            continue
+        number.tags = tags
+        number.updated_at = now  # bulk_update does not apply auto_now
+        changed.append(number)
+        audit_record(action="number.tag", organization=number.organization, acting_user=acting_user,
+                     target=number, before={"tags": before}, after={"tags": tags})
+    OwnedNumber.objects.bulk_update(changed, ["tags", "updated_at"])
+    return numbers

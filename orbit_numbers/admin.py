@@ -1,0 +1,159 @@
+"""Console screens for the kernel: organisations, API keys (created once, shown once), audit log."""
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+
+from .admin_base import OrbitModelAdmin, ReadOnlyInline, ReadOnlyModelAdmin, distinct_values_filter, recent_filter
+from .errors import OrbitError
+from .models import SCOPES, ApiKey, AuditLog, IdempotencyRecord, Organization
+from .services import api_key_create, api_key_revoke
+
+
+class ApiKeyInline(ReadOnlyInline, admin.TabularInline):
+    model = ApiKey
+    fields = ("name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+
+
+@admin.register(Organization)
+class OrganizationAdmin(OrbitModelAdmin):
+    list_display = ("name", "id", "is_active", "webhook_url", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "=id")
+    readonly_fields = ("id", "created_at")
+    fields = ("id", "name", "is_active", "webhook_url", "created_at")
+    inlines = (ApiKeyInline,)
+    ordering = ("name",)
+
+    def has_delete_permission(self, request, obj=None):
+        # Wallets, numbers and the audit trail hang off an organisation: deactivate it instead.
+        return False
+
+
+class ApiKeyCreateForm(forms.Form):
+    organization = forms.ModelChoiceField(queryset=Organization.objects.filter(is_active=True))
+    name = forms.CharField(max_length=100, initial="default")
+    scopes = forms.MultipleChoiceField(choices=[(scope, scope) for scope in SCOPES],
+                                       widget=forms.CheckboxSelectMultiple, initial=["numbers:read"])
+
+
+class KeyStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("revoked", "Revoked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(OrbitModelAdmin):
+    """Keys are created through a form that shows the secret exactly once, and revoked, never edited."""
+
+    list_display = ("name", "organization", "prefix", "scope_list", "created_at", "last_used_at", "revoked_at")
+    list_filter = (KeyStateFilter,)
+    search_fields = ("name", "=prefix", "organization__name")
+    list_select_related = ("organization",)
+    readonly_fields = ("id", "organization", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    fields = readonly_fields
+    exclude = ("hashed_secret",)
+    actions = ("revoke_keys",)
+
+    @admin.display(description="scopes")
+    def scope_list(self, obj: ApiKey) -> str:
+        return ", ".join(obj.scopes)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("orbit_numbers.change_apikey")
+
+    @admin.action(description="Revoke selected keys", permissions=["revoke"])
+    def revoke_keys(self, request, queryset):
+        revoked = 0
+        for api_key in queryset.select_related("organization").filter(revoked_at__isnull=True):
+            api_key_revoke(api_key=api_key, acting_user=request.user)
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} key(s).", messages.SUCCESS)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ApiKeyCreateForm(request.POST or None)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Create API key"}
+        if request.method == "POST" and form.is_valid():
+            try:
+                api_key, raw_key = api_key_create(organization=form.cleaned_data["organization"],
+                                                  scopes=form.cleaned_data["scopes"],
+                                                  name=form.cleaned_data["name"], acting_user=request.user)
+            except OrbitError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.log_addition(request, api_key, [{"added": {}}])
+                response = TemplateResponse(request, "admin/orbit_numbers/apikey/created.html",
+                                            {**context, "title": "API key created", "api_key": api_key,
+                                             "raw_key": raw_key})
+                # The one page that ever holds the plaintext key: never cached anywhere.
+                response["Cache-Control"] = "no-store"
+                return response
+        return TemplateResponse(request, "admin/orbit_numbers/apikey/create.html", {**context, "form": form})
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyModelAdmin):
+    list_display = ("created_at", "action", "object_type", "object_id", "organization", "actor", "request_id")
+    list_filter = (distinct_values_filter("action", "action"), recent_filter(), "organization")
+    search_fields = ("action", "=object_id", "=request_id")
+    list_select_related = ("organization", "acting_user", "acting_key")
+    readonly_fields = ("created_at", "action", "organization", "acting_user", "acting_key", "object_type",
+                       "object_id", "request_id", "before_pretty", "after_pretty")
+    fields = readonly_fields
+    ordering = ("-created_at", "-id")
+
+    @admin.display(description="who")
+    def actor(self, obj: AuditLog) -> str:
+        if obj.acting_user_id:
+            return f"staff: {obj.acting_user}"
+        if obj.acting_key_id:
+            return f"key: {obj.acting_key.prefix}"
+        return "system"
+
+    @staticmethod
+    def _pretty(value) -> str:
+        if value is None:
+            return "—"
+        return format_html("<pre>{}</pre>", json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
+
+    @admin.display(description="before")
+    def before_pretty(self, obj: AuditLog):
+        return self._pretty(obj.before)
+
+    @admin.display(description="after")
+    def after_pretty(self, obj: AuditLog):
+        return self._pretty(obj.after)
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyModelAdmin):
+    list_display = ("created_at", "organization", "key", "status_code")
+    search_fields = ("=key",)
+    list_filter = (recent_filter(),)
+    list_select_related = ("organization",)
+    exclude = ("response_body",)
+    readonly_fields = ("organization", "key", "fingerprint", "status_code", "created_at")

@@ -1,0 +1,119 @@
+"""Wallets in the console: read-only balance and ledger; adjustments only by finance, with a reason."""
+from __future__ import annotations
+
+from django.urls import reverse
+
+from billing.models import LedgerEntry, Wallet
+from orbit_numbers.models import AuditLog
+from tests.staff import action_names, make_staff, superuser_client  # noqa: F401
+
+
+def adjust_url(wallet: Wallet) -> str:
+    return reverse("admin:billing_wallet_adjust", args=[wallet.pk])
+
+
+def test_support_sees_balances_but_no_adjust_action(make_staff, org):
+    client = make_staff("support")
+    changelist = client.get(reverse("admin:billing_wallet_changelist"))
+    assert changelist.status_code == 200
+    assert "$100.00" in changelist.content.decode()
+    assert "adjust_balance" not in action_names(changelist.content.decode())
+    change = client.get(reverse("admin:billing_wallet_change", args=[org.wallet.pk]))
+    assert change.status_code == 200 and 'id="adjust-wallet"' not in change.content.decode()
+    assert client.get(adjust_url(org.wallet)).status_code == 403
+    assert client.post(adjust_url(org.wallet), {"amount": "5", "reason": "x"}).status_code == 403
+    assert LedgerEntry.objects.filter(kind="adjustment").count() == 0
+
+
+def test_finance_adjusts_with_a_reason_through_the_ledger(make_staff, org):
+    client = make_staff("finance")
+    changelist = client.get(reverse("admin:billing_wallet_changelist"))
+    assert "adjust_balance" in action_names(changelist.content.decode())
+    assert 'id="adjust-wallet"' in client.get(reverse("admin:billing_wallet_change", args=[org.wallet.pk])).content.decode()
+
+    response = client.post(adjust_url(org.wallet), {"amount": "-12.34", "reason": "Refunded twice by mistake"})
+
+    assert response.status_code == 302
+    org.wallet.refresh_from_db()
+    assert org.wallet.balance_cents == 100_00 - 12_34
+    entry = LedgerEntry.objects.get(kind="adjustment")
+    assert entry.amount_cents == -12_34 and entry.description == "Refunded twice by mistake"
+    audit = AuditLog.objects.get(action="wallet.adjustment")
+    assert audit.acting_user == client.user
+    assert audit.before == {"balance_cents": 100_00}
+
+
+def test_adjust_action_leads_to_the_adjust_screen(make_staff, org):
+    client = make_staff("finance")
+    response = client.post(reverse("admin:billing_wallet_changelist"),
+                           {"action": "adjust_balance", "_selected_action": [org.wallet.pk], "index": 0})
+    assert response.status_code == 302 and response["Location"] == adjust_url(org.wallet)
+
+
+def test_adjustment_needs_a_reason_and_a_non_zero_amount(make_staff, org):
+    client = make_staff("finance")
+    no_reason = client.post(adjust_url(org.wallet), {"amount": "5.00", "reason": "   "})
+    zero = client.post(adjust_url(org.wallet), {"amount": "0", "reason": "nothing"})
+    assert no_reason.status_code == 200 and no_reason.context["form"].errors["reason"]
+    assert zero.status_code == 200 and zero.context["form"].errors["amount"]
+    assert not LedgerEntry.objects.filter(kind="adjustment").exists()
+
+
+def test_adjustment_cannot_take_the_balance_below_zero(make_staff, org):
+    client = make_staff("finance")
+    response = client.post(adjust_url(org.wallet), {"amount": "-100.01", "reason": "too much"})
+    assert response.status_code == 200
+    assert "below zero" in response.content.decode()
+    org.wallet.refresh_from_db()
+    assert org.wallet.balance_cents == 100_00
+
+
+def test_balance_is_never_editable_by_hand(superuser_client, org):
+    change_url = reverse("admin:billing_wallet_change", args=[org.wallet.pk])
+    page = superuser_client.get(change_url).content.decode()
+    assert 'name="balance_cents"' not in page and "$100.00" in page
+    assert superuser_client.post(change_url, {"balance_cents": 999_999_99}).status_code == 403
+    assert superuser_client.get(reverse("admin:billing_wallet_add")).status_code == 403
+    org.wallet.refresh_from_db()
+    assert org.wallet.balance_cents == 100_00
+
+
+def test_wallet_page_shows_the_ledger_read_only(superuser_client, org):
+    page = superuser_client.get(reverse("admin:billing_wallet_change", args=[org.wallet.pk])).content.decode()
+    assert "test top-up" in page
+    assert 'name="entries-0-amount_cents"' not in page
+    assert reverse("admin:billing_ledgerentry_changelist") + f"?wallet__id__exact={org.wallet.pk}" in page
+
+
+def test_ledger_admin_has_no_add_change_or_delete(superuser_client, org):
+    entry = LedgerEntry.objects.get(wallet=org.wallet)
+    changelist = superuser_client.get(reverse("admin:billing_ledgerentry_changelist"),
+                                      {"wallet__id__exact": org.wallet.pk})
+    assert [row.pk for row in changelist.context["cl"].result_list] == [entry.pk]
+    assert "delete_selected" not in action_names(changelist.content.decode())
+    assert superuser_client.get(reverse("admin:billing_ledgerentry_add")).status_code == 403
+    change_url = reverse("admin:billing_ledgerentry_change", args=[entry.pk])
+    assert superuser_client.post(change_url, {"amount_cents": 1}).status_code == 403
+    assert superuser_client.get(reverse("admin:billing_ledgerentry_delete", args=[entry.pk])).status_code == 403
+
+
+def test_low_balance_filter_lists_active_wallets_under_the_threshold(superuser_client, make_org, settings):
+    settings.ORBIT = {**settings.ORBIT, "LOW_WALLET_THRESHOLD_CENTS": 20_00}
+    rich = make_org("Rich", credit_cents=50_00)
+    poor = make_org("Poor", credit_cents=5_00)
+    gone = make_org("Gone")
+    gone.is_active = False
+    gone.save()
+    response = superuser_client.get(reverse("admin:billing_wallet_changelist"), {"balance": "low"})
+    listed = {wallet.organization.name for wallet in response.context["cl"].result_list}
+    assert listed == {"Poor"} and rich.name not in listed and poor.name in listed
+
+
+def test_wallet_and_ledger_changelists_query_count(superuser_client, make_org, django_assert_max_num_queries):
+    for index in range(60):
+        make_org(f"Tenant {index}", credit_cents=1_00)
+    with django_assert_max_num_queries(10):
+        assert superuser_client.get(reverse("admin:billing_wallet_changelist")).status_code == 200
+    with django_assert_max_num_queries(10):
+        response = superuser_client.get(reverse("admin:billing_ledgerentry_changelist"))
+    assert len(response.context["cl"].result_list) == 50

@@ -1,0 +1,75 @@
+"""Test-only endpoints for kernel behaviour no production view exposes on its own (a view that
+crashes, a minimal idempotent POST, a named rate limit). Used with @pytest.mark.urls."""
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.urls import include, path
+from rest_framework import serializers
+
+from orbit_numbers.api.idempotency import idempotent
+from orbit_numbers.api.ratelimit import RateLimit
+from orbit_numbers.api.responses import ok
+from orbit_numbers.api.serializers import E164Field, StrictSerializer
+from orbit_numbers.api.views import OrbitAPIView
+from orbit_numbers.errors import Conflict
+from orbit_numbers.services import audit_record
+from orbit_numbers.urls import handler404, handler500, urlpatterns as project_urlpatterns  # noqa: F401
+
+SECRET_DETAIL = "db password is hunter2"
+
+
+class EchoBody(StrictSerializer):
+    aliases = {"phoneNumber": "phone_number"}
+    phone_number = E164Field()
+    note = serializers.CharField(required=False, max_length=20)
+
+
+class EchoView(OrbitAPIView):
+    """A strict POST that writes one audit row per execution, so replays are countable."""
+
+    required_scopes = {"POST": "numbers:write"}
+    rate_limits = {"POST": RateLimit("test_echo", 3)}
+
+    @idempotent
+    def post(self, request):
+        body = self.validated(EchoBody)
+        if body.get("note") == "conflict":
+            raise Conflict("refused on purpose")
+        if body.get("note") == "crash":
+            raise RuntimeError(SECRET_DETAIL)
+        row = audit_record(action="test.echo", organization=self.organization, acting_key=self.api_key,
+                           object_type="test", object_id=body["phone_number"])
+        return ok(request, {"audit_id": row.pk, "phone_number": body["phone_number"]}, status=201)
+
+
+class CrashView(OrbitAPIView):
+    required_scopes = {"GET": "numbers:read"}
+
+    def get(self, request):
+        raise RuntimeError(SECRET_DETAIL)
+
+
+class UnscopedView(OrbitAPIView):
+    """Declares no scopes: the kernel must refuse every key (fail closed)."""
+
+    def get(self, request):
+        return ok(request, {})
+
+
+def plain_django_crash(request):
+    raise RuntimeError(SECRET_DETAIL)
+
+
+def plain_page(request):
+    return HttpResponse("<html>not an API</html>")
+
+
+test_patterns = [
+    path("api/v1/_test/echo", EchoView.as_view()),
+    path("api/v1/_test/crash", CrashView.as_view()),
+    path("api/v1/_test/unscoped", UnscopedView.as_view()),
+    path("api/v1/_test/django-crash", plain_django_crash),
+    path("_test/page", plain_page),
+]
+
+urlpatterns = [path("", include(test_patterns)), *project_urlpatterns]

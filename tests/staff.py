@@ -1,0 +1,53 @@
+"""Console test helpers: staff users in the console's roles, logged into a Django test client.
+
+Import the fixtures into a test module (``from tests.staff import make_staff  # noqa: F401``).
+"""
+from __future__ import annotations
+
+import importlib
+import itertools
+import re
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.test import Client
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_staff(db):
+    """make_staff("support") → a Client logged in as a staff user in that group (superuser=True for all)."""
+
+    def make(*groups: str, superuser: bool = False) -> Client:
+        user = User.objects.create_user(username=f"staff{next(_counter)}", password="pw-console-1",
+                                        is_staff=True, is_superuser=superuser)
+        for name in groups:
+            user.groups.add(Group.objects.get(name=name))
+        client = Client()
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return make
+
+
+@pytest.fixture
+def superuser_client(make_staff):
+    return make_staff(superuser=True)
+
+
+def action_names(html: str) -> set[str]:
+    """The admin actions a changelist offers (the options of its action <select>)."""
+    select = re.search(r'<select name="action"[^>]*>(.*?)</select>', html, re.S)
+    return set(re.findall(r'<option value="([^"]+)"', select.group(1))) - {""} if select else set()
+
+
+def staff_roles_restore() -> None:
+    """Re-create the staff groups of inventory's data migration. Transactional tests (the live
+    server's) flush the database between tests, data migrations included."""
+    roles = importlib.import_module("inventory.migrations.0004_staff_roles").ROLES
+    for name, grants in roles.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for app_label, codename in grants:
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
