@@ -434,3 +434,5 @@ class CarrierFailureAdmin(ReadOnlyModelAdmin):
     digit_search_fields = ("e164",)
     list_select_related = ("organization",)
     ordering = ("-created_at", "-id")
+
+from . import admin_bulk  # noqa: F401,E402  (brands, campaigns, bulk reservations)

@@ -23,6 +23,18 @@ def new_compliance_profile_id() -> str:
     return new_id("cp")
 
 
+def new_bulk_reservation_id() -> str:
+    return new_id("bres")
+
+
+def new_brand_id() -> str:
+    return new_id("brd")
+
+
+def new_campaign_id() -> str:
+    return new_id("cmp")
+
+
 class Provider(models.TextChoices):
     DEVOTEL = "devotel", "Devotel"
     TELNYX = "telnyx", "Telnyx"
@@ -160,6 +172,8 @@ class OwnedNumber(models.Model):
     monthly_cents = models.PositiveIntegerField()
     setup_cents = models.PositiveIntegerField(default=0)
     provider_order_id = models.CharField(max_length=100, blank=True, default="")
+    # The US 10DLC campaign this number sends under (set by an assign order); optional.
+    campaign = models.ForeignKey("Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="numbers")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     released_at = models.DateTimeField(null=True, blank=True)
@@ -329,3 +343,164 @@ class CarrierFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.operation} {self.e164 or '—'}: {self.code or self.message[:40]}"
+
+
+class Brand(models.Model):
+    """A US 10DLC brand (the business behind A2P messaging), as vetted by The Campaign Registry."""
+
+    class IdentityStatus(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        UNVERIFIED = "UNVERIFIED", "Unverified"
+        SELF_DECLARED = "SELF_DECLARED", "Self-declared"
+        VERIFIED = "VERIFIED", "Verified"
+        VETTED_VERIFIED = "VETTED_VERIFIED", "Vetted & verified"
+
+    VERIFIED_STATUSES = (IdentityStatus.VERIFIED, IdentityStatus.VETTED_VERIFIED)
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_brand_id, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="brands")
+    name = models.CharField(max_length=200)
+    identity_status = models.CharField(max_length=16, choices=IdentityStatus.choices, default=IdentityStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.identity_status})"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.identity_status in self.VERIFIED_STATUSES
+
+
+class Campaign(models.Model):
+    """A US 10DLC messaging campaign of a brand; numbers may only send under an ACTIVE one."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        ACTIVE = "ACTIVE", "Active"
+        SUSPENDED = "SUSPENDED", "Suspended"
+        EXPIRED = "EXPIRED", "Expired"
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_campaign_id, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="campaigns")
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="campaigns")
+    name = models.CharField(max_length=200)
+    use_case = models.CharField(max_length=40, blank=True, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.brand_id and self.organization_id and self.brand.organization_id != self.organization_id:
+            raise ValidationError({"brand": "The brand must belong to the campaign's organisation."})
+
+
+class BulkReservation(models.Model):
+    """A 15-minute hold on a block of inventory rows, then finalized (bought) or let go.
+
+    ``purpose`` tells customer holds (POST /numbers/bulk-reserve) from the short-lived holds that
+    buy-bulk and assign orders place on their rows while the carrier calls run outside a
+    transaction; the latter are never listed to customers but expire the same way, so a crash
+    mid-purchase cannot strand inventory in ``reserved``.
+    """
+
+    class Status(models.TextChoices):
+        READY = "ready", "Ready"
+        PARTIAL = "partial", "Partial"
+        FINALIZING = "finalizing", "Finalizing"
+        FINALIZED = "finalized", "Finalized"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    class Purpose(models.TextChoices):
+        RESERVE = "reserve", "Bulk reservation"
+        BUY_BULK = "buy_bulk", "Buy-bulk checkout"
+        ORDER = "order", "Assign-order checkout"
+
+    class PatternType(models.TextChoices):
+        CONTAINS = "contains", "Contains"
+        STARTS_WITH = "starts_with", "Starts with"
+        ENDS_WITH = "ends_with", "Ends with"
+
+    HELD_STATUSES = (Status.READY, Status.PARTIAL)
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_bulk_reservation_id, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="bulk_reservations")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.RESERVE)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    # The search that filled it (customer reservations only).
+    country = models.CharField(max_length=2, blank=True, default="")
+    number_type = models.CharField(max_length=10, choices=LineType.choices, blank=True, default="")
+    area_code = models.CharField(max_length=5, blank=True, default="")
+    name_pattern = models.CharField(max_length=20, blank=True, default="")
+    pattern_type = models.CharField(max_length=11, choices=PatternType.choices, blank=True, default="")
+    capabilities = models.JSONField(default=list, blank=True)
+    provider = models.CharField(max_length=10, choices=Provider.choices, blank=True, default="")
+    compliance_profile = models.ForeignKey(ComplianceProfile, null=True, blank=True, on_delete=models.SET_NULL,
+                                           related_name="+")
+    quantity_requested = models.PositiveIntegerField()
+    quantity_reserved = models.PositiveIntegerField()
+    # Outcome of finalize.
+    purchased_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    debited_cents = models.PositiveBigIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    # Set by the service (not auto_now_add) so that expires_at is exactly created_at + the hold.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "purpose", "-created_at", "-id"], name="bres_org_recent"),
+            # The expiry sweep only looks at live holds.
+            models.Index(fields=["expires_at"], name="bres_live_expiry",
+                         condition=Q(status__in=["ready", "partial", "finalizing"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.status}, {self.quantity_reserved}/{self.quantity_requested})"
+
+
+class BulkReservationItem(models.Model):
+    """One inventory row inside a reservation, with the price quoted when it was held."""
+
+    class Status(models.TextChoices):
+        HELD = "held", "Held"
+        PURCHASED = "purchased", "Purchased"
+        FAILED = "failed", "Failed at the carrier"
+        RELEASED = "released", "Returned to inventory"
+
+    reservation = models.ForeignKey(BulkReservation, on_delete=models.CASCADE, related_name="items")
+    phone_number = models.ForeignKey(PhoneNumber, on_delete=models.PROTECT, related_name="reservation_items")
+    e164 = models.CharField("number", max_length=16)
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    provider_ref = models.CharField(max_length=64)
+    monthly_cents = models.PositiveIntegerField()
+    setup_cents = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
+    owned_number = models.ForeignKey(OwnedNumber, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    error_code = models.CharField(max_length=40, blank=True, default="")
+    error_message = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # Besides the inventory status, the database itself refuses a second live hold on a row.
+            models.UniqueConstraint(fields=["phone_number"], condition=Q(status="held"),
+                                    name="one_active_hold_per_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.e164} ({self.status})"

@@ -20,3 +20,8 @@ def notify_low_stock(alert_id: int, event: str) -> None:
     from .services.stock import low_stock_alert_notify
 
     low_stock_alert_notify(alert_id=alert_id, event=event)
+
+
+@shared_task
+def expire_reservations() -> int:
+    return services.reservations_expire()

@@ -28,18 +28,33 @@ class ApiKeyHasher(PBKDF2PasswordHasher):
 _hasher = ApiKeyHasher()
 
 
-def audit_record(*, action: str, organization: Organization | None = None, acting_user=None,
-                 acting_key: ApiKey | None = None, target: Any = None, object_type: str = "",
-                 object_id: str = "", before: dict | None = None, after: dict | None = None) -> AuditLog:
+def audit_entry(*, action: str, organization: Organization | None = None, acting_user=None,
+                acting_key: ApiKey | None = None, target: Any = None, object_type: str = "",
+                object_id: str = "", before: dict | None = None, after: dict | None = None) -> AuditLog:
+    """An unsaved audit row; audit_record saves one, audit_record_many inserts a batch at once."""
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or str(target.pk)
-    return AuditLog.objects.create(
+    return AuditLog(
         action=action, organization=organization,
         acting_user=acting_user if getattr(acting_user, "is_authenticated", False) else None,
         acting_key=acting_key, object_type=object_type, object_id=object_id,
         before=before, after=after, request_id=current_request_id.get(),
     )
+
+
+def audit_record(*, action: str, organization: Organization | None = None, acting_user=None,
+                 acting_key: ApiKey | None = None, target: Any = None, object_type: str = "",
+                 object_id: str = "", before: dict | None = None, after: dict | None = None) -> AuditLog:
+    entry = audit_entry(action=action, organization=organization, acting_user=acting_user, acting_key=acting_key,
+                        target=target, object_type=object_type, object_id=object_id, before=before, after=after)
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_record_many(*, entries: list[AuditLog]) -> list[AuditLog]:
+    """Insert many audit rows (built with audit_entry) in one statement: batch services stay O(1) in queries."""
+    return AuditLog.objects.bulk_create(entries) if entries else []
 
 
 @transaction.atomic

@@ -8,3 +8,7 @@ from .routing import number_route_update, route_snapshot  # noqa: F401
 from .carriers import carrier_failure_record  # noqa: F401,E402
 from .staff import number_reassign, number_tag  # noqa: F401,E402
 from .stock import low_stock_check, low_stock_threshold_check, pool_stats  # noqa: F401,E402
+from .bulk import BuyBulkResult, RowFailure, number_buy_bulk  # noqa: F401,E402
+from .orders import campaign_resolve, number_order_create  # noqa: F401,E402
+from .reservations import (FinalizeResult, reservation_cancel, reservation_create,  # noqa: F401,E402
+                           reservation_finalize, reservation_get, reservations_expire)
