@@ -87,3 +87,8 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "key"], name="idempotency_key_unique_per_org")]
+
+
+# Kernel models kept in their own packages; imported here so Django registers them.
+from .files.models import StoredFile  # noqa: E402,F401
+from .webhooks.models import WebhookEvent, WebhookSecret  # noqa: E402,F401

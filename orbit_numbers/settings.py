@@ -159,6 +159,9 @@ CELERY_BEAT_SCHEDULE = {
     "expire-reservations": {"task": "inventory.tasks.expire_reservations", "schedule": timedelta(minutes=1)},
     "return-aged-numbers": {"task": "inventory.tasks.return_aged_numbers", "schedule": timedelta(hours=1)},
     "purge-idempotency-keys": {"task": "orbit_numbers.tasks.purge_idempotency_records", "schedule": timedelta(hours=1)},
+    "poll-open-port-requests": {"task": "porting.tasks.poll_open_port_requests", "schedule": timedelta(minutes=5)},
+    "deliver-due-webhooks": {"task": "orbit_numbers.webhooks.deliver_due_webhook_events",
+                             "schedule": timedelta(minutes=1)},
     "check-low-stock": {"task": "inventory.tasks.check_low_stock", "schedule": timedelta(minutes=15)},
 }
 
@@ -179,11 +182,37 @@ ORBIT = {
     "DIDWW_API_KEY": os.environ.get("DIDWW_API_KEY", ""),
     "HTTP_TIMEOUT_SECONDS": float(os.environ.get("ORBIT_HTTP_TIMEOUT_SECONDS", "10")),
     "HTTP_MAX_RETRIES": int(os.environ.get("ORBIT_HTTP_MAX_RETRIES", "3")),
+    # Carrier HTTP retries wait 2^n × HTTP_BACKOFF_SECONDS (or Retry-After), at most HTTP_MAX_BACKOFF_SECONDS.
+    "HTTP_BACKOFF_SECONDS": float(os.environ.get("ORBIT_HTTP_BACKOFF_SECONDS", "0.5")),
+    "HTTP_MAX_BACKOFF_SECONDS": float(os.environ.get("ORBIT_HTTP_MAX_BACKOFF_SECONDS", "30")),
     # A released number rests this long before it returns to sale.
     "RELEASE_AGING_DAYS": int(os.environ.get("ORBIT_RELEASE_AGING_DAYS", "30")),
     "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("ORBIT_IDEMPOTENCY_TTL_HOURS", "24")),
     # Per-key default budget for every API endpoint; named endpoints have their own tighter limits.
     "DEFAULT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_DEFAULT_RATE_LIMIT_PER_MINUTE", "600")),
+    # Files: signed download URLs are minted for this base (else the request's host) and expire.
+    "PUBLIC_BASE_URL": os.environ.get("ORBIT_PUBLIC_BASE_URL", ""),
+    "FILE_URL_TTL_SECONDS": int(os.environ.get("ORBIT_FILE_URL_TTL_SECONDS", str(7 * 24 * 3600))),
+    # Webhooks: delivery attempts before an event is marked failed (exponential backoff between).
+    "WEBHOOK_MAX_ATTEMPTS": int(os.environ.get("ORBIT_WEBHOOK_MAX_ATTEMPTS", "8")),
+    # Porting.
+    # Fernet key (urlsafe base64, 32 bytes) for carrier account PINs at rest; derived from
+    # SECRET_KEY when unset.
+    "PORTING_ENCRYPTION_KEY": os.environ.get("ORBIT_PORTING_ENCRYPTION_KEY", ""),
+    "PORT_SUPPLEMENT_WINDOW_DAYS": int(os.environ.get("ORBIT_PORT_SUPPLEMENT_WINDOW_DAYS", "7")),
+    # Monthly price of a ported-in number per line type, in cents, when inventory has no price for it.
+    "PORTED_NUMBER_MONTHLY_CENTS": {"local": 100, "mobile": 200, "toll_free": 200},
+    # Port-out PIN lockout: this many wrong PINs within the window lock port-outs of the number.
+    "PORT_OUT_PIN_MAX_FAILURES": int(os.environ.get("ORBIT_PORT_OUT_PIN_MAX_FAILURES", "5")),
+    "PORT_OUT_PIN_WINDOW_MINUTES": int(os.environ.get("ORBIT_PORT_OUT_PIN_WINDOW_MINUTES", "15")),
+    "PORT_OUT_PIN_LOCK_MINUTES": int(os.environ.get("ORBIT_PORT_OUT_PIN_LOCK_MINUTES", "30")),
+    # Simulator porting: each stage (carrier_review → foc_assigned → foc_scheduled → completed)
+    # takes this long; numbers ending with a key of SIMULATOR_PORT_REJECT_SUFFIXES are rejected
+    # with that reject code; SIMULATOR_PORT_INELIGIBLE_SUFFIXES fail the portability check.
+    "SIMULATOR_PORT_STAGE_SECONDS": float(os.environ.get("ORBIT_SIMULATOR_PORT_STAGE_SECONDS", "60")),
+    "SIMULATOR_PORT_REJECT_SUFFIXES": {"0401": "ACCOUNT_NUMBER_MISMATCH", "0402": "PASSCODE_PIN_INVALID",
+                                       "0403": "ENTITY_NAME_MISMATCH", "0404": "BTN_ATN_MISMATCH"},
+    "SIMULATOR_PORT_INELIGIBLE_SUFFIXES": env_list("ORBIT_SIMULATOR_PORT_INELIGIBLE_SUFFIXES", "0000"),
     # The operations dashboard flags wallets of active organisations below this balance.
     "LOW_WALLET_THRESHOLD_CENTS": int(os.environ.get("ORBIT_LOW_WALLET_THRESHOLD_CENTS", "1000")),
     # Low-stock alerts are also POSTed here (JSON) when set; staff are always mailed (STAFF_ALERT_EMAILS).

@@ -105,3 +105,12 @@ def make_number(db):
         return PhoneNumber.objects.create(e164=e164, **defaults)
 
     return make
+
+
+@pytest.fixture
+def stub_server():
+    """A local HTTP server replaying scripted replies (see tests/httpstub.py)."""
+    from tests.httpstub import StubServer
+
+    with StubServer() as server:
+        yield server

@@ -9,6 +9,8 @@ import abc
 from dataclasses import dataclass, field
 from datetime import date
 
+from orbit_numbers.errors import ProviderError
+
 
 @dataclass(frozen=True)
 class InventoryOffer:
@@ -72,23 +74,33 @@ class CarrierAdapter(abc.ABC):
     def release_number(self, *, e164: str, provider_order_id: str) -> None:
         """Give a number back to the carrier."""
 
+    # Porting is optional per carrier. The defaults refuse with a ProviderError whose
+    # provider_code is NOT_SUPPORTED, so services can fall back to handling by hand.
+
+    def _unsupported(self, what: str) -> ProviderError:
+        return ProviderError(f"{self.name} does not support {what} through its API", provider_code="NOT_SUPPORTED")
+
     def check_portability(self, *, numbers: list[str]) -> list[PortabilityResult]:
         return [PortabilityResult(phone_number=n, eligible=True, check_status="check-not-supported") for n in numbers]
 
     def create_port_in(self, *, numbers: list[str], details: dict) -> PortOrder:
-        raise NotImplementedError(f"{self.name} does not accept port-in orders through this adapter")
+        raise self._unsupported("port-in orders")
 
     def port_in_status(self, *, provider_order_id: str) -> PortOrder:
-        raise NotImplementedError(f"{self.name} does not report port-in status through this adapter")
+        raise self._unsupported("port-in status")
+
+    def supplement_port_in(self, *, provider_order_id: str, details: dict) -> PortOrder:
+        """Correct a rejected port-in (supplement/amend) without opening a new order."""
+        raise self._unsupported("port-in supplements")
 
     def cancel_port_in(self, *, provider_order_id: str) -> None:
-        raise NotImplementedError(f"{self.name} cannot cancel port-ins through this adapter")
+        raise self._unsupported("port-in cancellation")
 
     def create_port_out(self, *, numbers: list[str], details: dict) -> PortOrder:
-        raise NotImplementedError(f"{self.name} does not accept port-out orders through this adapter")
+        raise self._unsupported("port-out orders")
 
     def port_out_status(self, *, provider_order_id: str) -> PortOrder:
-        raise NotImplementedError(f"{self.name} does not report port-out status through this adapter")
+        raise self._unsupported("port-out status")
 
     def cancel_port_out(self, *, provider_order_id: str) -> None:
-        raise NotImplementedError(f"{self.name} cannot cancel port-outs through this adapter")
+        raise self._unsupported("port-out cancellation")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import time
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 
+import phonenumbers
 from django.conf import settings
 
 from orbit_numbers.errors import ProviderError
 
-from .base import CarrierAdapter, InventoryOffer, NumberOrder
+from .base import CarrierAdapter, InventoryOffer, NumberOrder, PortabilityResult, PortOrder
 
 
 class SimulatorAdapter(CarrierAdapter):
@@ -40,3 +43,120 @@ class SimulatorAdapter(CarrierAdapter):
 
     def release_number(self, *, e164: str, provider_order_id: str) -> None:
         self._latency()
+
+    # Porting. The simulator keeps no state: an order id carries its creation time and its
+    # fate, and status is computed from the time elapsed since then, one stage per
+    # SIMULATOR_PORT_STAGE_SECONDS (carrier_review → foc_assigned → foc_scheduled → completed).
+
+    def _stage_seconds(self) -> float:
+        return float(settings.ORBIT["SIMULATOR_PORT_STAGE_SECONDS"])
+
+    def _reject_code(self, numbers: list[str]) -> str:
+        for number in numbers:
+            for suffix, code in settings.ORBIT["SIMULATOR_PORT_REJECT_SUFFIXES"].items():
+                if number.endswith(suffix):
+                    return code
+        return "-"
+
+    def _port_order_id(self, kind: str, numbers: list[str], *, reject: str, created: float | None = None) -> str:
+        created_ms = int((time.time() if created is None else created) * 1000)
+        digest = hashlib.sha256("|".join([kind, *numbers, str(time.time_ns())]).encode()).hexdigest()[:10]
+        return f"sim-{self.name}-{kind}.{created_ms}.{reject}.{digest}"
+
+    def _parse_order(self, provider_order_id: str, kind: str) -> tuple[float, str]:
+        try:
+            prefix, created_ms, reject, _ = provider_order_id.split(".")
+            if prefix != f"sim-{self.name}-{kind}":
+                raise ValueError(prefix)
+            return int(created_ms) / 1000, reject
+        except ValueError:
+            raise ProviderError(f"{self.name}: unknown {kind} order {provider_order_id}",
+                                provider_code="ORDER_NOT_FOUND") from None
+
+    def _progress(self, provider_order_id: str, kind: str, now: float | None = None) -> PortOrder:
+        created, reject = self._parse_order(provider_order_id, kind)
+        step = self._stage_seconds()
+        now = time.time() if now is None else now
+        stages = int((now - created) // step) if step > 0 else 3
+        foc_date = datetime.fromtimestamp(created + 3 * step, tz=dt_timezone.utc).date()
+        if reject != "-" and stages >= 1:
+            return PortOrder(provider_order_id=provider_order_id, status="rejected", reject_code=reject,
+                             reject_reason=f"Simulated carrier reject: {reject}")
+        status = ["carrier_review", "foc_assigned", "foc_scheduled", "completed"][min(max(stages, 0), 3)]
+        return PortOrder(provider_order_id=provider_order_id, status=status,
+                         foc_date=foc_date if status != "carrier_review" else None)
+
+    def check_portability(self, *, numbers: list[str]) -> list[PortabilityResult]:
+        self._latency()
+        if self.name == "didww":  # like DIDWW's API v3: no synchronous check
+            return super().check_portability(numbers=numbers)
+        failing = [n for n in numbers if self._fails(n)]
+        if failing:
+            raise ProviderError(f"{self.name}: portability service unavailable", retryable=True)
+        results = []
+        today = datetime.now(tz=dt_timezone.utc).date()
+        for number in numbers:
+            if any(number.endswith(s) for s in settings.ORBIT["SIMULATOR_PORT_INELIGIBLE_SUFFIXES"]):
+                results.append(PortabilityResult(phone_number=number, eligible=False, fast_portable=False,
+                                                 reasons=["The losing carrier reports this number as not "
+                                                          "portable (no coverage in its rate centre)."]))
+                continue
+            parsed = phonenumbers.parse(number)
+            toll_free = phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.TOLL_FREE
+            fast = int(number[-1]) % 2 == 0 and not toll_free
+            results.append(PortabilityResult(
+                phone_number=number, eligible=True, fast_portable=fast,
+                # Toll-free SMS lives in a separate registry, so voice can port without it.
+                splittable=toll_free,
+                estimated_foc_date=_add_business_days(today, 1) if fast else None))
+        return results
+
+    def create_port_in(self, *, numbers: list[str], details: dict) -> PortOrder:
+        self._latency()
+        failing = [n for n in numbers if self._fails(n)]
+        if failing:
+            raise ProviderError(f"{self.name}: port-in order refused for {', '.join(failing)}",
+                                provider_code="ORDER_REFUSED")
+        order_id = self._port_order_id("pin", numbers, reject=self._reject_code(numbers))
+        return PortOrder(provider_order_id=order_id, status="carrier_review")
+
+    def port_in_status(self, *, provider_order_id: str) -> PortOrder:
+        self._latency()
+        return self._progress(provider_order_id, "pin")
+
+    def supplement_port_in(self, *, provider_order_id: str, details: dict) -> PortOrder:
+        # A supplement answers the reject: the carrier reviews the corrected order afresh.
+        self._latency()
+        self._parse_order(provider_order_id, "pin")
+        order_id = self._port_order_id("pin", [provider_order_id], reject="-")
+        return PortOrder(provider_order_id=order_id, status="carrier_review")
+
+    def cancel_port_in(self, *, provider_order_id: str) -> None:
+        self._latency()
+        self._parse_order(provider_order_id, "pin")
+
+    def create_port_out(self, *, numbers: list[str], details: dict) -> PortOrder:
+        self._latency()
+        failing = [n for n in numbers if self._fails(n)]
+        if failing:
+            raise ProviderError(f"{self.name}: port-out refused for {', '.join(failing)}",
+                                provider_code="ORDER_REFUSED")
+        order_id = self._port_order_id("pout", numbers, reject=self._reject_code(numbers))
+        return self._progress(order_id, "pout")
+
+    def port_out_status(self, *, provider_order_id: str) -> PortOrder:
+        self._latency()
+        return self._progress(provider_order_id, "pout")
+
+    def cancel_port_out(self, *, provider_order_id: str) -> None:
+        self._latency()
+        self._parse_order(provider_order_id, "pout")
+
+
+def _add_business_days(start: date, days: int) -> date:
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current

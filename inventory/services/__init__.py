@@ -2,6 +2,8 @@
 from .numbers import (TOGGLEABLE_CAPABILITIES, aged_numbers_return, billing_cycle_end,  # noqa: F401
                       carrier_release_quietly, compliance_profile_resolve, initial_status_for, number_purchase,
                       number_release, number_snapshot, number_update, purchase_charges, purchase_cost_cents)
+from .porting_support import (numbers_mark_porting_out, numbers_release_ported_out,  # noqa: F401
+                              numbers_restore_after_port_out, ported_number_activate)
 from .routing import number_route_update, route_snapshot  # noqa: F401
 from .carriers import carrier_failure_record  # noqa: F401,E402
 from .staff import number_reassign, number_tag  # noqa: F401,E402

@@ -1,0 +1,219 @@
+"""Telnyx API v2 (https://api.telnyx.com/v2): number search/order/release, portability checks,
+porting orders (port-in) and port-out authorisation.
+
+Port-in follows Telnyx's flow: upload the LoA (documents), create a draft porting order,
+fill in end-user details and the LoA, then confirm it. Telnyx may split an order (per SPID,
+number type …); we do not manage split orders, so a split draft is deleted and reported as
+PORTING_ORDER_SPLIT_REQUIRED. Port-outs at Telnyx are opened by the winning carrier; the
+number owner's port-out request *authorises* the pending port-out for its numbers.
+"""
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+
+from orbit_numbers.errors import ProviderError
+
+from .base import CarrierAdapter, InventoryOffer, NumberOrder, PortabilityResult, PortOrder
+from .http import CarrierHttpClient
+
+_LINE_TYPES = {"local": "local", "toll_free": "toll_free", "mobile": "mobile"}
+_CAPABILITIES = {"sms": "sms", "mms": "mms", "voice": "voice", "fax": "fax"}
+# Telnyx's not_portable_reason values, in words.
+_NOT_PORTABLE = {
+    "no_coverage": "The carrier has no coverage for this number's rate centre.",
+    "not_portable": "The losing carrier does not allow this number to be ported.",
+    "already_ported": "This number is already hosted at the carrier.",
+    "invalid_number": "The number is not a valid, active telephone number.",
+}
+
+
+def _cents(amount) -> int:
+    try:
+        return int((Decimal(str(amount or "0")) * 100).quantize(Decimal("1")))
+    except InvalidOperation:
+        return 0
+
+
+def _date(value) -> date | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+class TelnyxAdapter(CarrierAdapter):
+    def __init__(self, name: str, *, client: CarrierHttpClient | None = None) -> None:
+        super().__init__(name)
+        config = settings.ORBIT
+        self.http = client or CarrierHttpClient(provider="telnyx", base_url=config["TELNYX_BASE_URL"], headers={
+            "Authorization": f"Bearer {config['TELNYX_API_KEY']}", "Accept": "application/json"})
+
+    # ---------------------------------------------------------------- numbers
+
+    def search_inventory(self, *, country: str, line_type: str | None = None, limit: int = 100) -> list[InventoryOffer]:
+        params = {"filter[country_code]": country.upper(), "filter[limit]": min(limit, 250)}
+        if line_type:
+            params["filter[phone_number_type]"] = _LINE_TYPES.get(line_type, line_type)
+        body = self.http.request("GET", "/available_phone_numbers", params=params) or {}
+        offers = []
+        for item in body.get("data", []):
+            e164 = item.get("phone_number", "")
+            features = {f.get("name") for f in item.get("features", []) if isinstance(f, dict)}
+            capabilities = tuple(cap for name, cap in _CAPABILITIES.items() if name in features)
+            kind = line_type or item.get("phone_number_type") or "local"
+            regions = {r.get("region_type"): r.get("region_name") for r in item.get("region_information", [])}
+            costs = item.get("cost_information") or {}
+            national = e164[2:] if e164.startswith("+1") else e164.lstrip("+")
+            offers.append(InventoryOffer(
+                e164=e164, provider_ref=e164, country=country.upper(), line_type=kind,
+                region=regions.get("rate_center") or regions.get("state") or "",
+                area_code=national[:3] if e164.startswith("+1") else "", capabilities=capabilities,
+                sms_two_way="sms" in capabilities and kind != "toll_free",
+                monthly_cents=_cents(costs.get("monthly_cost")), setup_cents=_cents(costs.get("upfront_cost"))))
+        return offers
+
+    def order_number(self, *, e164: str, provider_ref: str) -> NumberOrder:
+        body = self.http.request("POST", "/number_orders", json={"phone_numbers": [{"phone_number": e164}]})
+        order = (body or {}).get("data") or {}
+        status = order.get("status")
+        if status == "failure":
+            raise ProviderError(f"telnyx: number order for {e164} failed", provider_code="NUMBER_NOT_ORDERABLE")
+        return NumberOrder(provider_order_id=order.get("id", ""), status="completed" if status == "success" else "pending")
+
+    def release_number(self, *, e164: str, provider_order_id: str) -> None:
+        body = self.http.request("GET", "/phone_numbers", params={"filter[phone_number]": e164}) or {}
+        for item in body.get("data", []):
+            if item.get("phone_number") == e164:
+                self.http.request("DELETE", f"/phone_numbers/{item['id']}", allow_404=True)
+
+    # ---------------------------------------------------------------- portability and port-in
+
+    def check_portability(self, *, numbers: list[str]) -> list[PortabilityResult]:
+        body = self.http.request("POST", "/portability_checks", json={"phone_numbers": numbers}) or {}
+        results = []
+        for item in body.get("data", []):
+            portable = bool(item.get("portable"))
+            reason = item.get("not_portable_reason") or ""
+            results.append(PortabilityResult(
+                phone_number=item.get("phone_number", ""), eligible=portable,
+                reasons=[] if portable else [_NOT_PORTABLE.get(reason, reason or "Not portable to the carrier.")],
+                # Voice can port while messaging stays behind when the number is not messaging-capable here.
+                splittable=portable and item.get("messaging_capable") is False,
+                fast_portable=item.get("fast_portable"), check_status="checked"))
+        return results
+
+    def _upload_document(self, loa: dict, reference: str) -> str:
+        body = self.http.request("POST", "/documents", json={
+            "file": base64.b64encode(loa["data"]).decode(), "filename": loa["filename"],
+            "customer_reference": reference})
+        return ((body or {}).get("data") or {})["id"]
+
+    def _order_details(self, details: dict) -> dict:
+        address = details.get("service_address") or {}
+        patch = {
+            "customer_reference": details.get("customer_reference"),
+            "end_user": {
+                "admin": {
+                    "entity_name": details.get("entity_name") or details.get("authorized_signer") or None,
+                    "auth_person_name": details.get("authorized_signer") or None,
+                    "account_number": details.get("account_number") or None,
+                    "pin_passcode": details.get("account_pin") or None,
+                },
+                "location": {
+                    "street_address": address.get("line1"), "extended_address": address.get("line2") or None,
+                    "locality": address.get("city"), "administrative_area": address.get("state") or None,
+                    "postal_code": address.get("postalCode"), "country_code": address.get("countryCode"),
+                },
+            },
+        }
+        if details.get("loa"):
+            patch["documents"] = {"loa": self._upload_document(details["loa"], details.get("customer_reference", ""))}
+        return patch
+
+    def create_port_in(self, *, numbers: list[str], details: dict) -> PortOrder:
+        body = self.http.request("POST", "/porting_orders", json={
+            "phone_numbers": numbers, "customer_reference": details.get("customer_reference")}) or {}
+        drafts = body.get("data") or []
+        if isinstance(drafts, dict):
+            drafts = [drafts]
+        if len(drafts) != 1:
+            for draft in drafts:
+                self.http.request("DELETE", f"/porting_orders/{draft['id']}", allow_404=True)
+            raise ProviderError("telnyx: the carrier splits these numbers into several porting orders; submit one "
+                                "request per losing account and number type", provider_code="PORTING_ORDER_SPLIT_REQUIRED")
+        order_id = drafts[0]["id"]
+        self.http.request("PATCH", f"/porting_orders/{order_id}", json=self._order_details(details))
+        confirmed = self.http.request("POST", f"/porting_orders/{order_id}/actions/confirm") or {}
+        return self._port_order(confirmed.get("data") or {"id": order_id, "status": {"value": "submitted"}})
+
+    def port_in_status(self, *, provider_order_id: str) -> PortOrder:
+        body = self.http.request("GET", f"/porting_orders/{provider_order_id}") or {}
+        return self._port_order(body.get("data") or {})
+
+    def supplement_port_in(self, *, provider_order_id: str, details: dict) -> PortOrder:
+        # Telnyx's amend path: fix the order in place, then confirm it again.
+        self.http.request("PATCH", f"/porting_orders/{provider_order_id}", json=self._order_details(details))
+        confirmed = self.http.request("POST", f"/porting_orders/{provider_order_id}/actions/confirm") or {}
+        return self._port_order(confirmed.get("data") or {"id": provider_order_id, "status": {"value": "submitted"}})
+
+    def cancel_port_in(self, *, provider_order_id: str) -> None:
+        self.http.request("POST", f"/porting_orders/{provider_order_id}/actions/cancel")
+
+    @staticmethod
+    def _port_order(order: dict) -> PortOrder:
+        status = order.get("status") or {}
+        value = status.get("value") if isinstance(status, dict) else status
+        activation = order.get("activation_settings") or {}
+        foc = _date(activation.get("foc_datetime_actual") or activation.get("foc_datetime_requested"))
+        if value == "exception":
+            detail = (status.get("details") or [{}])[0] if isinstance(status, dict) else {}
+            return PortOrder(provider_order_id=order.get("id", ""), status="rejected", foc_date=foc,
+                             reject_code=detail.get("code") or "OTHER", reject_reason=detail.get("description"))
+        mapped = {
+            "draft": "carrier_review", "in-process": "carrier_review",
+            "submitted": "foc_assigned" if activation.get("foc_datetime_actual") else "carrier_review",
+            "foc-date-confirmed": "foc_scheduled", "ported": "completed",
+            "cancel-pending": "cancelled", "cancelled": "cancelled",
+        }.get(value or "", "carrier_review")
+        return PortOrder(provider_order_id=order.get("id", ""), status=mapped, foc_date=foc)
+
+    # ---------------------------------------------------------------- port-out
+
+    def create_port_out(self, *, numbers: list[str], details: dict) -> PortOrder:
+        body = self.http.request("GET", "/portouts", params={"filter[phone_number]": numbers[0],
+                                                             "filter[status]": "pending"}) or {}
+        wanted = set(numbers)
+        match = next((p for p in body.get("data", []) if wanted <= set(p.get("phone_numbers") or [])), None)
+        if match is None:
+            raise ProviderError("telnyx: no pending port-out from the winning carrier covers these numbers yet; the "
+                                "winning carrier must submit its port request first", provider_code="PORTOUT_NOT_FOUND")
+        reason = (f"Authorized by {details.get('authorized_person') or 'the number owner'} "
+                  f"(Orbit {details.get('customer_reference', '')})").strip()
+        updated = self.http.request("PATCH", f"/portouts/{match['id']}/authorized", json={"reason": reason}) or {}
+        return self._port_out(updated.get("data") or match)
+
+    def port_out_status(self, *, provider_order_id: str) -> PortOrder:
+        body = self.http.request("GET", f"/portouts/{provider_order_id}") or {}
+        return self._port_out(body.get("data") or {})
+
+    def cancel_port_out(self, *, provider_order_id: str) -> None:
+        self.http.request("PATCH", f"/portouts/{provider_order_id}/rejected-pending",
+                          json={"reason": "Withdrawn by the number owner"})
+
+    @staticmethod
+    def _port_out(portout: dict) -> PortOrder:
+        status = portout.get("status")
+        foc = _date(portout.get("foc_date"))
+        if status in ("rejected", "rejected-pending"):
+            return PortOrder(provider_order_id=portout.get("id", ""), status="rejected", foc_date=foc,
+                             reject_code=str(portout.get("rejection_code") or "OTHER"),
+                             reject_reason=portout.get("reason"))
+        mapped = {"pending": "carrier_review", "authorized": "foc_scheduled" if foc else "carrier_review",
+                  "ported": "completed", "canceled": "cancelled"}.get(status or "", "carrier_review")
+        return PortOrder(provider_order_id=portout.get("id", ""), status=mapped, foc_date=foc)

@@ -1,0 +1,103 @@
+"""Inventory changes that porting drives: numbers leaving (porting_out → released) and numbers
+arriving (a ported-in number becomes an owned, active number). Called inside the porting
+services' transactions; they lock owned numbers by id (the house lock order)."""
+from __future__ import annotations
+
+import phonenumbers
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from orbit_numbers.errors import Conflict
+from orbit_numbers.models import Organization
+
+from ..models import InventoryStatus, LineType, NumberRoute, OwnedNumber, PhoneNumber
+from .numbers import billing_cycle_end, initial_status_for
+
+PORTABLE_OUT_STATUSES = (OwnedNumber.Status.ACTIVE, OwnedNumber.Status.INACTIVE, OwnedNumber.Status.REGULATORY_HOLD)
+
+
+@transaction.atomic
+def numbers_mark_porting_out(*, number_ids: list[str]) -> dict[str, str]:
+    """Move owned numbers to porting_out; return {number id: status before}. A number that is
+    already porting out or released is a 409 naming every such number."""
+    numbers = list(OwnedNumber.objects.select_for_update(of=("self",)).filter(pk__in=number_ids).order_by("pk"))
+    blocked = [n.e164 for n in numbers if n.status not in PORTABLE_OUT_STATUSES]
+    if blocked or len(numbers) != len(set(number_ids)):
+        raise Conflict(f"Cannot port out {', '.join(blocked) or 'unknown numbers'}: already porting out or released.",
+                       details={"numbers": ", ".join(blocked)})
+    previous = {n.pk: n.status for n in numbers}
+    OwnedNumber.objects.filter(pk__in=previous).update(status=OwnedNumber.Status.PORTING_OUT, updated_at=timezone.now())
+    return previous
+
+
+@transaction.atomic
+def numbers_restore_after_port_out(*, previous: dict[str, str]) -> None:
+    """A cancelled or rejected port-out gives the numbers back their earlier status."""
+    list(OwnedNumber.objects.select_for_update(of=("self",)).filter(pk__in=previous).order_by("pk"))
+    now = timezone.now()
+    for number_id, status in previous.items():
+        OwnedNumber.objects.filter(pk=number_id, status=OwnedNumber.Status.PORTING_OUT).update(
+            status=status, updated_at=now)
+
+
+@transaction.atomic
+def numbers_release_ported_out(*, number_ids: list[str]) -> list[OwnedNumber]:
+    """The numbers have left for another carrier: the tenure ends (billing to the cycle end).
+    The inventory row stays `assigned` with no aging date, so it is never offered for sale again."""
+    numbers = list(OwnedNumber.objects.select_for_update(of=("self",)).filter(
+        pk__in=number_ids, status=OwnedNumber.Status.PORTING_OUT).order_by("pk"))
+    now = timezone.now()
+    for number in numbers:
+        number.status = OwnedNumber.Status.RELEASED
+        number.released_at = now
+        number.billing_ends_at = billing_cycle_end(started_at=number.created_at, now=now)
+        number.save(update_fields=["status", "released_at", "billing_ends_at", "updated_at"])
+    PhoneNumber.objects.filter(pk__in=[n.phone_number_id for n in numbers]).update(
+        status=InventoryStatus.ASSIGNED, aging_until=None, updated_at=now)
+    return numbers
+
+
+def _line_type(parsed: phonenumbers.PhoneNumber) -> str:
+    kind = phonenumbers.number_type(parsed)
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
+        return LineType.MOBILE
+    if kind == phonenumbers.PhoneNumberType.TOLL_FREE:
+        return LineType.TOLL_FREE
+    return LineType.LOCAL
+
+
+@transaction.atomic
+def ported_number_activate(*, organization: Organization, e164: str, provider: str,
+                           provider_order_id: str) -> OwnedNumber:
+    """A number that finished porting in becomes the organisation's own: an inventory row
+    (created if we never had the number) assigned to it, an owned number with source port_in,
+    and an empty route. Regulated countries start in regulatory_hold, as purchases do."""
+    parsed = phonenumbers.parse(e164)
+    country = phonenumbers.region_code_for_number(parsed) or ""
+    line_type = _line_type(parsed)
+    national = str(parsed.national_number)
+    toll_free = line_type == LineType.TOLL_FREE
+    row = PhoneNumber.objects.select_for_update(of=("self",)).filter(e164=e164).first()
+    if row is None:
+        area_length = phonenumbers.length_of_geographical_area_code(parsed)
+        row = PhoneNumber.objects.create(
+            e164=e164, provider=provider, provider_ref=f"port:{e164}", country=country, line_type=line_type,
+            area_code=national[:area_length] if area_length else "", national_number=national,
+            cap_sms=True, cap_voice=True, cap_mms=not toll_free, sms_two_way=not toll_free,
+            monthly_cents=settings.ORBIT["PORTED_NUMBER_MONTHLY_CENTS"].get(line_type, 100), setup_cents=0,
+            status=InventoryStatus.ASSIGNED)
+    else:
+        if OwnedNumber.objects.filter(phone_number=row).exclude(status=OwnedNumber.Status.RELEASED).exists():
+            raise Conflict(f"{e164} already belongs to an organisation on Orbit.")
+        # The number now lives at the porting carrier, whatever carrier sold it before.
+        row.provider, row.status, row.aging_until = provider, InventoryStatus.ASSIGNED, None
+        row.save(update_fields=["provider", "status", "aging_until", "updated_at"])
+    number = OwnedNumber(
+        organization=organization, phone_number=row, e164=e164,
+        status=initial_status_for(country=country, profile=None), source=OwnedNumber.Source.PORT_IN,
+        capabilities=row.capabilities, monthly_cents=row.monthly_cents, setup_cents=0,
+        provider_order_id=provider_order_id[:100])
+    number.save(force_insert=True)
+    NumberRoute.objects.create(number=number)
+    return number

@@ -1,0 +1,1 @@
+"""Platform-wide file uploads: content-sniffed storage and signed, expiring download URLs."""

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+
+from ..ids import new_id
+from ..models import Organization
+
+
+def new_event_id() -> str:
+    return new_id("evt")
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class WebhookSecret(models.Model):
+    """The key an organisation verifies our signatures with. Stored in clear because signing
+    needs it (a hash cannot sign); shown to the organisation by staff, never in API bodies."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="webhook_secret")
+    secret = models.CharField(max_length=100, default=new_webhook_secret)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Webhook secret of {self.organization}"
+
+
+class WebhookEvent(models.Model):
+    """One event for one organisation (the outbox). Written in the business transaction;
+    delivered by a Celery task dispatched on commit, retried with backoff."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed (retries exhausted)"
+        SKIPPED = "skipped", "Skipped (no webhook URL)"
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_event_id, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhook_events")
+    event_type = models.CharField(max_length=64, db_index=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_due"),
+            models.Index(fields=["organization", "-created_at"], name="webhook_org_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.organization} ({self.status})"

@@ -1,0 +1,70 @@
+"""The pre-flight portability check: read-only, no order, no charge.
+
+Numbers are grouped by the carrier that would port them (Telnyx for US/CA, DIDWW elsewhere).
+A carrier that fails or does not answer in time (ProviderError, including timeouts) yields
+check-skipped with an optimistic eligible=true; the submission will be checked for real.
+Orbit's own blockers (already hosted here, a port already open) are added to the carrier's.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from inventory.models import OwnedNumber
+from inventory.providers import get_adapter, porting_provider_for
+from inventory.providers.base import PortabilityResult
+from orbit_numbers.errors import ProviderError
+
+from .models import PortInNumber, PortStatus
+from .services import number_country
+
+logger = logging.getLogger(__name__)
+
+
+def _local_blockers(numbers: list[str]) -> dict[str, list[str]]:
+    blockers: dict[str, list[str]] = defaultdict(list)
+    for e164 in (OwnedNumber.objects.filter(e164__in=numbers).exclude(status=OwnedNumber.Status.RELEASED)
+                 .values_list("e164", flat=True)):
+        blockers[e164].append("This number is already hosted on Orbit.")
+    cutoff = timezone.now() - timedelta(days=settings.ORBIT["PORT_SUPPLEMENT_WINDOW_DAYS"])
+    open_ports = (PortInNumber.objects.filter(e164__in=numbers, active=True)
+                  .exclude(Q(port_request__status=PortStatus.REJECTED) & Q(port_request__rejected_at__lt=cutoff)))
+    for e164 in open_ports.values_list("e164", flat=True):
+        blockers[e164].append("A port-in request for this number is already open.")
+    return blockers
+
+
+def portability_check(*, numbers: list[str]) -> list[dict]:
+    by_provider: dict[str, list[str]] = defaultdict(list)
+    for number in numbers:
+        by_provider[porting_provider_for(number_country(number))].append(number)
+    verdicts: dict[str, tuple[str, PortabilityResult]] = {}
+    for provider, group in by_provider.items():
+        try:
+            results = get_adapter(provider).check_portability(numbers=group)
+        except ProviderError as exc:
+            logger.warning("Portability check at %s skipped: %s", provider, exc.message)
+            results = [PortabilityResult(phone_number=n, eligible=True, check_status="check-skipped")
+                       for n in group]
+        by_number = {r.phone_number: r for r in results}
+        for number in group:
+            # A carrier that answers for fewer numbers than asked is treated as not answering for them.
+            verdicts[number] = (provider, by_number.get(number) or PortabilityResult(
+                phone_number=number, eligible=True, check_status="check-skipped"))
+    blockers = _local_blockers(numbers)
+    answers = []
+    for number in numbers:
+        provider, result = verdicts[number]
+        reasons = list(result.reasons) + blockers.get(number, [])
+        answers.append({
+            "phone_number": number, "eligible": result.eligible and not blockers.get(number), "reasons": reasons,
+            "splittable": result.splittable,
+            "estimated_foc_date": result.estimated_foc_date.isoformat() if result.estimated_foc_date else None,
+            "fast_portable": result.fast_portable, "check_status": result.check_status, "provider": provider,
+        })
+    return answers

@@ -1,0 +1,839 @@
+"""Porting writes: port-in requests (submit, LoA, staff review, carrier progress, supplement,
+cancel, completion), port-outs, and port-out protection.
+
+Carrier calls happen inside the transaction that holds the request's row lock, so two
+workers never advance the same request; when the transaction fails after a carrier accepted
+an order, the order is cancelled again (compensation), as purchases do.
+Lock order: port request → inventory rows → owned numbers → wallet.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+import phonenumbers
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from billing.models import LedgerEntry
+from billing.services import Charge, wallet_charge, wallet_lock
+from inventory.models import OwnedNumber
+from inventory.providers import get_adapter, porting_provider_for
+from inventory.providers.base import PortOrder
+from inventory.services import (numbers_mark_porting_out, numbers_release_ported_out,
+                                numbers_restore_after_port_out, ported_number_activate)
+from orbit_numbers.errors import (Conflict, NotFound, PortOutPinMismatch, ProviderError, RateLimited,
+                                  ValidationFailed)
+from orbit_numbers.files.models import StoredFile
+from orbit_numbers.files.services import file_read, file_resolve_signed_url, file_store
+from orbit_numbers.models import ApiKey, Organization
+from orbit_numbers.services import audit_record
+from orbit_numbers.webhooks.services import webhook_event_emit
+
+from . import pins
+from .models import (CARRIER_STAGES, PORT_IN_STAGES, PORT_OUT_OPEN, LoaSignatureStatus, PortInNumber,
+                     PortOutNumber, PortOutProtection, PortOutRequest, PortOutStatus, PortRequest,
+                     PortRequestEvent, PortStatus)
+from .reject_codes import REJECT_CODES, explain
+
+logger = logging.getLogger(__name__)
+
+# Carrier stage names → port-in statuses (adapters speak the timeline words already).
+_CARRIER_TO_STATUS = {
+    "submitted": PortStatus.CARRIER_REVIEW, "carrier_review": PortStatus.CARRIER_REVIEW,
+    "foc_assigned": PortStatus.FOC_ASSIGNED, "foc_scheduled": PortStatus.FOC_SCHEDULED,
+    "completed": PortStatus.COMPLETED, "rejected": PortStatus.REJECTED, "cancelled": PortStatus.CANCELLED,
+}
+_CARRIER_TO_PORT_OUT = {
+    "submitted": PortOutStatus.PENDING, "carrier_review": PortOutStatus.PENDING,
+    "foc_assigned": PortOutStatus.FOC_SCHEDULED, "foc_scheduled": PortOutStatus.FOC_SCHEDULED,
+    "completed": PortOutStatus.COMPLETED, "rejected": PortOutStatus.REJECTED,
+    "cancelled": PortOutStatus.CANCELLED,
+}
+
+
+def supplement_deadline(port_request: PortRequest):
+    if port_request.rejected_at is None:
+        return None
+    return port_request.rejected_at + timedelta(days=settings.ORBIT["PORT_SUPPLEMENT_WINDOW_DAYS"])
+
+
+def number_country(e164: str) -> str:
+    return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or ""
+
+
+def _record(port_request: PortRequest, status: str, note: str = "") -> None:
+    PortRequestEvent.objects.create(port_request=port_request, status=status, note=note[:1000])
+
+
+def _set_status(port_request: PortRequest, status: str, note: str = "", *, fields: tuple = ()) -> None:
+    port_request.status = status
+    port_request.save(update_fields=["status", "updated_at", *fields])
+    _record(port_request, status, note)
+
+
+def _lock(organization: Organization | None, port_request_id: str) -> PortRequest:
+    query = PortRequest.objects.select_for_update(of=("self",)).filter(pk=port_request_id)
+    if organization is not None:
+        query = query.filter(organization=organization)
+    port_request = query.first()
+    if port_request is None:
+        raise NotFound()
+    return port_request
+
+
+def _check_numbers_country(numbers: list[str], country: str, field: str = "numbers") -> None:
+    foreign = [n for n in numbers if number_country(n) != country]
+    if foreign:
+        raise ValidationFailed.field(field, f"not {country} numbers: {', '.join(foreign)}")
+
+
+def _snapshot(port_request: PortRequest) -> dict:
+    """The audited view of a request: never the account PIN."""
+    return {
+        "status": port_request.status, "numbers": list(port_request.numbers), "country": port_request.country,
+        "provider": port_request.provider, "current_carrier": port_request.current_carrier,
+        "account_number": port_request.account_number, "account_pin_provided": port_request.account_pin_provided,
+        "authorized_signer": port_request.authorized_signer, "loa_file_id": port_request.loa_file_id,
+        "loa_signature_status": port_request.loa_signature_status,
+    }
+
+
+def _release_expired_rejections(numbers: list[str]) -> None:
+    """Rejected requests whose supplement window has closed no longer hold their numbers."""
+    cutoff = timezone.now() - timedelta(days=settings.ORBIT["PORT_SUPPLEMENT_WINDOW_DAYS"])
+    PortInNumber.objects.filter(e164__in=numbers, active=True, port_request__status=PortStatus.REJECTED,
+                                port_request__rejected_at__lt=cutoff).update(active=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Port-in: submission and LoA
+# ---------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def port_request_submit(*, organization: Organization, numbers: list[str], current_carrier: str,
+                        country: str = "", loa_file_url: str = "", account_number: str = "",
+                        account_pin: str = "", authorized_signer: str = "", service_address: dict | None = None,
+                        acting_key: ApiKey | None = None, acting_user=None) -> PortRequest:
+    """Store a port-in. With a signed LoA URL it waits for staff LoA review (validating_loa);
+    without one it is in manual mode (attach and sign the LoA later). Without a country it is
+    kept for hand-processing and never dispatched automatically."""
+    if len(set(numbers)) != len(numbers):
+        raise ValidationFailed.field("numbers", "contains duplicates")
+    if country:
+        _check_numbers_country(numbers, country)
+    loa_file = file_resolve_signed_url(url=loa_file_url, organization=organization) if loa_file_url else None
+    owned = sorted(OwnedNumber.objects.filter(e164__in=numbers).exclude(status=OwnedNumber.Status.RELEASED)
+                   .values_list("e164", flat=True))
+    if owned:
+        raise Conflict(f"Already hosted on Orbit: {', '.join(owned)}.", details={"numbers": ", ".join(owned)})
+
+    now = timezone.now()
+    port_request = PortRequest(
+        organization=organization, numbers=numbers, country=country,
+        provider=porting_provider_for(country) if country else "", current_carrier=current_carrier,
+        account_number=account_number, account_pin_encrypted=pins.account_pin_encrypt(account_pin),
+        authorized_signer=authorized_signer, service_address=service_address or None, loa_file=loa_file,
+        loa_mode=PortRequest.LoaMode.LOA_URL if loa_file else PortRequest.LoaMode.MANUAL)
+    if loa_file is not None:
+        # A LoA uploaded through our files endpoint and submitted by the customer is their signed LoA.
+        port_request.loa_signature_status = LoaSignatureStatus.SIGNED
+        port_request.loa_signer_name = authorized_signer
+        port_request.loa_signed_at = now
+    port_request.save(force_insert=True)
+
+    _release_expired_rejections(numbers)
+    try:
+        with transaction.atomic():
+            PortInNumber.objects.bulk_create([PortInNumber(port_request=port_request, e164=n) for n in numbers])
+    except IntegrityError:
+        busy = sorted(PortInNumber.objects.filter(e164__in=numbers, active=True).values_list("e164", flat=True))
+        raise Conflict(f"A port-in is already open for: {', '.join(busy)}.",
+                       details={"numbers": ", ".join(busy)}) from None
+
+    mode = port_request.loa_mode
+    _record(port_request, PortStatus.SUBMITTED,
+            ("Stored for hand-processing (no country). " if not country else "") + f"LoA mode: {mode}.")
+    if loa_file is not None:
+        _set_status(port_request, PortStatus.VALIDATING_LOA, "Waiting for LoA review.")
+    audit_record(action="port_in.submit", organization=organization, acting_key=acting_key, acting_user=acting_user,
+                 target=port_request, after={**_snapshot(port_request), "mode": mode})
+    return port_request
+
+
+_LOA_EDITABLE = (PortStatus.SUBMITTED, PortStatus.VALIDATING_LOA, PortStatus.REJECTED)
+
+
+@transaction.atomic
+def port_request_loa_upload(*, organization: Organization, port_request_id: str, upload,
+                            acting_key: ApiKey | None = None, acting_user=None) -> PortRequest:
+    """Attach (or replace) the LoA artefact; it is a draft until signed."""
+    port_request = _lock(organization, port_request_id)
+    if port_request.status not in _LOA_EDITABLE:
+        raise Conflict(f"The LoA cannot change while the request is {port_request.status}.")
+    stored = file_store(organization=organization, upload=upload, purpose=StoredFile.Purpose.LOA,
+                        acting_key=acting_key, acting_user=acting_user)
+    port_request.loa_file = stored
+    port_request.loa_signature_status = LoaSignatureStatus.DRAFT
+    port_request.loa_signer_name, port_request.loa_signer_email, port_request.loa_signed_at = "", "", None
+    port_request.save(update_fields=["loa_file", "loa_signature_status", "loa_signer_name", "loa_signer_email",
+                                     "loa_signed_at", "updated_at"])
+    if port_request.status == PortStatus.VALIDATING_LOA:
+        _set_status(port_request, PortStatus.SUBMITTED, "LoA replaced; waiting for signature.")
+    audit_record(action="port_in.loa_upload", organization=organization, acting_key=acting_key,
+                 acting_user=acting_user, target=port_request,
+                 after={"loa_file_id": stored.id, "loa_signature_status": port_request.loa_signature_status})
+    return port_request
+
+
+@transaction.atomic
+def port_request_loa_sign(*, organization: Organization, port_request_id: str, signer_name: str,
+                          signer_email: str, acting_key: ApiKey | None = None, acting_user=None) -> PortRequest:
+    port_request = _lock(organization, port_request_id)
+    if port_request.status not in _LOA_EDITABLE:
+        raise Conflict(f"The LoA cannot change while the request is {port_request.status}.")
+    if port_request.loa_file_id is None:
+        raise Conflict("Upload the LoA (POST …/loa) before signing it.")
+    if port_request.loa_signature_status == LoaSignatureStatus.SIGNED:
+        raise Conflict("The LoA is already signed.")
+    port_request.loa_signature_status = LoaSignatureStatus.SIGNED
+    port_request.loa_signer_name, port_request.loa_signer_email = signer_name, signer_email
+    port_request.loa_signed_at = timezone.now()
+    if not port_request.authorized_signer:
+        port_request.authorized_signer = signer_name
+    port_request.save(update_fields=["loa_signature_status", "loa_signer_name", "loa_signer_email",
+                                     "loa_signed_at", "authorized_signer", "updated_at"])
+    if port_request.status == PortStatus.SUBMITTED:
+        _set_status(port_request, PortStatus.VALIDATING_LOA, f"LoA signed by {signer_name}; waiting for review.")
+    audit_record(action="port_in.loa_sign", organization=organization, acting_key=acting_key,
+                 acting_user=acting_user, target=port_request,
+                 after={"signer_name": signer_name, "signer_email": signer_email, "acknowledged": True})
+    return port_request
+
+
+# ---------------------------------------------------------------------------------------------
+# Port-in: staff LoA review and carrier dispatch
+# ---------------------------------------------------------------------------------------------
+
+def _carrier_details(port_request: PortRequest) -> dict:
+    loa = None
+    if port_request.loa_file_id:
+        loa = {"filename": f"{port_request.loa_file_id}-loa", "content_type": port_request.loa_file.content_type,
+               "data": file_read(port_request.loa_file)}
+    return {
+        "customer_reference": port_request.id, "country": port_request.country,
+        "current_carrier": port_request.current_carrier, "account_number": port_request.account_number,
+        "account_pin": pins.account_pin_decrypt(port_request.account_pin_encrypted),
+        "authorized_signer": port_request.authorized_signer, "service_address": port_request.service_address or {},
+        "loa": loa,
+    }
+
+
+def _cancel_quietly(provider: str, provider_order_id: str, *, port_out: bool = False) -> None:
+    try:
+        adapter = get_adapter(provider)
+        (adapter.cancel_port_out if port_out else adapter.cancel_port_in)(provider_order_id=provider_order_id)
+    except ProviderError:
+        logger.exception("Compensating cancel of %s order %s failed", provider, provider_order_id)
+
+
+def _dispatch(port_request: PortRequest, placed: list) -> None:
+    """Hand the request to its carrier. A carrier without a porting API (DIDWW) is handled by
+    staff through the carrier's portal: the request waits in carrier_review in manual handling."""
+    adapter = get_adapter(port_request.provider)
+    now = timezone.now()
+    try:
+        order = adapter.create_port_in(numbers=list(port_request.numbers), details=_carrier_details(port_request))
+    except ProviderError as exc:
+        if exc.provider_code != "NOT_SUPPORTED":
+            raise Conflict(f"The carrier refused the port-in: {exc.message}",
+                           details={"provider": port_request.provider, "provider_code": exc.provider_code or ""}
+                           ) from None
+        port_request.handling = PortRequest.Handling.MANUAL
+        port_request.dispatched_at = now
+        port_request.save(update_fields=["handling", "dispatched_at", "updated_at"])
+        _set_status(port_request, PortStatus.CARRIER_REVIEW,
+                    f"{port_request.provider} has no porting API: operations files the port by hand.")
+        return
+    placed.append((port_request.provider, order.provider_order_id))
+    port_request.handling = PortRequest.Handling.API
+    port_request.provider_order_id = order.provider_order_id
+    port_request.dispatched_at = now
+    port_request.save(update_fields=["handling", "provider_order_id", "dispatched_at", "updated_at"])
+    _set_status(port_request, PortStatus.CARRIER_REVIEW, f"Sent to {port_request.provider}.")
+    _apply_carrier_order(port_request, order)
+
+
+def port_request_loa_approve(*, port_request_id: str, acting_user, country: str = "", note: str = "") -> PortRequest:
+    """Staff approve the LoA: the request goes to its carrier (carrier_review)."""
+    placed: list = []
+    try:
+        with transaction.atomic():
+            port_request = _lock(None, port_request_id)
+            if port_request.status != PortStatus.VALIDATING_LOA:
+                raise Conflict(f"Only requests validating their LoA can be approved (this one is "
+                               f"{port_request.status}).")
+            if port_request.loa_signature_status != LoaSignatureStatus.SIGNED:
+                raise Conflict("The LoA is not signed yet.")
+            country = (port_request.country or country or "").upper()
+            if not country:
+                raise ValidationFailed.field("country", "is required for a request stored without one")
+            if country not in phonenumbers.SUPPORTED_REGIONS:
+                raise ValidationFailed.field("country", "must be an ISO 3166-1 alpha-2 country code")
+            _check_numbers_country(list(port_request.numbers), country, "country")
+            before = _snapshot(port_request)
+            port_request.country = country
+            port_request.provider = porting_provider_for(country)
+            port_request.reviewed_by, port_request.reviewed_at = acting_user, timezone.now()
+            port_request.review_note = note[:1000]
+            port_request.save(update_fields=["country", "provider", "reviewed_by", "reviewed_at", "review_note",
+                                             "updated_at"])
+            _record(port_request, PortStatus.VALIDATING_LOA, f"LoA approved by {acting_user}. {note}".strip())
+            _dispatch(port_request, placed)
+            audit_record(action="port_in.loa_approve", organization=port_request.organization,
+                         acting_user=acting_user, target=port_request, before=before,
+                         after={**_snapshot(port_request), "review_note": note,
+                                "provider_order_id": port_request.provider_order_id,
+                                "handling": port_request.handling})
+            return port_request
+    except Exception:
+        for provider, order_id in placed:
+            _cancel_quietly(provider, order_id)
+        raise
+
+
+@transaction.atomic
+def port_request_loa_reject(*, port_request_id: str, acting_user, code: str, note: str = "") -> PortRequest:
+    """Staff reject the LoA with a reason code; the customer has the supplement window to fix it."""
+    if code not in REJECT_CODES:
+        raise ValidationFailed.field("code", "unknown reject code")
+    port_request = _lock(None, port_request_id)
+    if port_request.status != PortStatus.VALIDATING_LOA:
+        raise Conflict(f"Only requests validating their LoA can be rejected (this one is {port_request.status}).")
+    before = _snapshot(port_request)
+    now = timezone.now()
+    port_request.reject_code, port_request.reject_reason = code, note[:1000]
+    port_request.rejected_by, port_request.rejected_at = PortRequest.RejectedBy.STAFF, now
+    port_request.reviewed_by, port_request.reviewed_at, port_request.review_note = acting_user, now, note[:1000]
+    _set_status(port_request, PortStatus.REJECTED, f"LoA rejected ({code}). {note}".strip(),
+                fields=("reject_code", "reject_reason", "rejected_by", "rejected_at", "reviewed_by", "reviewed_at",
+                        "review_note"))
+    audit_record(action="port_in.loa_reject", organization=port_request.organization, acting_user=acting_user,
+                 target=port_request, before=before, after={"status": port_request.status, "code": code,
+                                                            "note": note})
+    return port_request
+
+
+# ---------------------------------------------------------------------------------------------
+# Port-in: carrier progress and completion
+# ---------------------------------------------------------------------------------------------
+
+def _apply_carrier_order(port_request: PortRequest, order: PortOrder) -> bool:
+    """Move the request to what the carrier reports. Stages only move forward; rejection and
+    cancellation can come at any time. Returns True when the status changed."""
+    port_request.provider_status = order.status[:50]
+    port_request.last_polled_at = timezone.now()
+    fields = ["provider_status", "last_polled_at", "updated_at"]
+    if order.foc_date and order.foc_date != port_request.foc_date:
+        port_request.foc_date = order.foc_date
+        fields.append("foc_date")
+    port_request.save(update_fields=fields)
+    new = _CARRIER_TO_STATUS.get(order.status)
+    current = port_request.status
+    if new is None or new == current or current in (PortStatus.COMPLETED, PortStatus.CANCELLED):
+        return False
+    if new == PortStatus.REJECTED:
+        if current == PortStatus.REJECTED:
+            return False
+        port_request.reject_code = (order.reject_code or "OTHER")[:50]
+        port_request.reject_reason = (order.reject_reason or "")[:1000]
+        port_request.rejected_by, port_request.rejected_at = PortRequest.RejectedBy.CARRIER, timezone.now()
+        _set_status(port_request, PortStatus.REJECTED, f"Carrier rejected: {port_request.reject_code}.",
+                    fields=("reject_code", "reject_reason", "rejected_by", "rejected_at"))
+        return True
+    if new == PortStatus.CANCELLED:
+        _port_request_cancelled(port_request, "Cancelled at the carrier.")
+        return True
+    if current == PortStatus.REJECTED or PORT_IN_STAGES.index(new) <= PORT_IN_STAGES.index(current):
+        return False
+    if new == PortStatus.COMPLETED:
+        _port_request_complete(port_request)
+    else:
+        note = f"FOC date {port_request.foc_date.isoformat()}." if port_request.foc_date else ""
+        _set_status(port_request, new, note)
+    return True
+
+
+def _port_request_cancelled(port_request: PortRequest, note: str) -> None:
+    port_request.cancelled_at = timezone.now()
+    _set_status(port_request, PortStatus.CANCELLED, note, fields=("cancelled_at",))
+    port_request.lines.update(active=False)
+
+
+def _port_request_complete(port_request: PortRequest) -> None:
+    """The numbers are ours: they become the organisation's active, billed numbers.
+
+    Billing choice: the first month of each number is charged at completion. If the wallet
+    cannot cover it then, the port still completes (the carrier has already moved the
+    numbers; refusing would strand them) and the request is marked charge_status=deferred,
+    audited and visible to staff, who collect it with the next top-up."""
+    organization = port_request.organization
+    now = timezone.now()
+    lines = list(port_request.lines.order_by("e164"))
+    owned = []
+    for line in lines:
+        number = ported_number_activate(organization=organization, e164=line.e164,
+                                        provider=port_request.provider or "devotel",
+                                        provider_order_id=port_request.provider_order_id or port_request.id)
+        line.owned_number, line.active = number, False
+        owned.append(number)
+    PortInNumber.objects.bulk_update(lines, ["owned_number", "active"])
+
+    total = sum(n.monthly_cents for n in owned)
+    wallet = wallet_lock(organization=organization)
+    if total <= wallet.balance_cents:
+        wallet_charge(organization=organization, wallet=wallet, charges=[
+            Charge(LedgerEntry.Kind.MONTHLY_FEE, n.monthly_cents, f"First month {n.e164} (ported in)",
+                   f"number:{n.id}") for n in owned])
+        port_request.charge_status = PortRequest.ChargeStatus.CHARGED
+    else:
+        port_request.charge_status = PortRequest.ChargeStatus.DEFERRED
+        audit_record(action="port_in.charge_deferred", organization=organization, target=port_request,
+                     after={"amount_cents": total, "balance_cents": wallet.balance_cents})
+    port_request.completed_at = now
+    _set_status(port_request, PortStatus.COMPLETED, f"{len(owned)} number(s) active on Orbit.",
+                fields=("completed_at", "charge_status"))
+    for number in owned:
+        audit_record(action="number.port_in", organization=organization, target=number,
+                     after={"e164": number.e164, "status": number.status, "port_request_id": port_request.id,
+                            "monthly_cents": number.monthly_cents})
+        webhook_event_emit(organization=organization, event_type="number.ported", data={
+            "number_id": number.id, "phone_number": number.e164, "status": number.status,
+            "port_request_id": port_request.id, "ported_at": now.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    audit_record(action="port_in.complete", organization=organization, target=port_request,
+                 after={"status": port_request.status, "numbers": [n.e164 for n in owned],
+                        "charge_status": port_request.charge_status, "charged_cents": total
+                        if port_request.charge_status == PortRequest.ChargeStatus.CHARGED else 0})
+
+
+@transaction.atomic
+def port_request_refresh(*, port_request_id: str, organization: Organization | None = None,
+                         acting_key: ApiKey | None = None, acting_user=None) -> PortRequest:
+    """Ask the carrier for news (the API's refresh, and the poller)."""
+    port_request = _lock(organization, port_request_id)
+    if port_request.status not in CARRIER_STAGES:
+        raise Conflict(f"The request is {port_request.status}; only requests with the carrier can be refreshed.")
+    if port_request.handling != PortRequest.Handling.API or not port_request.provider_order_id:
+        raise Conflict("This request is handled by hand with the carrier; operations update it as the carrier "
+                       "answers.")
+    before = port_request.status
+    try:
+        order = get_adapter(port_request.provider).port_in_status(provider_order_id=port_request.provider_order_id)
+    except ProviderError as exc:
+        raise Conflict(f"The carrier did not answer: {exc.message}. Try again later.",
+                       details={"provider": port_request.provider, "provider_code": exc.provider_code or ""}
+                       ) from None
+    if _apply_carrier_order(port_request, order):
+        audit_record(action="port_in.status", organization=port_request.organization, acting_key=acting_key,
+                     acting_user=acting_user, target=port_request, before={"status": before},
+                     after={"status": port_request.status, "provider_status": port_request.provider_status,
+                            "foc_date": port_request.foc_date.isoformat() if port_request.foc_date else None})
+    return port_request
+
+
+def port_request_record_carrier_update(*, port_request_id: str, acting_user, status: str,
+                                       foc_date: date | None = None, reject_code: str = "", note: str = "",
+                                       provider_order_id: str = "") -> PortRequest:
+    """Staff record what a carrier without a porting API told them (manual handling)."""
+    if status not in ("carrier_review", "foc_assigned", "foc_scheduled", "completed", "rejected", "cancelled"):
+        raise ValidationFailed.field("status", "not a carrier stage")
+    if status == "rejected" and not reject_code:
+        raise ValidationFailed.field("reject_code", "is required for a rejection")
+    with transaction.atomic():
+        port_request = _lock(None, port_request_id)
+        if port_request.status not in CARRIER_STAGES:
+            raise Conflict(f"The request is {port_request.status}, not with the carrier.")
+        before = port_request.status
+        if provider_order_id:
+            port_request.provider_order_id = provider_order_id[:100]
+            port_request.save(update_fields=["provider_order_id", "updated_at"])
+        order = PortOrder(provider_order_id=port_request.provider_order_id, status=status, foc_date=foc_date,
+                          reject_code=reject_code or None, reject_reason=note or None)
+        _apply_carrier_order(port_request, order)
+        audit_record(action="port_in.carrier_update", organization=port_request.organization,
+                     acting_user=acting_user, target=port_request, before={"status": before},
+                     after={"status": port_request.status, "foc_date": foc_date.isoformat() if foc_date else None,
+                            "reject_code": reject_code, "note": note})
+        return port_request
+
+
+def port_requests_poll(*, limit: int = 200) -> dict:
+    """Re-poll every open, API-handled port-in and port-out (beat task and management command).
+    Each request is its own transaction; one carrier failing does not stop the others."""
+    counts = {"port_in": 0, "port_out": 0, "changed": 0, "errors": 0}
+    port_in_ids = list(PortRequest.objects.filter(status__in=CARRIER_STAGES, handling=PortRequest.Handling.API)
+                       .exclude(provider_order_id="").order_by(F("last_polled_at").asc(nulls_first=True), "id")
+                       .values_list("pk", "status")[:limit])
+    for port_request_id, status in port_in_ids:
+        try:
+            after = port_request_refresh(port_request_id=port_request_id).status
+            counts["port_in"] += 1
+            counts["changed"] += after != status
+        except Exception:  # one bad request must not stop the sweep
+            counts["errors"] += 1
+            logger.warning("Polling port-in %s failed", port_request_id, exc_info=True)
+    port_out_ids = list(PortOutRequest.objects.filter(status__in=PORT_OUT_OPEN).exclude(provider_order_id="")
+                        .order_by(F("last_polled_at").asc(nulls_first=True), "id")
+                        .values_list("pk", "status")[:limit])
+    for port_out_id, status in port_out_ids:
+        try:
+            after = port_out_refresh(port_out_id=port_out_id).status
+            counts["port_out"] += 1
+            counts["changed"] += after != status
+        except Exception:  # one bad request must not stop the sweep
+            counts["errors"] += 1
+            logger.warning("Polling port-out %s failed", port_out_id, exc_info=True)
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Port-in: supplement and cancel (customer)
+# ---------------------------------------------------------------------------------------------
+
+def port_request_supplement(*, organization: Organization, port_request_id: str, changes: dict,
+                            acting_key: ApiKey | None = None, acting_user=None) -> PortRequest:
+    """Correct a rejected request within the supplement window. The FOC clock (submitted_at)
+    keeps running from the original submission."""
+    placed: list = []
+    try:
+        with transaction.atomic():
+            port_request = _lock(organization, port_request_id)
+            if port_request.status != PortStatus.REJECTED:
+                raise Conflict("Only a rejected request can be supplemented.")
+            deadline = supplement_deadline(port_request)
+            if deadline is None or timezone.now() > deadline:
+                raise Conflict(f"The {settings.ORBIT['PORT_SUPPLEMENT_WINDOW_DAYS']}-day supplement window closed on "
+                               f"{deadline:%Y-%m-%d %H:%M} UTC; submit a new port request.")
+            before = _snapshot(port_request)
+            changed = sorted(changes)
+            if "loa_file_url" in changes:
+                port_request.loa_file = file_resolve_signed_url(url=changes["loa_file_url"], organization=organization)
+                port_request.loa_signature_status = LoaSignatureStatus.SIGNED
+                port_request.loa_signer_name = changes.get("authorized_signer") or port_request.authorized_signer
+                port_request.loa_signed_at = timezone.now()
+            for field in ("current_carrier", "account_number", "authorized_signer", "service_address"):
+                if field in changes:
+                    setattr(port_request, field, changes[field])
+            if "account_pin" in changes:
+                port_request.account_pin_encrypted = pins.account_pin_encrypt(changes["account_pin"])
+            port_request.supplement_count += 1
+            rejected_by = port_request.rejected_by
+            port_request.reject_code, port_request.reject_reason, port_request.rejected_by = "", "", ""
+            port_request.rejected_at = None
+            port_request.save()
+            note = changes.get("note", "")
+            label = f"Supplement #{port_request.supplement_count} ({', '.join(c for c in changed if c != 'note') or 'no changes'})."
+            if rejected_by == PortRequest.RejectedBy.CARRIER and port_request.is_dispatched:
+                _supplement_at_carrier(port_request, placed, f"{label} {note}".strip())
+            elif port_request.loa_signature_status == LoaSignatureStatus.SIGNED:
+                _set_status(port_request, PortStatus.VALIDATING_LOA, f"{label} Waiting for LoA review. {note}".strip())
+            else:
+                _set_status(port_request, PortStatus.SUBMITTED, f"{label} Waiting for a signed LoA. {note}".strip())
+            audit_record(action="port_in.supplement", organization=organization, acting_key=acting_key,
+                         acting_user=acting_user, target=port_request, before=before,
+                         after={**_snapshot(port_request), "changed": changed, "note": note})
+            return port_request
+    except Exception:
+        for provider, order_id in placed:
+            _cancel_quietly(provider, order_id)
+        raise
+
+
+def _supplement_at_carrier(port_request: PortRequest, placed: list, note: str) -> None:
+    if port_request.handling == PortRequest.Handling.MANUAL:
+        _set_status(port_request, PortStatus.CARRIER_REVIEW, f"{note} Operations resend it to the carrier.")
+        return
+    try:
+        order = get_adapter(port_request.provider).supplement_port_in(
+            provider_order_id=port_request.provider_order_id, details=_carrier_details(port_request))
+    except ProviderError as exc:
+        raise Conflict(f"The carrier refused the supplement: {exc.message}",
+                       details={"provider": port_request.provider, "provider_code": exc.provider_code or ""}
+                       ) from None
+    if order.provider_order_id != port_request.provider_order_id:
+        placed.append((port_request.provider, order.provider_order_id))
+        port_request.provider_order_id = order.provider_order_id
+        port_request.save(update_fields=["provider_order_id", "updated_at"])
+    _set_status(port_request, PortStatus.CARRIER_REVIEW, note)
+    _apply_carrier_order(port_request, order)
+
+
+@transaction.atomic
+def port_request_cancel(*, organization: Organization, port_request_id: str, acting_key: ApiKey | None = None,
+                        acting_user=None) -> PortRequest:
+    port_request = _lock(organization, port_request_id)
+    if port_request.status in (PortStatus.COMPLETED, PortStatus.CANCELLED):
+        raise Conflict(f"The request is already {port_request.status}.")
+    before = _snapshot(port_request)
+    note = "Cancelled by the customer."
+    if port_request.provider_order_id and port_request.status != PortStatus.REJECTED:
+        try:
+            get_adapter(port_request.provider).cancel_port_in(provider_order_id=port_request.provider_order_id)
+        except ProviderError as exc:
+            if exc.provider_code != "NOT_SUPPORTED":
+                raise Conflict(f"The carrier refused the cancellation: {exc.message}",
+                               details={"provider": port_request.provider,
+                                        "provider_code": exc.provider_code or ""}) from None
+            note += " Operations cancel it with the carrier by hand."
+    elif port_request.handling == PortRequest.Handling.MANUAL and port_request.status in CARRIER_STAGES:
+        note += " Operations cancel it with the carrier by hand."
+    _port_request_cancelled(port_request, note)
+    audit_record(action="port_in.cancel", organization=organization, acting_key=acting_key, acting_user=acting_user,
+                 target=port_request, before=before, after={"status": port_request.status})
+    return port_request
+
+
+# ---------------------------------------------------------------------------------------------
+# Port-out protection
+# ---------------------------------------------------------------------------------------------
+
+def _owned_number(organization: Organization, number_id: str, *, lock: bool = False) -> OwnedNumber:
+    query = OwnedNumber.objects.filter(organization=organization, pk=number_id).exclude(
+        status=OwnedNumber.Status.RELEASED)
+    if lock:
+        query = query.select_for_update(of=("self",))
+    number = query.first()
+    if number is None:
+        raise NotFound()
+    return number
+
+
+def validate_port_out_pin(pin: str, field: str = "port_out_pin") -> str:
+    if not isinstance(pin, str) or not 4 <= len(pin) <= 32:
+        raise ValidationFailed.field(field, "must be 4-32 characters")
+    return pin
+
+
+@transaction.atomic
+def port_out_protection_set(*, organization: Organization, number_id: str, pin: str,
+                            acting_key: ApiKey | None = None, acting_user=None) -> PortOutProtection:
+    """Enable or rotate the PIN. Rotation also clears the wrong-PIN counter and any lock: only
+    the number's owner (an API key of its organisation) can rotate."""
+    validate_port_out_pin(pin)
+    number = _owned_number(organization, number_id, lock=True)
+    protection, _ = PortOutProtection.objects.select_for_update(of=("self",)).get_or_create(number=number)
+    rotated = protection.enabled
+    protection.pin_hash = pins.port_out_pin_hash(pin)
+    protection.set_at = timezone.now()
+    protection.failed_attempts, protection.window_started_at, protection.locked_until = 0, None, None
+    protection.save()
+    audit_record(action="port_out_protection.rotate" if rotated else "port_out_protection.enable",
+                 organization=organization, acting_key=acting_key, acting_user=acting_user, target=number,
+                 after={"enabled": True, "set_at": protection.set_at.isoformat()})
+    return protection
+
+
+@transaction.atomic
+def port_out_protection_disable(*, organization: Organization, number_id: str, acting_key: ApiKey | None = None,
+                                acting_user=None) -> PortOutProtection | None:
+    number = _owned_number(organization, number_id, lock=True)
+    protection = PortOutProtection.objects.select_for_update(of=("self",)).filter(number=number).first()
+    if protection is not None and protection.enabled:
+        protection.pin_hash, protection.set_at = "", None
+        protection.failed_attempts, protection.window_started_at, protection.locked_until = 0, None, None
+        protection.save()
+        audit_record(action="port_out_protection.disable", organization=organization, acting_key=acting_key,
+                     acting_user=acting_user, target=number, after={"enabled": False})
+    return protection
+
+
+def port_out_pins_check(*, organization: Organization, numbers: list[OwnedNumber], pin: str | None,
+                        acting_key: ApiKey | None = None, acting_user=None) -> None:
+    """Gate every port-out before any carrier call. Unprotected numbers pass. A locked number is
+    429 RATE_LIMITED (Retry-After: the lock's end), even with the right PIN; a missing or wrong
+    PIN is 401 PORT_OUT_PIN_MISMATCH. Wrong PINs count towards the lock: PORT_OUT_PIN_MAX_FAILURES
+    within PORT_OUT_PIN_WINDOW_MINUTES lock port-outs of that number for PORT_OUT_PIN_LOCK_MINUTES.
+    The counters and their audit rows commit even though the request then fails."""
+    config = settings.ORBIT
+    mismatched: list[str] = []
+    locked_until = None
+    with transaction.atomic():
+        protections = list(PortOutProtection.objects.select_for_update(of=("self",)).select_related("number")
+                           .filter(number__in=numbers).exclude(pin_hash="").order_by("number_id"))
+        now = timezone.now()
+        for protection in protections:
+            if protection.locked_until and protection.locked_until > now:
+                locked_until = max(locked_until or protection.locked_until, protection.locked_until)
+        if locked_until is None:
+            for protection in protections:
+                if not pin:
+                    mismatched.append(protection.number.e164)
+                    continue
+                if pins.port_out_pin_matches(pin, protection.pin_hash):
+                    continue
+                mismatched.append(protection.number.e164)
+                window = timedelta(minutes=config["PORT_OUT_PIN_WINDOW_MINUTES"])
+                if protection.window_started_at is None or now - protection.window_started_at > window:
+                    protection.window_started_at, protection.failed_attempts = now, 0
+                protection.failed_attempts += 1
+                audit_record(action="port_out_protection.pin_mismatch", organization=organization,
+                             acting_key=acting_key, acting_user=acting_user, target=protection.number,
+                             after={"failed_attempts": protection.failed_attempts})
+                if protection.failed_attempts >= config["PORT_OUT_PIN_MAX_FAILURES"]:
+                    protection.locked_until = now + timedelta(minutes=config["PORT_OUT_PIN_LOCK_MINUTES"])
+                    protection.failed_attempts, protection.window_started_at = 0, None
+                    audit_record(action="port_out_protection.locked", organization=organization,
+                                 acting_key=acting_key, acting_user=acting_user, target=protection.number,
+                                 after={"locked_until": protection.locked_until.isoformat()})
+                protection.save(update_fields=["failed_attempts", "window_started_at", "locked_until",
+                                               "updated_at"])
+    if locked_until is not None:
+        retry = max(int((locked_until - timezone.now()).total_seconds()), 1)
+        raise RateLimited(f"Port-outs of this number are locked after repeated wrong port-out PINs; retry after "
+                          f"{locked_until:%Y-%m-%d %H:%M:%S} UTC.", headers={"Retry-After": str(retry)})
+    if mismatched:
+        raise PortOutPinMismatch(f"Port-out PIN is missing or does not match for: {', '.join(mismatched)}.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Port-out
+# ---------------------------------------------------------------------------------------------
+
+def _apply_port_out_order(port_out: PortOutRequest, order: PortOrder) -> bool:
+    port_out.provider_status = order.status[:50]
+    port_out.last_polled_at = timezone.now()
+    if order.foc_date:
+        port_out.foc_date = order.foc_date
+    new = _CARRIER_TO_PORT_OUT.get(order.status)
+    changed = new is not None and new != port_out.status and port_out.status in PORT_OUT_OPEN
+    if changed and new == PortOutStatus.PENDING and port_out.status == PortOutStatus.FOC_SCHEDULED:
+        changed = False  # stages never move backwards
+    if changed:
+        lines = list(port_out.lines.all())
+        if new == PortOutStatus.COMPLETED:
+            released = numbers_release_ported_out(number_ids=[line.owned_number_id for line in lines])
+            port_out.completed_at = port_out.last_polled_at
+            for number in released:
+                audit_record(action="number.port_out", organization=port_out.organization, target=number,
+                             after={"status": number.status, "port_out_id": port_out.id,
+                                    "destination_carrier": port_out.destination_carrier})
+        elif new in (PortOutStatus.REJECTED, PortOutStatus.CANCELLED):
+            numbers_restore_after_port_out(previous={line.owned_number_id: line.previous_status for line in lines})
+            if new == PortOutStatus.REJECTED:
+                port_out.reject_code = (order.reject_code or "OTHER")[:50]
+                port_out.reject_reason = (order.reject_reason or "")[:1000]
+            else:
+                port_out.cancelled_at = port_out.last_polled_at
+        port_out.status = new
+    port_out.save()
+    return changed
+
+
+def port_out_submit(*, organization: Organization, numbers: list[OwnedNumber], port_out_pin: str | None,
+                    destination_carrier: str = "", target_carrier_ocn: str = "", losing_carrier_account_number: str = "",
+                    authorized_person: str = "", new_owner_info: str = "", acting_key: ApiKey | None = None,
+                    acting_user=None) -> PortOutRequest:
+    """Port numbers away. The PIN gate runs (and records failures) before anything else; the
+    numbers move to porting_out and the carrier order is placed in one transaction."""
+    providers = sorted({n.phone_number.provider for n in numbers})
+    if len(providers) > 1:
+        raise ValidationFailed.field("numbers", f"must all be hosted on the same provider (found "
+                                                f"{', '.join(providers)})")
+    port_out_pins_check(organization=organization, numbers=numbers, pin=port_out_pin, acting_key=acting_key,
+                        acting_user=acting_user)
+    provider = providers[0]
+    placed: list = []
+    try:
+        with transaction.atomic():
+            previous = numbers_mark_porting_out(number_ids=[n.pk for n in numbers])
+            port_out = PortOutRequest.objects.create(
+                organization=organization, provider=provider, destination_carrier=destination_carrier,
+                target_carrier_ocn=target_carrier_ocn, losing_carrier_account_number=losing_carrier_account_number,
+                authorized_person=authorized_person, new_owner_info=new_owner_info)
+            PortOutNumber.objects.bulk_create([
+                PortOutNumber(port_out=port_out, owned_number=n, e164=n.e164, previous_status=previous[n.pk])
+                for n in sorted(numbers, key=lambda n: n.e164)])
+            try:
+                order = get_adapter(provider).create_port_out(numbers=sorted(n.e164 for n in numbers), details={
+                    "customer_reference": port_out.id, "destination_carrier": destination_carrier,
+                    "target_carrier_ocn": target_carrier_ocn, "authorized_person": authorized_person,
+                    "losing_carrier_account_number": losing_carrier_account_number,
+                    "new_owner_info": new_owner_info})
+            except ProviderError as exc:
+                raise Conflict(f"The carrier refused the port-out: {exc.message}",
+                               details={"provider": provider, "provider_code": exc.provider_code or ""}) from None
+            placed.append((provider, order.provider_order_id))
+            port_out.provider_order_id = order.provider_order_id
+            _apply_port_out_order(port_out, order)
+            audit_record(action="port_out.submit", organization=organization, acting_key=acting_key,
+                         acting_user=acting_user, target=port_out, after={
+                             "numbers": sorted(n.e164 for n in numbers), "provider": provider,
+                             "provider_order_id": port_out.provider_order_id, "status": port_out.status,
+                             "destination_carrier": destination_carrier, "target_carrier_ocn": target_carrier_ocn,
+                             "authorized_person": authorized_person})
+            return port_out
+    except Exception:
+        for provider_name, order_id in placed:
+            _cancel_quietly(provider_name, order_id, port_out=True)
+        raise
+
+
+def _lock_port_out(organization: Organization | None, port_out_id: str) -> PortOutRequest:
+    query = PortOutRequest.objects.select_for_update(of=("self",)).filter(pk=port_out_id)
+    if organization is not None:
+        query = query.filter(organization=organization)
+    port_out = query.first()
+    if port_out is None:
+        raise NotFound()
+    return port_out
+
+
+@transaction.atomic
+def port_out_refresh(*, port_out_id: str, organization: Organization | None = None,
+                     acting_key: ApiKey | None = None, acting_user=None) -> PortOutRequest:
+    port_out = _lock_port_out(organization, port_out_id)
+    if port_out.status not in PORT_OUT_OPEN:
+        raise Conflict(f"The port-out is {port_out.status}; there is nothing to refresh.")
+    before = port_out.status
+    try:
+        order = get_adapter(port_out.provider).port_out_status(provider_order_id=port_out.provider_order_id)
+    except ProviderError as exc:
+        raise Conflict(f"The carrier did not answer: {exc.message}. Try again later.",
+                       details={"provider": port_out.provider, "provider_code": exc.provider_code or ""}) from None
+    if _apply_port_out_order(port_out, order):
+        audit_record(action="port_out.status", organization=port_out.organization, acting_key=acting_key,
+                     acting_user=acting_user, target=port_out, before={"status": before},
+                     after={"status": port_out.status, "provider_status": port_out.provider_status})
+    return port_out
+
+
+@transaction.atomic
+def port_out_cancel(*, organization: Organization, port_out_id: str, acting_key: ApiKey | None = None,
+                    acting_user=None) -> PortOutRequest:
+    """Cancel an open port-out: the carrier order is withdrawn and the numbers go back to the
+    status they had."""
+    port_out = _lock_port_out(organization, port_out_id)
+    if port_out.status not in PORT_OUT_OPEN:
+        raise Conflict(f"The port-out is already {port_out.status}.")
+    try:
+        get_adapter(port_out.provider).cancel_port_out(provider_order_id=port_out.provider_order_id)
+    except ProviderError as exc:
+        raise Conflict(f"The carrier refused the cancellation: {exc.message}",
+                       details={"provider": port_out.provider, "provider_code": exc.provider_code or ""}) from None
+    _apply_port_out_order(port_out, PortOrder(provider_order_id=port_out.provider_order_id, status="cancelled"))
+    audit_record(action="port_out.cancel", organization=organization, acting_key=acting_key, acting_user=acting_user,
+                 target=port_out, after={"status": port_out.status})
+    return port_out
+
+
+def reject_details(port_request: PortRequest) -> dict | None:
+    if port_request.status != PortStatus.REJECTED:
+        return None
+    entry = explain(port_request.reject_code)
+    deadline = supplement_deadline(port_request)
+    return {"code": entry.code, "explanation": entry.explanation, "recommendedAction": entry.action,
+            "carrierNote": port_request.reject_reason, "rejectedBy": port_request.rejected_by,
+            "rejectedAt": port_request.rejected_at, "supplementDeadline": deadline,
+            "canSupplement": deadline is not None and timezone.now() <= deadline}

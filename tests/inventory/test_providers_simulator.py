@@ -1,0 +1,78 @@
+"""The simulated carrier's porting: status from elapsed time, configurable pace, rejects and failures."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from inventory.providers.simulator import SimulatorAdapter
+from orbit_numbers.errors import ProviderError
+
+
+@pytest.fixture
+def carrier(settings):
+    settings.ORBIT = {**settings.ORBIT, "SIMULATOR_PORT_STAGE_SECONDS": 100}
+    return SimulatorAdapter("telnyx")
+
+
+def test_port_in_progresses_one_stage_per_period(carrier):
+    order = carrier.create_port_in(numbers=["+12015550123"], details={})
+    assert order.status == "carrier_review"
+    created = time.time()
+    statuses = [carrier._progress(order.provider_order_id, "pin", now=created + offset).status
+                for offset in (0, 99, 100, 199, 200, 299, 300, 10_000)]
+    assert statuses == ["carrier_review", "carrier_review", "foc_assigned", "foc_assigned", "foc_scheduled",
+                        "foc_scheduled", "completed", "completed"]
+    assert carrier._progress(order.provider_order_id, "pin", now=created + 150).foc_date is not None
+
+
+def test_pace_comes_from_settings(carrier, settings):
+    order = carrier.create_port_in(numbers=["+12015550123"], details={})
+    assert carrier.port_in_status(provider_order_id=order.provider_order_id).status == "carrier_review"
+    settings.ORBIT = {**settings.ORBIT, "SIMULATOR_PORT_STAGE_SECONDS": 0}
+    assert carrier.port_in_status(provider_order_id=order.provider_order_id).status == "completed"
+
+
+def test_configured_suffixes_reject_with_their_code(carrier, settings):
+    settings.ORBIT = {**settings.ORBIT, "SIMULATOR_PORT_REJECT_SUFFIXES": {"0777": "SV_CONFLICT"}}
+    order = carrier.create_port_in(numbers=["+12015550123", "+12015550777"], details={})
+    now = time.time()
+    assert carrier._progress(order.provider_order_id, "pin", now=now).status == "carrier_review"
+    rejected = carrier._progress(order.provider_order_id, "pin", now=now + 100)
+    assert rejected.status == "rejected" and rejected.reject_code == "SV_CONFLICT"
+    fixed = carrier.supplement_port_in(provider_order_id=order.provider_order_id, details={})
+    assert fixed.provider_order_id != order.provider_order_id
+    assert carrier._progress(fixed.provider_order_id, "pin", now=time.time() + 1000).status == "completed"
+
+
+def test_failing_numbers_and_unknown_orders(carrier):
+    with pytest.raises(ProviderError):
+        carrier.create_port_in(numbers=["+12015559999"], details={})
+    with pytest.raises(ProviderError):
+        carrier.check_portability(numbers=["+12015559999"])
+    with pytest.raises(ProviderError) as caught:
+        carrier.port_in_status(provider_order_id="not-ours")
+    assert caught.value.provider_code == "ORDER_NOT_FOUND"
+    with pytest.raises(ProviderError):
+        carrier.port_out_status(provider_order_id=carrier.create_port_in(numbers=["+12015550123"],
+                                                                         details={}).provider_order_id)
+
+
+def test_port_out_progress(carrier, settings):
+    order = carrier.create_port_out(numbers=["+12015550123"], details={})
+    assert order.status == "carrier_review"
+    assert carrier._progress(order.provider_order_id, "pout", now=time.time() + 250).status == "foc_scheduled"
+    carrier.cancel_port_out(provider_order_id=order.provider_order_id)
+
+
+def test_didww_simulator_has_no_synchronous_check():
+    [result] = SimulatorAdapter("didww").check_portability(numbers=["+442079460123"])
+    assert result.check_status == "check-not-supported"
+
+
+def test_latency_is_configurable(settings, monkeypatch):
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    settings.ORBIT = {**settings.ORBIT, "SIMULATOR_LATENCY_MS": 250}
+    SimulatorAdapter("telnyx").check_portability(numbers=["+12015550124"])
+    assert slept == [0.25]

@@ -1,0 +1,90 @@
+"""The webhook outbox: emitted in the business transaction, delivered after commit, signed with
+HMAC-SHA256, retried with backoff."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+from django.db import transaction
+
+from orbit_numbers.webhooks import services
+from orbit_numbers.webhooks.models import WebhookEvent
+from tests.httpstub import Reply
+
+
+@pytest.fixture
+def hooked_org(org, stub_server):
+    org.webhook_url = f"{stub_server.url}/hooks"
+    org.save(update_fields=["webhook_url"])
+    return org
+
+
+def test_emit_waits_for_commit_then_delivers_signed(hooked_org, stub_server, django_capture_on_commit_callbacks):
+    stub_server.on("POST", "/hooks", Reply(200, {"ok": True}))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        event = services.webhook_event_emit(organization=hooked_org, event_type="number.ported",
+                                            data={"phone_number": "+12015550123"})
+        assert stub_server.seen("POST", "/hooks") == []  # nothing leaves before commit
+    assert len(callbacks) == 1
+    event.refresh_from_db()
+    assert event.status == WebhookEvent.Status.DELIVERED and event.attempts == 1
+    [sent] = stub_server.seen("POST", "/hooks")
+    assert sent.headers["X-Orbit-Event"] == "number.ported"
+    assert sent.headers["X-Orbit-Event-Id"] == event.pk
+    assert sent.json()["data"] == {"phone_number": "+12015550123"} and sent.json()["type"] == "number.ported"
+    timestamp, signature = (part.split("=", 1)[1] for part in sent.headers["X-Orbit-Signature"].split(","))
+    secret = services.webhook_secret_for(organization=hooked_org).secret
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + sent.body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(signature, expected)
+
+
+def test_rolled_back_emit_sends_nothing(hooked_org, stub_server, django_capture_on_commit_callbacks):
+    stub_server.on("POST", "/hooks", Reply(200, {}))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError):
+            with transaction.atomic():
+                services.webhook_event_emit(organization=hooked_org, event_type="number.ported", data={})
+                raise RuntimeError("business failure")
+    assert callbacks == [] and WebhookEvent.objects.count() == 0 and stub_server.requests == []
+
+
+def test_failures_retry_with_backoff_then_give_up(hooked_org, stub_server, settings):
+    settings.ORBIT = {**settings.ORBIT, "WEBHOOK_MAX_ATTEMPTS": 3}
+    stub_server.on("POST", "/hooks", Reply(500, {"error": "down"}))
+    event = services.webhook_event_emit(organization=hooked_org, event_type="number.ported", data={})
+    first = services.webhook_event_deliver(event_id=event.pk)
+    assert first.status == "pending" and first.attempts == 1 and first.last_status_code == 500
+    assert (first.next_attempt_at - first.last_attempt_at).total_seconds() == services.backoff_seconds(1) == 30
+    second = services.webhook_event_deliver(event_id=event.pk)
+    assert (second.next_attempt_at - second.last_attempt_at).total_seconds() == 60
+    third = services.webhook_event_deliver(event_id=event.pk)
+    assert third.status == "failed" and third.attempts == 3 and third.next_attempt_at is None
+    assert services.webhook_event_deliver(event_id=event.pk) is None  # finished events are left alone
+
+
+def test_unreachable_endpoint_is_recorded_and_retried(org, settings):
+    org.webhook_url = "http://127.0.0.1:9/unreachable"
+    org.save(update_fields=["webhook_url"])
+    event = services.webhook_event_emit(organization=org, event_type="number.ported", data={})
+    delivered = services.webhook_event_deliver(event_id=event.pk)
+    assert delivered.status == "pending" and delivered.last_error.startswith("ConnectionError")
+
+
+def test_no_webhook_url_is_skipped(org):
+    event = services.webhook_event_emit(organization=org, event_type="number.ported", data={})
+    assert services.webhook_event_deliver(event_id=event.pk).status == "skipped"
+
+
+def test_due_sweep_picks_pending_events(hooked_org, stub_server):
+    from orbit_numbers.webhooks.tasks import deliver_due_webhook_events
+
+    stub_server.on("POST", "/hooks", Reply(204))
+    services.webhook_event_emit(organization=hooked_org, event_type="a", data={})
+    services.webhook_event_emit(organization=hooked_org, event_type="b", data={})
+    assert deliver_due_webhook_events() == 2
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+def test_backoff_is_capped():
+    assert [services.backoff_seconds(n) for n in (1, 2, 3, 10, 20)] == [30, 60, 120, 3600, 3600]
