@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from orbit_numbers.api.responses import iso
-from orbit_numbers.models import Organization
 
-from .models import CAPABILITY_FIELDS, OwnedNumber, PhoneNumber
+from .models import CAPABILITY_FIELDS
 
 FORMATS = ("csv", "json")
 CHUNK_SIZE = 2000
@@ -114,47 +113,6 @@ TENANT = ExportSpec(
     build=_tenant_row,
     free_text=frozenset({"region", "label", "tags"}),
 )
-
-
-# --- querysets (the filters every face shares) -----------------------------------------------------
-
-
-def inventory_queryset(*, country: str | None = None, status: str | None = None, line_type: str | None = None,
-                       provider: str | None = None) -> QuerySet[PhoneNumber]:
-    queryset = PhoneNumber.objects.all()
-    if country:
-        queryset = queryset.filter(country=country)
-    if status:
-        queryset = queryset.filter(status=status)
-    if line_type:
-        queryset = queryset.filter(line_type=line_type)
-    if provider:
-        queryset = queryset.filter(provider=provider)
-    return queryset.order_by("pk")
-
-
-def owned_queryset(*, organization: Organization | None = None, country: str | None = None,
-                   status: str | None = None, line_type: str | None = None, provider: str | None = None,
-                   tag: str | None = None, capabilities: Sequence[str] = (),
-                   include_released: bool = False) -> QuerySet[OwnedNumber]:
-    queryset = OwnedNumber.objects.all()
-    if organization is not None:
-        queryset = queryset.filter(organization=organization)
-    if not include_released:
-        queryset = queryset.exclude(status=OwnedNumber.Status.RELEASED)
-    if country:
-        queryset = queryset.filter(phone_number__country=country)
-    if status:
-        queryset = queryset.filter(status=status)
-    if line_type:
-        queryset = queryset.filter(phone_number__line_type=line_type)
-    if provider:
-        queryset = queryset.filter(phone_number__provider=provider)
-    if tag:
-        queryset = queryset.filter(tags__contains=[tag])
-    for capability in capabilities:
-        queryset = queryset.filter(Q(capabilities__contains=[capability]))
-    return queryset.order_by("-created_at", "-pk")
 
 
 # --- encoders ----------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Inventory reads: the searchable stock, its per-country summaries, and the numbers a tenant owns."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
@@ -96,10 +98,17 @@ def owned_numbers(*, organization: Organization) -> QuerySet[OwnedNumber]:
             .select_related("phone_number"))
 
 
-def owned_numbers_list(*, organization: Organization, country: str | None = None,
-                       capabilities: list[str] | None = None, status: str | None = None,
-                       line_type: str | None = None, tag: str | None = None) -> QuerySet[OwnedNumber]:
-    qs = owned_numbers(organization=organization)
+def owned_numbers_list(*, organization: Organization | None, country: str | None = None,
+                       capabilities: Sequence[str] | None = None, status: str | None = None,
+                       line_type: str | None = None, tag: str | None = None, provider: str | None = None,
+                       include_released: bool = False) -> QuerySet[OwnedNumber]:
+    """Owned numbers matching every filter given: the one definition shared by the list endpoint and
+    every export face. ``organization=None`` (staff exports only) spans all organisations."""
+    qs = OwnedNumber.objects.select_related("phone_number")
+    if organization is not None:
+        qs = qs.filter(organization=organization)
+    if not include_released:
+        qs = qs.exclude(status=OwnedNumber.Status.RELEASED)
     if country:
         qs = qs.filter(phone_number__country=country)
     if capabilities:
@@ -108,9 +117,26 @@ def owned_numbers_list(*, organization: Organization, country: str | None = None
         qs = qs.filter(status=status)
     if line_type:
         qs = qs.filter(phone_number__line_type=line_type)
+    if provider:
+        qs = qs.filter(phone_number__provider=provider)
     if tag:
         qs = qs.filter(tags__contains=[tag])
     return qs
+
+
+def inventory_numbers_list(*, country: str | None = None, status: str | None = None, line_type: str | None = None,
+                           provider: str | None = None) -> QuerySet[PhoneNumber]:
+    """Inventory rows (any status) matching every filter given, in id order: the staff export's rows."""
+    qs = PhoneNumber.objects.all()
+    if country:
+        qs = qs.filter(country=country)
+    if status:
+        qs = qs.filter(status=status)
+    if line_type:
+        qs = qs.filter(line_type=line_type)
+    if provider:
+        qs = qs.filter(provider=provider)
+    return qs.order_by("pk")
 
 
 def owned_number_get(*, organization: Organization, number_id: str) -> OwnedNumber:

@@ -12,7 +12,8 @@ from django.db.models import Q
 
 from orbit_numbers.models import Organization
 
-from ...exporting import FORMATS, INVENTORY, OWNED, export_chunks, inventory_queryset, owned_queryset
+from ...exporting import FORMATS, INVENTORY, OWNED, export_chunks
+from ...selectors import inventory_numbers_list, owned_numbers_list
 from ...models import InventoryStatus, LineType, OwnedNumber, Provider
 
 
@@ -42,8 +43,8 @@ class Command(BaseCommand):
             if status and status not in InventoryStatus.values:
                 raise CommandError(f"--status for inventory is one of {', '.join(InventoryStatus.values)}.")
             spec = INVENTORY
-            queryset = inventory_queryset(country=country, status=status, line_type=options["line_type"],
-                                          provider=options["provider"])
+            queryset = inventory_numbers_list(country=country, status=status, line_type=options["line_type"],
+                                              provider=options["provider"])
         else:
             if status and status not in OwnedNumber.Status.values:
                 raise CommandError(f"--status for owned numbers is one of {', '.join(OwnedNumber.Status.values)}.")
@@ -53,9 +54,10 @@ class Command(BaseCommand):
                 if organization is None:
                     raise CommandError(f"No organisation with id or name {options['org']!r}.")
             spec = OWNED
-            queryset = owned_queryset(organization=organization, country=country, status=status,
-                                      line_type=options["line_type"], provider=options["provider"],
-                                      include_released=status == OwnedNumber.Status.RELEASED)
+            queryset = owned_numbers_list(organization=organization, country=country, status=status,
+                                          line_type=options["line_type"], provider=options["provider"],
+                                          include_released=status == OwnedNumber.Status.RELEASED,
+                                          ).order_by("-created_at", "-pk")
 
         chunks = export_chunks(spec, queryset, options["format"])
         if options["output"]:
