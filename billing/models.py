@@ -9,7 +9,7 @@ cached balance equals its last entry (migration 0002).
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
 from orbit_numbers.models import Organization
 

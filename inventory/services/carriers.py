@@ -20,3 +20,17 @@ def carrier_failure_record(*, provider: str, operation: str, e164: str = "", cod
     return CarrierFailure.objects.create(provider=provider, operation=operation[:32], e164=e164[:16],
                                          code=(code or "")[:64], message=(message or "")[:500],
                                          organization=organization)
+
+
+def carrier_failures_record_many(*, failures: list[dict], organization: Organization | None = None) -> int:
+    """Record a batch's carrier refusals in one insert (a batch's query count never grows with its size).
+    Each failure is a dict of provider, operation, e164, code, message."""
+    if not failures:
+        return 0
+    CarrierFailure.objects.bulk_create([
+        CarrierFailure(provider=f["provider"], operation=f["operation"][:32], e164=f.get("e164", "")[:16],
+                       code=(f.get("code") or "")[:64], message=(f.get("message") or "")[:500],
+                       organization=organization)
+        for f in failures
+    ])
+    return len(failures)

@@ -42,6 +42,7 @@ from orbit_numbers.services import audit_entry, audit_record_many
 from ..models import (BulkReservation, BulkReservationItem, ComplianceProfile, InventoryStatus, NumberRoute,
                       OwnedNumber, PhoneNumber, RegulatedCountry)
 from ..providers import get_adapter
+from .carriers import carrier_failures_record_many
 from .numbers import carrier_release_quietly, enabled_capabilities, initial_status_for, number_snapshot, \
     purchase_charges, purchase_cost_cents
 
@@ -265,6 +266,11 @@ def checkout_run(*, reservation: BulkReservation, items: list[BulkReservationIte
     item fails at the carrier; the whole hold is then undone instead of completing."""
     outcomes = carrier_order_all(items, stop_on_failure=all_or_nothing_error is not None)
     placed = [outcome for outcome in outcomes if outcome.ok]
+    # The carriers' refusals happened whatever phase 3 does: the console's failure log shows them.
+    carrier_failures_record_many(organization=organization, failures=[
+        {"provider": o.item.provider, "operation": "order", "e164": o.item.e164, "code": o.error_code,
+         "message": o.error_message}
+        for o in outcomes if not o.ok and o.error_code != SKIPPED])
     try:
         if all_or_nothing_error is not None and len(placed) < len(outcomes):
             raise all_or_nothing_error([o for o in outcomes if not o.ok and o.error_code != SKIPPED])

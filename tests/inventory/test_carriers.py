@@ -41,3 +41,19 @@ def test_failed_compensating_release_is_recorded(org, make_number, monkeypatch):
 
     failure = CarrierFailure.objects.get()
     assert (failure.operation, failure.code, failure.e164) == ("release", "R1", row.e164)
+
+
+def test_bulk_carrier_refusals_reach_the_failure_log(make_org, make_client, make_number, settings):
+    from inventory.models import CarrierFailure
+
+    settings.ORBIT = {**settings.ORBIT, "SIMULATOR_FAIL_SUFFIXES": ["9999"]}
+    organization = make_org("Bulk Co", credit_cents=100_00)
+    client = make_client(organization)
+    good = make_number()
+    bad = make_number(e164="+14155559999")
+    response = client.post("/api/v1/numbers/buy-bulk", {"items": [{"phone_number": good.e164},
+                                                                  {"phone_number": bad.e164}]}, format="json")
+    assert response.status_code == 200
+    assert [row["phone_number"] for row in response.json()["data"]["failed"]] == [bad.e164]
+    failure = CarrierFailure.objects.get()
+    assert (failure.e164, failure.operation, failure.organization_id) == (bad.e164, "order", organization.pk)
