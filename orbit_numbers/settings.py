@@ -145,6 +145,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "GET_LIB_DOC_EXCLUDES": "orbit_numbers.api.openapi.lib_doc_excludes",
+    # One name per choice set that several components or fields share (e.g. "type", "capabilities");
+    # model choices are matched with their labels, so serializers use Model.Choices.choices.
+    "ENUM_NAME_OVERRIDES": {
+        "LineTypeEnum": "inventory.models.LineType",
+        "ProviderEnum": "inventory.models.Provider",
+        "NumberStatusEnum": "inventory.models.OwnedNumber.Status",
+        "RouteTypeEnum": "inventory.models.RouteType",
+        "SmsRouteTypeEnum": "inventory.models.SmsRouteType",
+        "LedgerEntryKindEnum": "billing.models.LedgerEntry.Kind",
+        "SearchCapabilityEnum": "inventory.api.fields.SEARCH_CAPABILITIES",
+        "PurchaseCapabilityEnum": "inventory.api.fields.PURCHASE_CAPABILITIES",
+        "NumberCapabilityEnum": "inventory.api.fields.OWNED_CAPABILITIES",
+        "ErrorCodeEnum": "orbit_numbers.api.openapi.ERROR_CODES",
+    },
 }
 
 # Celery: eager unless a broker is configured.

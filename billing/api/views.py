@@ -5,6 +5,7 @@ from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
+from orbit_numbers.api.openapi import CURSOR, RESPONSE_HEADERS, envelope, errors, limit_parameter
 from orbit_numbers.api.pagination import keyset_page, parse_limit
 from orbit_numbers.api.responses import iso, ok
 from orbit_numbers.api.views import OrbitAPIView
@@ -46,6 +47,25 @@ def transaction_data(entry: LedgerEntry) -> dict:
     }
 
 
+class BalanceSerializer(serializers.Serializer):
+    balance = serializers.FloatField(help_text="Dollars.")
+    balance_cents = serializers.IntegerField(min_value=0)
+    currency = serializers.CharField(help_text="ISO 4217, e.g. USD.")
+    updated_at = serializers.DateTimeField()
+
+
+class TransactionSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="txn_<n>: the entry's number in your ledger (1, 2, 3 …).")
+    type = serializers.ChoiceField(choices=LedgerEntry.Kind.choices)
+    amount = serializers.FloatField(help_text="Dollars; negative for charges.")
+    amount_cents = serializers.IntegerField()
+    balance_after = serializers.FloatField(help_text="Dollars.")
+    balance_after_cents = serializers.IntegerField(min_value=0)
+    description = serializers.CharField(allow_blank=True)
+    reference = serializers.CharField(allow_blank=True, help_text="What the entry pays for, e.g. a number id.")
+    created_at = serializers.DateTimeField()
+
+
 class TransactionsQuery(serializers.Serializer):
     type = serializers.ChoiceField(choices=LedgerEntry.Kind.choices, required=False)
     cursor = serializers.CharField(required=False, allow_blank=True)
@@ -55,7 +75,11 @@ class TransactionsQuery(serializers.Serializer):
 class BalanceView(OrbitAPIView):
     required_scopes = {"GET": "billing:read"}
 
-    @extend_schema(summary="Wallet balance", tags=["billing"])
+    @extend_schema(
+        operation_id="billing_balance_retrieve", summary="Wallet balance", tags=["billing"],
+        parameters=RESPONSE_HEADERS,
+        responses={200: envelope(BalanceSerializer), **errors(401, 403, 429)},
+    )
     def get(self, request):
         return ok(request, balance_data(wallet_for(organization=self.organization)))
 
@@ -64,13 +88,14 @@ class TransactionsView(OrbitAPIView):
     required_scopes = {"GET": "billing:read"}
 
     @extend_schema(
-        summary="Wallet transactions (newest first)", tags=["billing"],
+        operation_id="billing_transactions_list", summary="Wallet transactions (newest first)", tags=["billing"],
         parameters=[
             OpenApiParameter("type", str, enum=LedgerEntry.Kind.values, description="Only entries of this kind."),
-            OpenApiParameter("cursor", str, description="Opaque cursor from meta.pagination.cursor."),
-            OpenApiParameter("limit", int,
-                             description=f"1-{TRANSACTIONS_MAX_LIMIT}, default {TRANSACTIONS_DEFAULT_LIMIT}."),
+            CURSOR,
+            limit_parameter(default=TRANSACTIONS_DEFAULT_LIMIT, maximum=TRANSACTIONS_MAX_LIMIT),
+            *RESPONSE_HEADERS,
         ],
+        responses={200: envelope(TransactionSerializer, paginated=True), **errors(401, 403, 422, 429)},
     )
     def get(self, request):
         params = self.query_params(TransactionsQuery)

@@ -1,11 +1,13 @@
 """Field types shared by the inventory endpoints."""
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 # Each enum says why a value from the other one is refused (numbers-overview: two distinct enums).
 SEARCH_CAPABILITIES = ("sms", "mms", "voice", "fax")
 PURCHASE_CAPABILITIES = ("sms", "voice", "whatsapp", "rcs")
+OWNED_CAPABILITIES = ("sms", "mms", "voice", "fax", "whatsapp", "rcs")  # what an owned number can have enabled
 PURCHASE_ONLY_REASON = ("{value} is not a search filter: over-the-top channels are requested at purchase time "
                         "(the capabilities array of POST /api/v1/numbers/purchase)")
 SEARCH_ONLY_REASON = ("{value} is not a purchase-time toggle: mms and fax come with the line where the carrier "
@@ -69,3 +71,30 @@ class DigitsField(serializers.RegexField):
     def __init__(self, *, max_digits: int = 15, min_digits: int = 1, **kwargs):
         kwargs.setdefault("error_messages", {"invalid": f"must be {min_digits}-{max_digits} digits (0-9) only"})
         super().__init__(rf"^[0-9]{{{min_digits},{max_digits}}}$", **kwargs)
+
+
+# OpenAPI: these fields validate by hand, so tell drf-spectacular what they accept.
+class EnumFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = EnumField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "enum": list(self.target.choices)}
+
+
+class EnumListFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = EnumListField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "array", "items": {"type": "string", "enum": list(self.target.choices)}}
+
+
+class CommaListFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = CommaListField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        choice = "|".join(self.target.choices)
+        return {"type": "string", "pattern": f"^({choice})(,({choice}))*$",
+                "description": f"Comma-separated subset of {', '.join(self.target.choices)}."}

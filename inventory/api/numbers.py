@@ -6,12 +6,13 @@ import re
 
 from django.core.validators import URLValidator
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from orbit_numbers.api.idempotency import idempotent
+from orbit_numbers.api.openapi import (IDEMPOTENT_PARAMETERS, RESPONSE_HEADERS, csv_parameter, envelope, errors,
+                                      schema_field)
 from orbit_numbers.api.pagination import keyset_page
 from orbit_numbers.api.responses import ok
 from orbit_numbers.api.serializers import CountryField, E164Field, StrictSerializer
@@ -19,13 +20,12 @@ from orbit_numbers.api.views import OrbitAPIView
 
 from .. import selectors, services
 from ..models import LineType, OwnedNumber
-from .fields import (PURCHASE_CAPABILITIES, SEARCH_CAPABILITIES, SEARCH_ONLY_REASON, CommaListField, EnumField,
-                     EnumListField)
-from .representations import number_representation
+from .fields import (OWNED_CAPABILITIES, PURCHASE_CAPABILITIES, SEARCH_CAPABILITIES, SEARCH_ONLY_REASON, CommaListField,
+                     EnumField, EnumListField)
+from .representations import OwnedNumberSerializer, number_representation
 
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TAG_RULE = "lowercase slug matching ^[a-z0-9][a-z0-9_-]{0,63}$"
-OWNED_CAPABILITIES = ("sms", "mms", "voice", "fax", "whatsapp", "rcs")
 LISTED_STATUSES = tuple(s for s in OwnedNumber.Status.values if s != OwnedNumber.Status.RELEASED)
 CHANNEL_CONFIG_MAX_BYTES = 16_384
 
@@ -86,7 +86,9 @@ class ConfigureBody(StrictSerializer):
     sms_forwarding = E164OrBlankField()
     webhook_url = HttpUrlField()
     compliance_profile_id = serializers.CharField(max_length=32, allow_blank=True, allow_null=True)
-    tags = serializers.ListField(child=serializers.JSONField(), max_length=10)
+    # JSONField items so that validate_tags names every bad tag; the schema shows the rule.
+    tags = serializers.ListField(child=schema_field({"type": "string", "pattern": TAG_PATTERN.pattern})(),
+                                 max_length=10)
     channel_config = serializers.DictField()
 
     def __init__(self, *args, **kwargs):
@@ -110,7 +112,18 @@ class ConfigureBody(StrictSerializer):
 class PurchaseView(OrbitAPIView):
     required_scopes = {"POST": "numbers:write"}
 
-    @extend_schema(request=PurchaseBody, responses={201: OpenApiTypes.OBJECT}, summary="Purchase a number")
+    @extend_schema(
+        operation_id="numbers_purchase", tags=["numbers"], summary="Purchase a number",
+        description=("Buys one available number and charges its setup fee and first month to the wallet in the "
+                     "same transaction. `capabilities` takes sms, voice, whatsapp, rcs (mms/fax come with the "
+                     "line and are refused here with 422)."),
+        parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS], request=PurchaseBody,
+        responses={201: envelope(OwnedNumberSerializer, description="The number, now yours."),
+                   **errors(400, 401, 402, 403, 404, 409, 422, 429, notes={
+                       404: "The number is not in the inventory.",
+                       409: ("The number is no longer available, another request is buying it, or the carrier "
+                             "could not provision it; or the Idempotency-Key was used with a different body.")})},
+    )
     @idempotent
     def post(self, request):
         body = self.validated(PurchaseBody)
@@ -124,8 +137,13 @@ class PurchaseView(OrbitAPIView):
 class NumberListView(OrbitAPIView):
     required_scopes = {"GET": "numbers:read"}
 
-    @extend_schema(parameters=[ListQuery], responses=OpenApiTypes.OBJECT, summary="List your numbers",
-                   operation_id="numbers_list")
+    @extend_schema(
+        operation_id="numbers_list", tags=["numbers"], summary="List your numbers",
+        description="Newest first, cursor-paginated. Released numbers are not listed.",
+        parameters=[ListQuery, csv_parameter("capabilities", OWNED_CAPABILITIES, (
+            "Comma-separated; only numbers with every listed capability enabled.")), *RESPONSE_HEADERS],
+        responses={200: envelope(OwnedNumberSerializer, paginated=True), **errors(401, 403, 422, 429)},
+    )
     def get(self, request):
         query = self.query_params(ListQuery)
         qs = selectors.owned_numbers_list(
@@ -138,19 +156,40 @@ class NumberListView(OrbitAPIView):
 class NumberDetailView(OrbitAPIView):
     required_scopes = {"GET": "numbers:read", "PUT": "numbers:write", "DELETE": "numbers:write"}
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Get a number")
+    @extend_schema(
+        operation_id="numbers_retrieve", tags=["numbers"], summary="Get a number",
+        parameters=RESPONSE_HEADERS,
+        responses={200: envelope(OwnedNumberSerializer), **errors(401, 403, 404, 429)},
+    )
     def get(self, request, number_id: str):
         number = selectors.owned_number_get(organization=self.organization, number_id=number_id)
         return ok(request, number_representation(number))
 
-    @extend_schema(request=ConfigureBody, responses=OpenApiTypes.OBJECT, summary="Configure a number")
+    @extend_schema(
+        operation_id="numbers_update", tags=["numbers"], summary="Configure a number",
+        description="Every field is optional; only the keys sent change. Unknown keys are 422.",
+        parameters=RESPONSE_HEADERS, request=ConfigureBody,
+        responses={200: envelope(OwnedNumberSerializer), **errors(400, 401, 403, 404, 409, 422, 429, notes={
+            409: ("The change is not allowed in the number's current state (e.g. its status while on regulatory "
+                  "hold or porting out, or detaching the compliance profile of a number in a regulated "
+                  "country).")})},
+    )
     def put(self, request, number_id: str):
         changes = dict(self.validated(ConfigureBody))
         number = services.number_update(organization=self.organization, number_id=number_id, changes=changes,
                                         **self.actor())
         return ok(request, number_representation(number))
 
-    @extend_schema(responses={204: None}, summary="Release a number")
+    @extend_schema(
+        operation_id="numbers_release", tags=["numbers"], summary="Release a number",
+        description=("Takes the number off your list at once; billing stops at the end of the paid cycle, and "
+                     "the number rests for an aging period before it returns to inventory."),
+        parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS],
+        responses={204: OpenApiResponse(description="Released; no body."), **errors(401, 403, 404, 409, 422, 429,
+                   notes={409: "The number is porting out; or the Idempotency-Key was used with a different "
+                               "request.",
+                          422: "The Idempotency-Key header is empty or longer than 255 characters."})},
+    )
     @idempotent
     def delete(self, request, number_id: str):
         services.number_release(organization=self.organization, number_id=number_id, **self.actor())

@@ -1,9 +1,17 @@
 """How inventory objects look on the API. Money is stored in cents and rendered as dollars (numbers)."""
 from __future__ import annotations
 
+from rest_framework import serializers
+
+from orbit_numbers.api.openapi import AnyOfSerializer, schema_field
 from orbit_numbers.api.responses import iso
 
-from ..models import NumberRoute, OwnedNumber, PhoneNumber
+from ..models import LineType, NumberRoute, OwnedNumber, PhoneNumber, Provider, RouteType, SmsRouteType
+from ..routing_configs import SMS_ROUTE_SCHEMAS, VOICE_ROUTE_SCHEMAS
+from .fields import OWNED_CAPABILITIES, SEARCH_CAPABILITIES
+
+# The *Serializer classes below only describe these shapes in the OpenAPI schema (the functions build
+# the data); tests/orbit_numbers/test_schema.py checks real responses against them.
 
 
 def dollars(cents: int) -> float:
@@ -27,6 +35,24 @@ def offer_representation(row: PhoneNumber) -> dict:
         item["expectedActivation"] = {"hours": row.activation_hours}
     item.update(country=row.country, type=row.line_type, region=row.region)
     return item
+
+
+class ExpectedActivationSerializer(serializers.Serializer):
+    hours = serializers.IntegerField(min_value=0)
+
+
+class AvailableNumberSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="Carrier-scoped inventory id; may be sent as `id` when purchasing.")
+    phoneNumber = serializers.CharField(help_text="E.164.")
+    capabilities = serializers.ListField(child=serializers.ChoiceField(choices=SEARCH_CAPABILITIES))
+    sms_two_way = serializers.BooleanField(help_text="Can send and receive SMS (toll-free never can).")
+    monthlyRate = serializers.FloatField(help_text="US dollars per month.")
+    setupRate = serializers.FloatField(required=False, help_text="US dollars, once; present when there is one.")
+    provider = serializers.ChoiceField(choices=Provider.choices)
+    expectedActivation = ExpectedActivationSerializer(required=False)
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2.")
+    type = serializers.ChoiceField(choices=LineType.choices)
+    region = serializers.CharField(allow_blank=True)
 
 
 def number_representation(number: OwnedNumber) -> dict:
@@ -54,6 +80,28 @@ def number_representation(number: OwnedNumber) -> dict:
     }
 
 
+class OwnedNumberSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="num_ followed by 20 characters.")
+    number = serializers.CharField(help_text="E.164.")
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2.")
+    type = serializers.ChoiceField(choices=LineType.choices)
+    region = serializers.CharField(allow_blank=True)
+    label = serializers.CharField(allow_blank=True)
+    capabilities = serializers.ListField(child=serializers.ChoiceField(choices=OWNED_CAPABILITIES))
+    status = serializers.ChoiceField(choices=OwnedNumber.Status.choices)
+    webhook_url = serializers.URLField(allow_null=True)
+    forwarding_number = serializers.CharField(allow_null=True, help_text="E.164.")
+    sms_forwarding = serializers.CharField(allow_null=True, help_text="E.164.")
+    compliance_profile_id = serializers.CharField(allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField())
+    channel_config = serializers.DictField()
+    monthly_cost = serializers.FloatField(help_text="US dollars per month.")
+    setup_cost = serializers.FloatField(help_text="US dollars, charged once at purchase.")
+    provider = serializers.ChoiceField(choices=Provider.choices)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
 def route_representation(route: NumberRoute) -> dict:
     return {
         "number_id": route.number.id,
@@ -64,3 +112,20 @@ def route_representation(route: NumberRoute) -> dict:
         "sms_route_config": route.sms_route_config,
         "updated_at": iso(route.updated_at),
     }
+
+
+# The config of each route type has its own shape (inventory/routing_configs.py).
+# A JSON field the schema shows as "one of the route types' config shapes".
+VoiceRouteConfigField = schema_field(AnyOfSerializer("VoiceRouteConfig", list(VOICE_ROUTE_SCHEMAS.values())))
+SmsRouteConfigField = schema_field(AnyOfSerializer("SmsRouteConfig", list(SMS_ROUTE_SCHEMAS.values())))
+
+
+class NumberRouteSerializer(serializers.Serializer):
+    number_id = serializers.CharField()
+    phone_number = serializers.CharField(help_text="E.164.")
+    type = serializers.ChoiceField(choices=RouteType.choices, allow_null=True,
+                                   help_text="Inbound call route; null when none is set.")
+    config = VoiceRouteConfigField(help_text="The shape of type's config ({} when type is null).")
+    sms_route_type = serializers.ChoiceField(choices=SmsRouteType.choices)
+    sms_route_config = SmsRouteConfigField(help_text="The shape of sms_route_type's config.")
+    updated_at = serializers.DateTimeField()

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
+from orbit_numbers.api.openapi import RESPONSE_HEADERS, envelope, errors
 from orbit_numbers.api.responses import ok
 from orbit_numbers.api.serializers import StrictSerializer, parse_e164
 from orbit_numbers.api.views import OrbitAPIView
@@ -13,14 +13,15 @@ from orbit_numbers.errors import ValidationFailed
 
 from .. import selectors, services
 from ..models import RouteType, SmsRouteType
-from .representations import route_representation
+from .representations import NumberRouteSerializer, SmsRouteConfigField, VoiceRouteConfigField, route_representation
 
 
 class RoutingBody(StrictSerializer):
-    type = serializers.ChoiceField(choices=RouteType.values, allow_null=True, required=False)
-    config = serializers.JSONField(required=False)
-    sms_route_type = serializers.ChoiceField(choices=SmsRouteType.values, required=False)
-    sms_route_config = serializers.JSONField(required=False)
+    type = serializers.ChoiceField(choices=RouteType.choices, allow_null=True, required=False)
+    config = VoiceRouteConfigField(required=False, help_text=(
+        "The shape of type's config; a new type without config gets {}."))
+    sms_route_type = serializers.ChoiceField(choices=SmsRouteType.choices, required=False)
+    sms_route_config = SmsRouteConfigField(required=False, help_text="The shape of sms_route_type's config.")
 
     def validate(self, attrs):
         if not attrs:
@@ -40,15 +41,35 @@ def valid_e164(value: str) -> str:
     return value
 
 
+PHONE_NUMBER_PATH = OpenApiParameter(
+    "phone_number", {"type": "string", "pattern": r"^\+?[0-9]{6,15}$"}, OpenApiParameter.PATH,
+    description="One of your numbers in E.164 form, e.g. +14155550100 (the leading + may be omitted or sent as %2B).")
+ROUTING_DESCRIPTION = (
+    "Voice: `type` is one of agent, softphone_user, softphone_register, ivr, voicemail, queue, sip_forward, "
+    "transfer, conference, decline, ring_group, with a `config` object of that type's shape (null clears the "
+    "route). SMS is routed independently by `sms_route_type` (webhook, agent, auto_reply, disabled) and "
+    "`sms_route_config`.")
+
+
 class NumberRoutingView(OrbitAPIView):
     required_scopes = {"GET": "numbers:read", "PUT": "numbers:write"}
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Get a number's inbound routing")
+    @extend_schema(
+        operation_id="numbers_routing_retrieve", tags=["routing"], summary="Get a number's inbound routing",
+        description=ROUTING_DESCRIPTION, parameters=[PHONE_NUMBER_PATH, *RESPONSE_HEADERS],
+        responses={200: envelope(NumberRouteSerializer), **errors(401, 403, 404, 422, 429, notes={
+            422: "The path is not a valid E.164 number (details.phoneNumber)."})},
+    )
     def get(self, request, phone_number: str):
         route = selectors.number_route_get(organization=self.organization, e164=valid_e164(phone_number))
         return ok(request, route_representation(route))
 
-    @extend_schema(request=RoutingBody, responses=OpenApiTypes.OBJECT, summary="Set a number's inbound routing")
+    @extend_schema(
+        operation_id="numbers_routing_update", tags=["routing"], summary="Set a number's inbound routing",
+        description=ROUTING_DESCRIPTION + " Send at least one field; only the keys sent change.",
+        parameters=[PHONE_NUMBER_PATH, *RESPONSE_HEADERS], request=RoutingBody,
+        responses={200: envelope(NumberRouteSerializer), **errors(400, 401, 403, 404, 422, 429)},
+    )
     def put(self, request, phone_number: str):
         e164 = valid_e164(phone_number)
         changes = dict(self.validated(RoutingBody))

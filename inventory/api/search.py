@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
+from orbit_numbers.api.openapi import RESPONSE_HEADERS, csv_parameter, envelope, errors
 from orbit_numbers.api.responses import ok
 from orbit_numbers.api.serializers import CountryField, StrictSerializer
 from orbit_numbers.api.views import OrbitAPIView
@@ -14,7 +14,7 @@ from .. import selectors
 from ..models import LineType, Provider
 from .fields import (PURCHASE_ONLY_REASON, SEARCH_CAPABILITIES, SHORT_CODE_REASON, CommaListField, DigitsField,
                      EnumField)
-from .representations import offer_representation
+from .representations import AvailableNumberSerializer, offer_representation
 
 
 class SearchQuery(StrictSerializer):
@@ -38,11 +38,78 @@ class NoQuery(StrictSerializer):
     pass
 
 
+class AvailableNumbersResultSerializer(serializers.Serializer):
+    numbers = AvailableNumberSerializer(many=True, help_text="Cheapest first; empty when nothing matches.")
+
+
+class LineTypeCountsSerializer(serializers.Serializer):
+    local = serializers.IntegerField(min_value=0)
+    mobile = serializers.IntegerField(min_value=0)
+    toll_free = serializers.IntegerField(min_value=0)
+
+
+class AvailableCountrySerializer(serializers.Serializer):
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2.")
+    count = serializers.IntegerField(min_value=0, help_text="Searchable numbers, all line types.")
+    line_types = LineTypeCountsSerializer()
+
+
+class AvailableCountriesSerializer(serializers.Serializer):
+    countries = AvailableCountrySerializer(many=True)
+
+
+class CapabilityCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(min_value=0)
+    sms = serializers.IntegerField(min_value=0)
+    mms = serializers.IntegerField(min_value=0)
+    voice = serializers.IntegerField(min_value=0)
+    fax = serializers.IntegerField(min_value=0)
+    two_way_sms = serializers.IntegerField(min_value=0, help_text="Authoritative count of two-way SMS numbers.")
+
+
+class TollFreeCapabilityCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(min_value=0)
+    sms_send_only = serializers.IntegerField(min_value=0, help_text="Toll-free SMS is send-only, never two-way.")
+    mms = serializers.IntegerField(min_value=0)
+    voice = serializers.IntegerField(min_value=0)
+    fax = serializers.IntegerField(min_value=0)
+    two_way_sms = serializers.IntegerField(min_value=0, help_text="Always 0 for toll-free.")
+
+
+class LineTypeCapabilitiesSerializer(serializers.Serializer):
+    """Only the line types the country has stock of are present."""
+
+    local = CapabilityCountsSerializer(required=False)
+    mobile = CapabilityCountsSerializer(required=False)
+    toll_free = TollFreeCapabilityCountsSerializer(required=False)
+
+
+class CountryCapabilitySerializer(serializers.Serializer):
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2.")
+    total = serializers.IntegerField(min_value=0)
+    two_way_sms = serializers.IntegerField(min_value=0, help_text="Authoritative count of two-way SMS numbers.")
+    toll_free_sms_send_only = serializers.IntegerField(min_value=0, help_text=(
+        "Toll-free numbers with (send-only) SMS; never part of two_way_sms."))
+    line_types = LineTypeCapabilitiesSerializer()
+
+
+class CountryCapabilitiesSerializer(serializers.Serializer):
+    countries = CountryCapabilitySerializer(many=True)
+
+
 class AvailableNumbersView(OrbitAPIView):
     required_scopes = {"GET": "numbers:read"}
 
-    @extend_schema(parameters=[SearchQuery], responses=OpenApiTypes.OBJECT,
-                   summary="Search available numbers (data.numbers[])")
+    @extend_schema(
+        operation_id="numbers_available_search", tags=["numbers"],
+        summary="Search available numbers",
+        description=("Numbers you can buy now, cheapest first, in `data.numbers`. Money is in dollars. "
+                     "`capabilities` filters on sms, mms, voice, fax (whatsapp/rcs are purchase-time "
+                     "channels and are refused here with 422); `type=short_code` is refused with 422."),
+        parameters=[SearchQuery, csv_parameter("capabilities", SEARCH_CAPABILITIES, (
+            "Comma-separated; every listed capability must be supported, e.g. sms,voice.")), *RESPONSE_HEADERS],
+        responses={200: envelope(AvailableNumbersResultSerializer), **errors(401, 403, 422, 429)},
+    )
     def get(self, request):
         query = self.query_params(SearchQuery)
         rows = selectors.available_numbers_search(
@@ -55,7 +122,12 @@ class AvailableNumbersView(OrbitAPIView):
 class AvailableCountriesView(OrbitAPIView):
     required_scopes = {"GET": "numbers:read"}
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Countries that have searchable inventory now")
+    @extend_schema(
+        operation_id="numbers_available_countries", tags=["numbers"],
+        summary="Countries that have searchable inventory now",
+        parameters=RESPONSE_HEADERS,
+        responses={200: envelope(AvailableCountriesSerializer), **errors(401, 403, 422, 429)},
+    )
     def get(self, request):
         self.query_params(NoQuery)
         return ok(request, {"countries": selectors.available_countries()})
@@ -64,8 +136,12 @@ class AvailableCountriesView(OrbitAPIView):
 class CountryCapabilitiesView(OrbitAPIView):
     required_scopes = {"GET": "numbers:read"}
 
-    @extend_schema(parameters=[CountryCapabilitiesQuery], responses=OpenApiTypes.OBJECT,
-                   summary="Per-country line type × capability counts, with the authoritative two_way_sms")
+    @extend_schema(
+        operation_id="numbers_country_capabilities", tags=["numbers"],
+        summary="Per-country line type × capability counts, with the authoritative two_way_sms",
+        parameters=[CountryCapabilitiesQuery, *RESPONSE_HEADERS],
+        responses={200: envelope(CountryCapabilitiesSerializer), **errors(401, 403, 422, 429)},
+    )
     def get(self, request):
         query = self.query_params(CountryCapabilitiesQuery)
         return ok(request, {"countries": selectors.country_capabilities(country=query.get("country"))})

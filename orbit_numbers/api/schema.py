@@ -1,5 +1,6 @@
-"""OpenAPI description of the API key authentication (X-API-Key or Bearer)."""
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+"""OpenAPI extensions: the API key authentication (X-API-Key or Bearer) and the kernel's field types."""
+from drf_spectacular.extensions import (OpenApiAuthenticationExtension, OpenApiSerializerExtension,
+                                       OpenApiSerializerFieldExtension)
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -11,3 +12,53 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             {"type": "apiKey", "in": "header", "name": "X-API-Key"},
             {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <API key>"},
         ]
+
+
+class E164FieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "orbit_numbers.api.serializers.E164Field"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        number = r"\+[1-9][0-9]{5,14}"
+        pattern = f"^({number})?$" if self.target.allow_blank else f"^{number}$"
+        return {"type": "string", "pattern": pattern, "example": "+14155550100",
+                "description": "E.164, validated against the numbering plan."}
+
+
+class CountryFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "orbit_numbers.api.serializers.CountryField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "US",
+                "description": "ISO 3166-1 alpha-2 country code (case-insensitive)."}
+
+
+def _described(schema: dict, text: str) -> dict:
+    if "$ref" in schema:  # a $ref's siblings are ignored in OpenAPI 3.0: wrap it
+        return {"allOf": [{"$ref": schema["$ref"]}], "description": text}
+    return {**schema, "description": text}
+
+
+class StrictSerializerSchema(OpenApiSerializerExtension):
+    """A strict body refuses keys it does not declare (422), and accepts its aliases."""
+
+    target_class = "orbit_numbers.api.serializers.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        properties = schema.setdefault("properties", {})
+        for alias, canonical in self.target.aliases.items():
+            if canonical not in properties:
+                continue
+            properties[alias] = _described(properties[canonical], f"Alias of `{canonical}`.")
+            if canonical in schema.get("required", []):
+                # Either spelling satisfies it, which plain OpenAPI "required" cannot say.
+                schema["required"].remove(canonical)
+                text = f"{properties[canonical].get('description', '')} Required (or an alias of it).".strip()
+                properties[canonical] = _described(properties[canonical], text)
+        if not schema.get("required"):
+            schema.pop("required", None)
+        schema["additionalProperties"] = False
+        return schema
