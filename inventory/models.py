@@ -179,6 +179,11 @@ class OwnedNumber(models.Model):
     released_at = models.DateTimeField(null=True, blank=True)
     # Billing runs to the end of the paid cycle after a release.
     billing_ends_at = models.DateTimeField(null=True, blank=True)
+    # Monthly renewals (services/renewals.py). Always an exact anniversary of created_at; NULL means
+    # "the first cycle, paid at creation" (every purchase path charges the first month up front).
+    paid_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set when a renewal could not be paid; the number is released after the grace period.
+    renewal_failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -25,3 +25,11 @@ def notify_low_stock(alert_id: int, event: str) -> None:
 @shared_task
 def expire_reservations() -> int:
     return services.reservations_expire()
+
+
+@shared_task
+def charge_renewals() -> dict:
+    result = services.number_renewals_charge()
+    return {"organizations": result.organizations, "numbers_charged": result.numbers_charged,
+            "cycles_charged": result.cycles_charged, "charged_cents": result.charged_cents,
+            "unpaid": len(result.unpaid), "released": len(result.released)}

@@ -172,6 +172,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-reservations": {"task": "inventory.tasks.expire_reservations", "schedule": timedelta(minutes=1)},
+    "charge-renewals": {"task": "inventory.tasks.charge_renewals", "schedule": timedelta(hours=1)},
     "return-aged-numbers": {"task": "inventory.tasks.return_aged_numbers", "schedule": timedelta(hours=1)},
     "purge-idempotency-keys": {"task": "orbit_numbers.tasks.purge_idempotency_records", "schedule": timedelta(hours=1)},
     "poll-open-port-requests": {"task": "porting.tasks.poll_open_port_requests", "schedule": timedelta(minutes=5)},
@@ -202,6 +203,8 @@ ORBIT = {
     "HTTP_MAX_BACKOFF_SECONDS": float(os.environ.get("ORBIT_HTTP_MAX_BACKOFF_SECONDS", "30")),
     # A released number rests this long before it returns to sale.
     "RELEASE_AGING_DAYS": int(os.environ.get("ORBIT_RELEASE_AGING_DAYS", "30")),
+    # An unpaid monthly renewal is retried this long before the number is released.
+    "RENEWAL_GRACE_DAYS": int(os.environ.get("ORBIT_RENEWAL_GRACE_DAYS", "7")),
     "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("ORBIT_IDEMPOTENCY_TTL_HOURS", "24")),
     # Per-key default budget for every API endpoint; named endpoints have their own tighter limits.
     "DEFAULT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_DEFAULT_RATE_LIMIT_PER_MINUTE", "600")),

@@ -400,6 +400,9 @@ def _port_request_complete(port_request: PortRequest) -> None:
         port_request.charge_status = PortRequest.ChargeStatus.CHARGED
     else:
         port_request.charge_status = PortRequest.ChargeStatus.DEFERRED
+        # The first month was not paid: the next renewal run collects it (or, unpaid past the
+        # grace period, releases the numbers).
+        OwnedNumber.objects.filter(pk__in=[n.pk for n in owned]).update(paid_until=F("created_at"))
         audit_record(action="port_in.charge_deferred", organization=organization, target=port_request,
                      after={"amount_cents": total, "balance_cents": wallet.balance_cents})
     port_request.completed_at = now

@@ -5,6 +5,7 @@ import re
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from orbit_numbers.errors import Conflict, NotFound, ValidationFailed
@@ -72,6 +73,8 @@ def number_reassign(*, number_ids: Sequence[str], to_organization: Organization,
         for number in numbers
     ]
     OwnedNumber.objects.bulk_create(new_numbers)
+    # The new owner pays from the day it receives the number: its first cycle is due at once.
+    OwnedNumber.objects.filter(pk__in=[new.pk for new in new_numbers]).update(paid_until=F("created_at"))
     NumberRoute.objects.bulk_create([NumberRoute(number=new) for new in new_numbers])
     for old, new in zip(numbers, new_numbers):
         before = {"organization_id": old.organization_id, "number_id": old.pk, **number_snapshot(old)}
