@@ -466,6 +466,7 @@ class BulkReservation(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        permissions = [("force_expire_reservation", "Can force-expire a bulk reservation hold")]
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "purpose", "-created_at", "-id"], name="bres_org_recent"),

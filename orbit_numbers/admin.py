@@ -157,3 +157,29 @@ class IdempotencyRecordAdmin(ReadOnlyModelAdmin):
     list_select_related = ("organization",)
     exclude = ("response_body",)
     readonly_fields = ("organization", "key", "fingerprint", "status_code", "created_at")
+
+
+# Files and webhook deliveries: platform logs, read-only. WebhookSecret is deliberately not
+# registered: a signing secret is never displayed in the console.
+from .files.models import StoredFile  # noqa: E402
+from .webhooks.models import WebhookEvent  # noqa: E402
+
+
+@admin.register(StoredFile)
+class StoredFileAdmin(ReadOnlyModelAdmin):
+    list_display = ("id", "organization", "purpose", "content_type", "size", "original_name", "created_at")
+    list_filter = ("purpose", "content_type", recent_filter("created_at"))
+    search_fields = ("=id", "organization__name", "original_name")
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization", "uploaded_by_key")
+    exclude = ("storage_name",)  # the storage path is an internal detail
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyModelAdmin):
+    list_display = ("id", "organization", "event_type", "status", "attempts", "last_status_code",
+                    "next_attempt_at", "delivered_at", "created_at")
+    list_filter = ("status", "event_type", recent_filter("created_at"))
+    search_fields = ("=id", "organization__name", "event_type")
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization",)

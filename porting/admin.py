@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from orbit_numbers.admin_base import OrbitModelAdmin
 from orbit_numbers.errors import OrbitError
 from orbit_numbers.files.services import file_open
 
@@ -71,7 +72,7 @@ class PortRequestEventInline(admin.TabularInline):
 
 
 @admin.register(PortRequest)
-class PortRequestAdmin(admin.ModelAdmin):
+class PortRequestAdmin(OrbitModelAdmin):
     list_display = ("id", "organization", "numbers_summary", "status", "provider", "loa_signature_status",
                     "handling", "charge_status", "submitted_at")
     list_filter = ("status", "provider", "loa_signature_status", "handling", "loa_mode", "charge_status")
@@ -222,7 +223,7 @@ class PortOutNumberInline(admin.TabularInline):
 
 
 @admin.register(PortOutRequest)
-class PortOutRequestAdmin(admin.ModelAdmin):
+class PortOutRequestAdmin(OrbitModelAdmin):
     list_display = ("id", "organization", "status", "provider", "destination_carrier", "foc_date", "created_at")
     list_filter = ("status", "provider")
     search_fields = ("id", "organization__name", "provider_order_id", "lines__e164")
@@ -242,7 +243,7 @@ class PortOutRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(PortOutProtection)
-class PortOutProtectionAdmin(admin.ModelAdmin):
+class PortOutProtectionAdmin(OrbitModelAdmin):
     """Status only: the PIN hash is never shown."""
 
     list_display = ("number_link", "enabled_flag", "set_at", "failed_attempts", "locked_until")

@@ -47,7 +47,8 @@ def staff_roles_restore() -> None:
     """Re-create the staff groups of inventory's data migration. Transactional tests (the live
     server's) flush the database between tests, data migrations included."""
     roles = importlib.import_module("inventory.migrations.0004_staff_roles").ROLES
-    for name, grants in roles.items():
+    later = importlib.import_module("inventory.migrations.0008_support_may_force_expire_holds").GRANTS
+    for name, grants in [*roles.items(), *later.items()]:
         group, _ = Group.objects.get_or_create(name=name)
         for app_label, codename in grants:
             group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))

@@ -13,3 +13,4 @@ from .orders import campaign_resolve, number_order_create  # noqa: F401,E402
 from .reservations import (FinalizeResult, reservation_cancel, reservation_create,  # noqa: F401,E402
                            reservation_finalize, reservation_get, reservations_expire)
 from .renewals import RenewalResult, number_renewals_charge, organization_renewals_charge  # noqa: F401,E402
+from .reservations import reservations_force_expire  # noqa: F401,E402

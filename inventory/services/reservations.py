@@ -122,6 +122,31 @@ def _expire_batch(*, now: datetime, organization: Organization | None, reservati
     return len(expired)
 
 
+@transaction.atomic
+def reservations_force_expire(*, reservation_ids: list[str], acting_user=None,
+                              now: datetime | None = None) -> tuple[list[str], list[str]]:
+    """Staff: end these holds now (rows back on sale, no carrier call), audited per reservation.
+    Returns (expired ids, skipped ids); finalized, cancelled or already expired ones are skipped."""
+    now = now or timezone.now()
+    held = list(BulkReservation.objects.select_for_update(of=("self",))
+                .filter(pk__in=reservation_ids, status__in=_HELD).select_related("organization").order_by("id"))
+    expired_ids = [reservation.pk for reservation in held]
+    skipped = sorted(set(reservation_ids) - set(expired_ids))
+    if not held:
+        return [], skipped
+    BulkReservation.objects.filter(pk__in=expired_ids).update(expires_at=now, updated_at=now)
+    audit_record_many(entries=[
+        audit_entry(action="bulk_reservation.force_expire", organization=reservation.organization,
+                    acting_user=acting_user, target=reservation,
+                    before={"status": reservation.status, "expires_at": reservation.expires_at.isoformat()},
+                    after={"expires_at": now.isoformat()})
+        for reservation in held
+    ])
+    # Our own row locks are not "locked" to the expiry's SKIP LOCKED: the shared path expires them.
+    _expire_batch(now=now, organization=None, reservation_ids=expired_ids, batch_size=len(expired_ids))
+    return expired_ids, skipped
+
+
 def reservation_get(*, organization: Organization, reservation_id: str) -> BulkReservation:
     """The organisation's reservation, expired inline (rows back to inventory) if its time is up."""
     reservation = BulkReservation.objects.filter(organization=organization, purpose=BulkReservation.Purpose.RESERVE,
