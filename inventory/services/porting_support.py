@@ -90,6 +90,10 @@ def ported_number_activate(*, organization: Organization, e164: str, provider: s
     else:
         if OwnedNumber.objects.filter(phone_number=row).exclude(status=OwnedNumber.Status.RELEASED).exists():
             raise Conflict(f"{e164} already belongs to an organisation on Orbit.")
+        if row.status == InventoryStatus.RESERVED:
+            # A customer's bulk hold (at most 15 minutes) owns the row: taking it over would break that
+            # checkout. The port completes on a later poll, once the hold has ended.
+            raise Conflict(f"{e164} is held by a bulk reservation; the port completes when the hold ends.")
         # The number now lives at the porting carrier, whatever carrier sold it before.
         row.provider, row.status, row.aging_until = provider, InventoryStatus.ASSIGNED, None
         row.save(update_fields=["provider", "status", "aging_until", "updated_at"])
