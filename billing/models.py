@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from orbit_numbers.models import Organization
+from orbit_numbers.money import format_dollars
 
 
 class Wallet(models.Model):
@@ -26,7 +27,7 @@ class Wallet(models.Model):
         permissions = [("adjust_wallet", "Can credit or debit a wallet with a staff adjustment")]
 
     def __str__(self) -> str:
-        return f"{self.organization} · ${self.balance_cents / 100:,.2f}"
+        return f"{self.organization} · {format_dollars(self.balance_cents)}"
 
 
 class LedgerEntry(models.Model):

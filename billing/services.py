@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from orbit_numbers.errors import InsufficientCredit, ValidationFailed
+from orbit_numbers.money import format_dollars
 from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_record
 
@@ -60,7 +61,7 @@ def wallet_charge(*, organization: Organization, charges: list[Charge], acting_u
     total = sum(charge.amount_cents for charge in charges)
     if total > wallet.balance_cents:
         raise InsufficientCredit(
-            f"Insufficient credit: this costs ${total / 100:,.2f}, the wallet holds ${wallet.balance_cents / 100:,.2f}.",
+            f"Insufficient credit: this costs {format_dollars(total)}, the wallet holds {format_dollars(wallet.balance_cents)}.",
             details={"required_cents": total, "balance_cents": wallet.balance_cents},
         )
     entries = [_append(wallet, kind=c.kind, signed_amount=-c.amount_cents, description=c.description,
@@ -75,8 +76,8 @@ def wallet_preflight(*, organization: Organization, amount_cents: int, wallet: W
     wallet = wallet if wallet is not None else wallet_get_or_create(organization=organization)
     if amount_cents > wallet.balance_cents:
         raise InsufficientCredit(
-            f"Insufficient credit: this costs ${amount_cents / 100:,.2f}, "
-            f"the wallet holds ${wallet.balance_cents / 100:,.2f}.",
+            f"Insufficient credit: this costs {format_dollars(amount_cents)}, "
+            f"the wallet holds {format_dollars(wallet.balance_cents)}.",
             details={"required_cents": amount_cents, "balance_cents": wallet.balance_cents},
         )
     return wallet

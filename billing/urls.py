@@ -1,6 +1,2 @@
 """Billing API routes (mounted under /api/v1/)."""
-from django.urls import include, path
-
-urlpatterns = [
-    path("", include("billing.api.views")),
-]
+from .api.views import urlpatterns  # noqa: F401  (the router's routes)

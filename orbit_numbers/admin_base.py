@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from .models import Organization
+from .money import format_dollars
 from .services import audit_record
 
 _SECRET_FIELD = re.compile(r"(secret|password|token|hash|(^|_)pin($|_))", re.IGNORECASE)
@@ -263,4 +264,4 @@ def recent_filter(field_path: str = "created_at", title: str = "when") -> type[a
 
 
 def cents(value: int | None) -> str:
-    return "—" if value is None else f"${value / 100:,.2f}"
+    return "—" if value is None else format_dollars(value)

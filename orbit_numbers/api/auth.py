@@ -38,8 +38,9 @@ class ApiKeyAuthentication(BaseAuthentication):
 
 
 class HasRequiredScope(BasePermission):
-    """Views declare ``required_scopes = {"GET": "numbers:read", "POST": "numbers:write", ...}``
-    (or one string for every method). A view without a declaration is denied: fail closed."""
+    """Views declare the scope each action needs: ``required_scopes = {"list": "numbers:read",
+    "purchase": "numbers:write", ...}`` (viewsets, by action), or by HTTP method for plain
+    APIViews (``{"GET": …}``), or one string for everything. Nothing declared: denied (fail closed)."""
 
     def has_permission(self, request, view) -> bool:
         api_key = request.auth
@@ -47,12 +48,21 @@ class HasRequiredScope(BasePermission):
             raise Unauthorized()
         if request.method not in ("HEAD", "OPTIONS") and not hasattr(view, request.method.lower()):
             return True  # a method the view does not implement: let it answer 405, not 403
-        required = getattr(view, "required_scopes", None)
-        scope = required.get(request.method) if isinstance(required, dict) else required
-        if request.method in ("HEAD", "OPTIONS") and isinstance(required, dict):
-            scope = required.get("GET", scope)
+        scope = required_scope(view, request.method)
         if not scope:
             raise Forbidden("This endpoint is not available to API keys.")
         if not api_key.has_scope(scope):
             raise Forbidden(f"Missing required scope: {scope}.")
         return True
+
+
+def required_scope(view, method: str) -> str | None:
+    required = getattr(view, "required_scopes", None)
+    if not isinstance(required, dict):
+        return required
+    action = getattr(view, "action", None)
+    if action is not None and action in required:
+        return required[action]
+    if method in ("HEAD", "OPTIONS"):
+        return required.get("GET")
+    return required.get(method)

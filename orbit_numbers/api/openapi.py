@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.drainage import set_override
 from drf_spectacular.serializers import PolymorphicProxySerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema_field,
@@ -105,6 +106,9 @@ def envelope(data: Any, *, many: bool = False, paginated: bool = False, name: st
     else:
         meta = EnvelopePageMetaSerializer() if paginated else EnvelopeMetaSerializer()
         serializer = inline_serializer(name=name, fields={"data": _data_field(data, many), "meta": meta})
+        # The envelope is one object even on a list action: drf-spectacular must not wrap it in an
+        # array or in the paginator's schema.
+        set_override(serializer, "many", False)
         _envelopes[name] = (data, many, paginated, serializer)
     return OpenApiResponse(serializer, description=description)
 
@@ -114,10 +118,11 @@ def lib_doc_excludes() -> list[type]:
     developers, so views and bodies that have none of their own must not inherit them."""
     from drf_spectacular.plumbing import get_lib_doc_excludes
 
-    from .serializers import StrictSerializer
+    from .serializers import OutputSerializer, StrictSerializer
     from .views import OrbitAPIView
+    from .viewsets import OrbitViewSet
 
-    return [*get_lib_doc_excludes(), OrbitAPIView, StrictSerializer]
+    return [*get_lib_doc_excludes(), OrbitAPIView, OrbitViewSet, StrictSerializer, OutputSerializer]
 
 
 # --- the error envelope ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core import signing
 from django.db.models import Q, QuerySet
+from rest_framework.pagination import BasePagination
 
 from ..errors import ValidationFailed
 
@@ -78,3 +79,41 @@ def keyset_page(queryset: QuerySet, *, cursor: str | None, limit: int, ordering:
         k2 = getattr(last, "pk" if f2 == "pk" else f2)
         next_cursor = _encode([k1.isoformat() if hasattr(k1, "isoformat") else k1, k2], scope)
     return Page(items=rows, next_cursor=next_cursor)
+
+
+class KeysetPagination(BasePagination):
+    """DRF pagination over ``keyset_page``: ``?cursor=&limit=``, and ``meta.pagination`` in the envelope.
+
+    A viewset sets ``pagination_class`` to a subclass (or this one) with its own ``default_limit``,
+    ``max_limit`` and ``ordering``. A cursor is bound to the listing that issued it: the viewset,
+    the caller's organisation and the filters of the query string.
+    """
+
+    default_limit = 25
+    max_limit = 200
+    ordering: tuple[str, str] = ("-created_at", "-pk")
+    query_parameters = ("cursor", "limit")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        params = request.query_params
+        limit = parse_limit(params.get("limit"), default=self.default_limit, maximum=self.max_limit)
+        self.page = keyset_page(queryset, cursor=params.get("cursor") or None, limit=limit,
+                                ordering=self.ordering, scope=self.cursor_scope(request, view))
+        return self.page.items
+
+    def cursor_scope(self, request, view) -> str:
+        filters = sorted((k, v) for k, v in request.query_params.items() if k not in self.query_parameters)
+        organization = getattr(getattr(request, "auth", None), "organization_id", "")
+        return f"{getattr(view, 'basename', '')}:{organization}:{filters}"
+
+    def get_paginated_response(self, data):
+        raise NotImplementedError("OrbitViewSet renders pages itself (respond_page)")
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {"name": "cursor", "required": False, "in": "query", "schema": {"type": "string"},
+             "description": "Opaque cursor from meta.pagination.cursor of the previous page; omit for the first page."},
+            {"name": "limit", "required": False, "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": self.max_limit, "default": self.default_limit},
+             "description": f"Page size, 1-{self.max_limit} (default {self.default_limit})."},
+        ]

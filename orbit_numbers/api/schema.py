@@ -62,3 +62,14 @@ class StrictSerializerSchema(OpenApiSerializerExtension):
             schema.pop("required", None)
         schema["additionalProperties"] = False
         return schema
+
+
+class DollarsFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "orbit_numbers.api.serializers.DollarsField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = {"type": "number", "format": "double", "example": 1.5}
+        if self.target.allow_null:
+            schema["nullable"] = True
+        return schema

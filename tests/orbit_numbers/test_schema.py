@@ -20,8 +20,8 @@ import orbit_numbers.urls  # noqa: F401  registers the path converters the API m
 
 
 def routed_api_paths() -> set[str]:
-    """Every /api/v1/ route of the project that is an OrbitAPIView, as OpenAPI templates."""
-    from orbit_numbers.api.views import OrbitAPIView
+    """Every /api/v1/ route of the project served by an API view or viewset, as OpenAPI templates."""
+    from rest_framework.views import APIView
 
     found: set[str] = set()
 
@@ -31,8 +31,10 @@ def routed_api_paths() -> set[str]:
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, route)
             elif isinstance(pattern, URLPattern):
-                view_class = getattr(pattern.callback, "view_class", None)
-                if view_class and issubclass(view_class, OrbitAPIView) and route.startswith("api/v1/"):
+                callback = pattern.callback
+                view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+                if view_class and issubclass(view_class, APIView) and route.startswith("api/v1/") \
+                        and not route.startswith("api/v1/schema"):
                     found.add("/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route))
 
     walk(get_resolver().url_patterns, "")

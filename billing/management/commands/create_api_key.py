@@ -11,6 +11,7 @@ from billing.models import LedgerEntry
 from billing.services import wallet_credit, wallet_get_or_create
 from orbit_numbers.errors import ValidationFailed
 from orbit_numbers.models import SCOPES
+from orbit_numbers.money import format_dollars
 from orbit_numbers.services import api_key_create, organization_get_or_create, validate_scopes
 
 MAX_CREDIT = Decimal("1000000.00")
@@ -68,7 +69,7 @@ class Command(BaseCommand):
             api_key, raw_key = api_key_create(organization=organization, scopes=scope_list, name=key_name)
 
         self.stdout.write(f"Organisation: {organization.name} ({organization.pk}){' [created]' if created else ''}")
-        self.stdout.write(f"Wallet balance: ${wallet.balance_cents / 100:,.2f} {wallet.currency}")
+        self.stdout.write(f"Wallet balance: {format_dollars(wallet.balance_cents)} {wallet.currency}")
         self.stdout.write(f"API key {api_key.pk} '{api_key.name}' scopes: {','.join(api_key.scopes)}")
         self.stdout.write("Store this key now; it is not shown again:")
         self.stdout.write(raw_key)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from orbit_numbers.money import format_dollars
+
 from ...services import number_renewals_charge
 
 
@@ -25,7 +27,7 @@ class Command(BaseCommand):
         prefix = "Would charge" if options["dry_run"] else "Charged"
         self.stdout.write(
             f"{prefix} {result.cycles_charged} cycle(s) on {result.numbers_charged} number(s) of "
-            f"{result.organizations} organisation(s): ${result.charged_cents / 100:,.2f}.")
+            f"{result.organizations} organisation(s): {format_dollars(result.charged_cents)}.")
         if result.unpaid:
             self.stdout.write(f"Unpaid (wallet short): {', '.join(result.unpaid)}")
         if result.released:

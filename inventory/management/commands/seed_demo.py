@@ -5,6 +5,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from orbit_numbers.money import format_dollars
 from inventory.demo import DEMO_NUMBERS, STAFF_PASSWORD, STAFF_USERNAME, demo_seed
 
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         out("")
         out("Fresh API keys (all scopes; shown once; earlier keys stay valid until revoked in the admin):")
         for key in result.keys:
-            out(f"  {key.organization.name:<14} wallet ${key.balance_cents / 100:,.2f}   {key.raw_key}")
+            out(f"  {key.organization.name:<14} wallet {format_dollars(key.balance_cents)}   {key.raw_key}")
         first = result.keys[0].raw_key
         number = result.sample_number or "+14155550100"
         out("")
