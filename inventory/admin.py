@@ -232,7 +232,7 @@ class OwnedNumberAdmin(ExportMixin, OrbitModelAdmin):
                                      note="Billing stops at the end of each paid cycle; the numbers age before "
                                           "they return to stock.")
         released, failed = 0, []
-        for number in queryset.select_related("organization").exclude(status=OwnedNumber.Status.RELEASED):
+        for number in queryset.select_related("organization").live():
             try:
                 number_release(organization=number.organization, number_id=number.pk, acting_user=request.user)
                 released += 1

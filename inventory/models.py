@@ -57,6 +57,18 @@ class InventoryStatus(models.TextChoices):
 CAPABILITY_FIELDS = {"sms": "cap_sms", "mms": "cap_mms", "voice": "cap_voice", "fax": "cap_fax"}
 
 
+def sellable_q(now=None) -> Q:
+    """An inventory row that may be sold now: available, and not resting after a release."""
+    now = now or timezone.now()
+    return Q(status=InventoryStatus.AVAILABLE) & (Q(aging_until__isnull=True) | Q(aging_until__lte=now))
+
+
+class PhoneNumberQuerySet(models.QuerySet):
+    def sellable(self, *, now=None) -> "PhoneNumberQuerySet":
+        """The one definition of "sellable now" (search, purchase, holds, orders, low stock)."""
+        return self.filter(sellable_q(now))
+
+
 class PhoneNumber(models.Model):
     e164 = models.CharField("number", max_length=16, unique=True)
     provider = models.CharField(max_length=10, choices=Provider.choices, db_index=True)
@@ -81,6 +93,8 @@ class PhoneNumber(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PhoneNumberQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=~Q(line_type="toll_free", sms_two_way=True),
@@ -102,6 +116,11 @@ class PhoneNumber(models.Model):
     @property
     def capabilities(self) -> list[str]:
         return [name for name, field in CAPABILITY_FIELDS.items() if getattr(self, field)]
+
+    def is_sellable(self, *, now=None) -> bool:
+        """This row, as loaded, satisfies ``sellable_q`` (checked again under its row lock)."""
+        now = now or timezone.now()
+        return self.status == InventoryStatus.AVAILABLE and not (self.aging_until and self.aging_until > now)
 
 
 class RegulatedCountry(models.Model):
@@ -135,6 +154,12 @@ class ComplianceProfile(models.Model):
 
     def covers(self, country: str) -> bool:
         return self.status == self.Status.APPROVED and country in self.countries
+
+
+class OwnedNumberQuerySet(models.QuerySet):
+    def live(self) -> "OwnedNumberQuerySet":
+        """The one definition of a live tenure: anything not released (the unique constraint's condition)."""
+        return self.exclude(status=OwnedNumber.Status.RELEASED)
 
 
 class OwnedNumber(models.Model):
@@ -184,6 +209,8 @@ class OwnedNumber(models.Model):
     paid_until = models.DateTimeField(null=True, blank=True, db_index=True)
     # Set when a renewal could not be paid; the number is released after the grace period.
     renewal_failed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OwnedNumberQuerySet.as_manager()
 
     class Meta:
         constraints = [

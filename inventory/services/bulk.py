@@ -17,7 +17,7 @@ from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_record
 
 from ..models import BulkReservation, OwnedNumber, PhoneNumber
-from .checkout import checkout_run, hold_rows, is_available_now, regulated_countries
+from .checkout import checkout_run, hold_rows, regulated_countries
 from .numbers import compliance_profile_resolve, purchase_cost_cents
 
 BUY_BULK_MAX_ITEMS = 50
@@ -41,7 +41,7 @@ class BuyBulkResult:
 
 def _row_problem(row: PhoneNumber, item: dict, now) -> RowFailure | None:
     e164 = row.e164
-    if not is_available_now(row, now):
+    if not row.is_sellable(now=now):
         return RowFailure(e164, "NOT_AVAILABLE", f"{e164} is no longer available.")
     country = item.get("country_code") or "US"
     if row.country != country:

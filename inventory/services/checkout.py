@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from billing.services import wallet_charge, wallet_lock
@@ -58,15 +58,6 @@ CARRIER_CONCURRENCY = 8
 def regulated_countries() -> set[str]:
     """One query per batch, handed to initial_status_for(regulated=…) for every item."""
     return set(RegulatedCountry.objects.values_list("country", flat=True))
-
-
-def available_now_q(now: datetime) -> Q:
-    """An inventory row that may be sold now: available and not resting after a release."""
-    return Q(status=InventoryStatus.AVAILABLE) & (Q(aging_until__isnull=True) | Q(aging_until__lte=now))
-
-
-def is_available_now(row: PhoneNumber, now: datetime) -> bool:
-    return row.status == InventoryStatus.AVAILABLE and not (row.aging_until and row.aging_until > now)
 
 
 def hold_rows(*, organization: Organization, rows: list[PhoneNumber], purpose: str, status: str, now: datetime,
@@ -201,7 +192,7 @@ def checkout_complete(*, reservation: BulkReservation, outcomes: list[Outcome], 
             status=BulkReservationItem.Status.PURCHASED,
             owned_number_id=Subquery(OwnedNumber.objects.filter(
                 phone_number_id=OuterRef("phone_number_id"), organization=organization,
-            ).exclude(status=OwnedNumber.Status.RELEASED).values("pk")[:1]))
+            ).live().values("pk")[:1]))
         BulkReservationItem.objects.bulk_update([outcome.item for outcome in failed],
                                                 ["status", "error_code", "error_message"])
 

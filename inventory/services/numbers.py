@@ -136,7 +136,7 @@ def _number_purchase(*, organization, phone_number, country_code, inventory_id, 
         if PhoneNumber.objects.filter(e164=phone_number).exists():
             raise Conflict(f"{phone_number} is being purchased by another request.")
         raise NotFound(f"{phone_number} is not in the inventory.")
-    if row.status != InventoryStatus.AVAILABLE or (row.aging_until and row.aging_until > timezone.now()):
+    if not row.is_sellable():
         raise Conflict(f"{phone_number} is no longer available.")
     if row.country != country_code:
         raise ValidationFailed.field("country_code", f"{phone_number} is a {row.country} number, not {country_code}")
@@ -197,7 +197,7 @@ def number_release(*, organization: Organization, number_id: str, acting_key: Ap
     """Take a number off the customer's list now; billing stops at the cycle end; the number ages
     before it returns to inventory."""
     number = (OwnedNumber.objects.select_for_update(of=("self",))
-              .filter(organization=organization, pk=number_id).exclude(status=OwnedNumber.Status.RELEASED).first())
+              .filter(organization=organization, pk=number_id).live().first())
     if number is None:
         raise NotFound()
     if number.status == OwnedNumber.Status.PORTING_OUT:
@@ -220,7 +220,7 @@ def number_release(*, organization: Organization, number_id: str, acting_key: Ap
 def aged_numbers_return(*, now: datetime | None = None) -> int:
     """Released numbers whose aging period is over go back on sale."""
     now = now or timezone.now()
-    live = OwnedNumber.objects.exclude(status=OwnedNumber.Status.RELEASED).values("phone_number_id")
+    live = OwnedNumber.objects.live().values("phone_number_id")
     return (PhoneNumber.objects.filter(status=InventoryStatus.ASSIGNED, aging_until__lte=now)
             .exclude(pk__in=live).update(status=InventoryStatus.AVAILABLE, aging_until=None, updated_at=now))
 
@@ -256,7 +256,7 @@ def number_update(*, organization: Organization, number_id: str, changes: dict, 
     in service may not be left without such a profile.
     """
     number = (OwnedNumber.objects.select_for_update(of=("self",)).select_related("phone_number")
-              .filter(organization=organization, pk=number_id).exclude(status=OwnedNumber.Status.RELEASED).first())
+              .filter(organization=organization, pk=number_id).live().first())
     if number is None:
         raise NotFound("No such number.")
     row = number.phone_number

@@ -14,7 +14,7 @@ from orbit_numbers.errors import InsufficientInventory, ValidationFailed
 from orbit_numbers.models import ApiKey, Organization
 
 from ..models import BulkReservation, Campaign, LineType, OwnedNumber, PhoneNumber
-from .checkout import checkout_run, hold_rows, is_available_now, regulated_countries
+from .checkout import checkout_run, hold_rows, regulated_countries
 from .numbers import purchase_cost_cents
 
 ORDER_MAX_NUMBERS = 100
@@ -62,7 +62,7 @@ def number_order_create(*, organization: Organization, numbers: list[str], inbou
     with transaction.atomic():
         locked = {row.e164: row for row in PhoneNumber.objects.select_for_update(of=("self",), skip_locked=True)
                   .filter(e164__in=numbers).order_by("id")}
-        unavailable = [e164 for e164 in numbers if e164 not in locked or not is_available_now(locked[e164], now)]
+        unavailable = [e164 for e164 in numbers if e164 not in locked or not locked[e164].is_sellable(now=now)]
         if unavailable:
             raise _insufficient(len(numbers), unavailable)
         rows = sorted(locked.values(), key=lambda row: row.pk)

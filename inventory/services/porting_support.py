@@ -88,7 +88,7 @@ def ported_number_activate(*, organization: Organization, e164: str, provider: s
             monthly_cents=settings.ORBIT["PORTED_NUMBER_MONTHLY_CENTS"].get(line_type, 100), setup_cents=0,
             status=InventoryStatus.ASSIGNED)
     else:
-        if OwnedNumber.objects.filter(phone_number=row).exclude(status=OwnedNumber.Status.RELEASED).exists():
+        if OwnedNumber.objects.live().filter(phone_number=row).exists():
             raise Conflict(f"{e164} already belongs to an organisation on Orbit.")
         if row.status == InventoryStatus.RESERVED:
             # A customer's bulk hold (at most 15 minutes) owns the row: taking it over would break that

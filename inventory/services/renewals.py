@@ -72,7 +72,7 @@ def due_cycles(number: OwnedNumber, *, now: datetime) -> list[tuple[datetime, da
 def renewals_due(*, now: datetime, organization: Organization | None = None) -> QuerySet[OwnedNumber]:
     """Numbers (not released) with at least one unpaid cycle begun by ``now``; a superset for numbers
     on their first cycle, which ``due_cycles`` settles exactly."""
-    qs = OwnedNumber.objects.exclude(status=OwnedNumber.Status.RELEASED).filter(
+    qs = OwnedNumber.objects.live().filter(
         Q(paid_until__lte=now) | Q(paid_until__isnull=True, created_at__lte=now - _SHORTEST_MONTH))
     if organization is not None:
         qs = qs.filter(organization=organization)

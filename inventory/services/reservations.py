@@ -20,7 +20,7 @@ from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_entry, audit_record, audit_record_many
 
 from ..models import CAPABILITY_FIELDS, BulkReservation, BulkReservationItem, OwnedNumber, PhoneNumber, Provider
-from .checkout import (FINALIZE_STALE_AFTER, CheckoutResult, available_now_q, checkout_run, held_items_release,
+from .checkout import (FINALIZE_STALE_AFTER, CheckoutResult, checkout_run, held_items_release,
                        hold_rows, regulated_countries)
 from .numbers import compliance_profile_resolve, purchase_cost_cents
 
@@ -54,7 +54,7 @@ def reservation_create(*, organization: Organization, country: str, quantity: in
     profile = compliance_profile_resolve(organization=organization, compliance_profile_id=compliance_profile_id)
     capabilities = list(capabilities or [])
     now = timezone.now()
-    matches = PhoneNumber.objects.filter(available_now_q(now), country=country, line_type=number_type,
+    matches = PhoneNumber.objects.sellable(now=now).filter(country=country, line_type=number_type,
                                          provider__in=[provider] if provider else DEFAULT_RESERVE_PROVIDERS)
     if area_code:
         matches = matches.filter(area_code=area_code)

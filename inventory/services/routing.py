@@ -44,7 +44,7 @@ def number_route_update(*, organization: Organization, e164: str, changes: dict,
     ``sms_route_config``). Every config is validated against its type's shape; the number must be
     owned (not released) by the organisation."""
     number = (OwnedNumber.objects.select_for_update(of=("self",))
-              .filter(organization=organization, e164=e164).exclude(status=OwnedNumber.Status.RELEASED).first())
+              .filter(organization=organization, e164=e164).live().first())
     if number is None:
         raise NotFound(f"{e164} is not a number of this organisation.")
     route, _ = NumberRoute.objects.select_for_update(of=("self",)).get_or_create(number=number)

@@ -26,7 +26,7 @@ def _lock_live_numbers(number_ids: Sequence[str]) -> list[OwnedNumber]:
     if not ids:
         raise ValidationFailed.field("number_ids", "select at least one number")
     numbers = list(OwnedNumber.objects.select_for_update(of=("self",)).select_related("organization", "phone_number")
-                   .filter(pk__in=ids).exclude(status=OwnedNumber.Status.RELEASED).order_by("pk"))
+                   .filter(pk__in=ids).live().order_by("pk"))
     missing = sorted(set(ids) - {number.pk for number in numbers})
     if missing:
         raise NotFound(f"Not found or already released: {', '.join(missing)}.", details={"number_ids": missing})

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from orbit_numbers.services import audit_record
 
-from ..models import (CAPABILITY_FIELDS, InventoryStatus, LowStockAlert, LowStockThreshold, OwnedNumber,
+from ..models import (CAPABILITY_FIELDS, LowStockAlert, LowStockThreshold, OwnedNumber,
                       PhoneNumber)
 
 logger = logging.getLogger(__name__)
@@ -61,8 +61,7 @@ def pool_condition(threshold: LowStockThreshold, prefix: str = "") -> Q:
 
 def pool_stats(*, threshold: LowStockThreshold, now: datetime | None = None) -> PoolStats:
     now = now or timezone.now()
-    available = (PhoneNumber.objects.filter(pool_condition(threshold), status=InventoryStatus.AVAILABLE)
-                 .filter(Q(aging_until__isnull=True) | Q(aging_until__lte=now)).count())
+    available = PhoneNumber.objects.sellable(now=now).filter(pool_condition(threshold)).count()
     sales = (OwnedNumber.objects.filter(pool_condition(threshold, "phone_number__"), source__in=SALE_SOURCES,
                                         created_at__gte=now - timedelta(days=30))
              .aggregate(d30=Count("pk"), d7=Count("pk", filter=Q(created_at__gte=now - timedelta(days=7)))))
