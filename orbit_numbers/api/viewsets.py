@@ -43,7 +43,15 @@ class OrbitViewSet(viewsets.GenericViewSet):
     tenant_field: str | None = "organization"
     output_serializers: dict[str, type] = {}
     filter_backends = [OrbitFilterBackend]
+    filterset_class = None
     pagination_class = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The schema lists filter parameters only where a FilterSet declares them; a viewset without
+        # one (and maybe without a model) must not send drf-spectacular looking for its model.
+        if cls.filterset_class is None and cls.filter_backends == OrbitViewSet.filter_backends:
+            cls.filter_backends = []
 
     # --- who is calling ---------------------------------------------------------------------
 
@@ -94,6 +102,10 @@ class OrbitViewSet(viewsets.GenericViewSet):
             raise NotFound(self.not_found_message) from None
 
     not_found_message = "Not found."
+
+    def filter_queryset(self, queryset):
+        """The FilterSet's rows; with or without one, the query string is checked strictly."""
+        return OrbitFilterBackend().filter_queryset(self.request, queryset, self)
 
     # --- input ------------------------------------------------------------------------------
 

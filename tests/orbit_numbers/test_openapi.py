@@ -12,7 +12,7 @@ from orbit_numbers.api.openapi import (CURSOR, IDEMPOTENT_PARAMETERS, RESPONSE_H
                                        envelope, error_response, errors, limit_parameter, schema_field)
 from orbit_numbers.api.responses import ok
 from orbit_numbers.api.serializers import StrictSerializer
-from orbit_numbers.api.views import OrbitAPIView
+from orbit_numbers.api.viewsets import OrbitViewSet
 
 from .test_schema import generate, resolve
 from .testing_urls import EchoBody
@@ -40,8 +40,8 @@ class HelperNestedBody(StrictSerializer):
     cat_info = HelperCatSerializer()
 
 
-class HelperView(OrbitAPIView):
-    required_scopes = {"GET": "numbers:read", "POST": "numbers:write", "PUT": "numbers:write"}
+class HelperViewSet(OrbitViewSet):
+    required_scopes = {"list": "numbers:read", "create": "numbers:write", "replace": "numbers:write"}
 
     @extend_schema(
         operation_id="helper_list", summary="List", tags=["test"],
@@ -51,7 +51,7 @@ class HelperView(OrbitAPIView):
                                  name="HelperOkPageEnvelope", paginated=True),
                    **errors(401, 403, 429)},
     )
-    def get(self, request):
+    def list(self, request):
         return ok(request, [])
 
     @extend_schema(
@@ -62,19 +62,20 @@ class HelperView(OrbitAPIView):
                                        data=HelperShortageSerializer()),
                    **errors(401, 422, notes={422: "The body is wrong."})},
     )
-    def post(self, request):
+    def create(self, request):
         return ok(request, {}, status=201)
 
     @extend_schema(operation_id="helper_update", summary="Update", tags=["test"], request=HelperNestedBody,
                    responses={204: OpenApiResponse(description="Done."), **errors(422)})
-    def put(self, request):
+    def replace(self, request):
         return Response(status=204)
 
 
 @pytest.fixture(scope="module")
 def helper_schema(django_db_blocker) -> dict:
     with django_db_blocker.unblock():
-        schema, problems = generate([path("api/v1/_helper", HelperView.as_view())])
+        schema, problems = generate([path("api/v1/_helper", HelperViewSet.as_view(
+            {"get": "list", "post": "create", "put": "replace"}))])
     assert problems == ""
     validate_schema(schema)
     return schema
@@ -132,7 +133,7 @@ def test_strict_bodies_refuse_unknown_keys_and_document_their_aliases(helper_sch
     assert body["properties"]["phoneNumber"]["description"] == "Alias of `phone_number`."
     assert body["properties"]["phoneNumber"]["pattern"] == body["properties"]["phone_number"]["pattern"]
     assert "required" not in body  # phone_number or phoneNumber: either satisfies it
-    assert "description" not in helper_schema["paths"]["/api/v1/_helper"]["get"]  # nor OrbitAPIView's
+    assert "description" not in helper_schema["paths"]["/api/v1/_helper"]["get"]  # nor OrbitViewSet's
 
     nested = helper_schema["components"]["schemas"]["HelperNestedBody"]
     assert nested["properties"]["catInfo"] == {"allOf": [{"$ref": "#/components/schemas/HelperCat"}],

@@ -10,7 +10,7 @@ from orbit_numbers.api.idempotency import idempotent
 from orbit_numbers.api.ratelimit import RateLimit
 from orbit_numbers.api.responses import ok
 from orbit_numbers.api.serializers import E164Field, StrictSerializer
-from orbit_numbers.api.views import OrbitAPIView
+from orbit_numbers.api.viewsets import OrbitViewSet
 from orbit_numbers.errors import Conflict
 from orbit_numbers.services import audit_record
 from orbit_numbers.urls import handler404, handler500, urlpatterns as project_urlpatterns  # noqa: F401
@@ -24,14 +24,14 @@ class EchoBody(StrictSerializer):
     note = serializers.CharField(required=False, max_length=20)
 
 
-class EchoView(OrbitAPIView):
+class EchoViewSet(OrbitViewSet):
     """A strict POST that writes one audit row per execution, so replays are countable."""
 
-    required_scopes = {"POST": "numbers:write"}
-    rate_limits = {"POST": RateLimit("test_echo", 3)}
+    required_scopes = {"create": "numbers:write"}
+    rate_limits = {"create": RateLimit("test_echo", 3)}
 
     @idempotent
-    def post(self, request):
+    def create(self, request):
         body = self.validated(EchoBody)
         if body.get("note") == "conflict":
             raise Conflict("refused on purpose")
@@ -42,17 +42,17 @@ class EchoView(OrbitAPIView):
         return ok(request, {"audit_id": row.pk, "phone_number": body["phone_number"]}, status=201)
 
 
-class CrashView(OrbitAPIView):
-    required_scopes = {"GET": "numbers:read"}
+class CrashViewSet(OrbitViewSet):
+    required_scopes = {"list": "numbers:read"}
 
-    def get(self, request):
+    def list(self, request):
         raise RuntimeError(SECRET_DETAIL)
 
 
-class UnscopedView(OrbitAPIView):
+class UnscopedViewSet(OrbitViewSet):
     """Declares no scopes: the kernel must refuse every key (fail closed)."""
 
-    def get(self, request):
+    def list(self, request):
         return ok(request, {})
 
 
@@ -65,9 +65,9 @@ def plain_page(request):
 
 
 test_patterns = [
-    path("api/v1/_test/echo", EchoView.as_view()),
-    path("api/v1/_test/crash", CrashView.as_view()),
-    path("api/v1/_test/unscoped", UnscopedView.as_view()),
+    path("api/v1/_test/echo", EchoViewSet.as_view({"post": "create"})),
+    path("api/v1/_test/crash", CrashViewSet.as_view({"get": "list"})),
+    path("api/v1/_test/unscoped", UnscopedViewSet.as_view({"get": "list"})),
     path("api/v1/_test/django-crash", plain_django_crash),
     path("_test/page", plain_page),
 ]
