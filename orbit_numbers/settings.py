@@ -208,6 +208,9 @@ ORBIT = {
     "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("ORBIT_IDEMPOTENCY_TTL_HOURS", "24")),
     # Per-key default budget for every API endpoint; named endpoints have their own tighter limits.
     "DEFAULT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_DEFAULT_RATE_LIMIT_PER_MINUTE", "600")),
+    # Every rate limit (the per-key default and the named per-organisation ones) is multiplied by this.
+    # Keep 1 in production; test harnesses (make fuzz) raise it so limits do not mask behaviour.
+    "RATE_LIMIT_MULTIPLIER": float(os.environ.get("ORBIT_RATE_LIMIT_MULTIPLIER", "1")),
     # Files: signed download URLs are minted for this base (else the request's host) and expire.
     "PUBLIC_BASE_URL": os.environ.get("ORBIT_PUBLIC_BASE_URL", ""),
     "FILE_URL_TTL_SECONDS": int(os.environ.get("ORBIT_FILE_URL_TTL_SECONDS", str(7 * 24 * 3600))),
