@@ -146,6 +146,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "GET_LIB_DOC_EXCLUDES": "orbit_numbers.api.openapi.lib_doc_excludes",
+    # The default enum hook first; then OpenAPI links between operations (create → get/act), which
+    # documentation readers and the contract fuzzer (make fuzz) follow.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "orbit_numbers.api.schema_links.postprocess_schema_links",
+    ],
     # One name per choice set that several components or fields share (e.g. "type", "capabilities");
     # model choices are matched with their labels, so serializers use Model.Choices.choices.
     "ENUM_NAME_OVERRIDES": {
