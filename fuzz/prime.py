@@ -26,6 +26,7 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pag
        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 FALLBACK = {
     "countries": ["US"],
+    "us": ["US"],
     "available_numbers": ["+14155550100"],
     "owned_numbers": ["+14155550101"],
     "owned_ids": ["num_00000000000000000000"],
@@ -90,6 +91,7 @@ def main(base: str, key: str, out_dir: str) -> int:
     data = api.call("GET", "/numbers/available/countries", "countries") or {}
     countries = [c.get("country") or c.get("code") for c in data.get("countries", []) if isinstance(c, dict)]
     values["countries"] = [c for c in countries if c] or ["US", "GB", "CA", "DE", "FR"]
+    values["us"] = ["US"]
 
     offers: dict[str, list[dict]] = {}
     for country in values["countries"]:
@@ -112,7 +114,8 @@ def main(base: str, key: str, out_dir: str) -> int:
     bought_e164 = {b.get("number") for b in bought}
     values["owned_ids"] = [b["id"] for b in bought if b.get("id")]
     values["owned_numbers"] = [b["number"] for b in bought if b.get("number")]
-    values["available_numbers"] = [o["phoneNumber"] for o in all_offers
+    # US only: purchase/buy-bulk bind country_code to "US" alongside (the API checks they agree).
+    values["available_numbers"] = [o["phoneNumber"] for o in offers.get("US", [])
                                    if o["phoneNumber"] not in bought_e164 and not o["phoneNumber"].endswith("9999")]
 
     reservation = api.call("POST", "/numbers/bulk-reserve", "bulk reservation",

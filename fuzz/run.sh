@@ -18,7 +18,9 @@ PY=${PY:-$ROOT/.venv/bin/python}
 SCHEMATHESIS=${SCHEMATHESIS:-$(dirname "$PY")/schemathesis}
 FUZZ_MAX_SECONDS=${FUZZ_MAX_SECONDS:-240}
 FUZZ_CHECKS=${FUZZ_CHECKS:-all}
-FUZZ_WORKERS=${FUZZ_WORKERS:-2}
+# One worker: hypothesis parses lambda sources with ast.parse, which is not thread-safe on CPython 3.11
+# ("SystemError: AST constructor recursion depth mismatch", python/cpython#106905) and errors the run.
+FUZZ_WORKERS=${FUZZ_WORKERS:-1}
 FUZZ_PG=${FUZZ_PG:-postgres://postgres@127.0.0.1:5432}
 FUZZ_DB=${FUZZ_DB:-orbit_fuzz}
 FUZZ_REDIS_URL=${FUZZ_REDIS_URL:-redis://127.0.0.1:6379/12}

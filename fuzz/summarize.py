@@ -52,6 +52,7 @@ def main(report_dir: str) -> int:
         return 1
     groups: dict[tuple[str, str, str], dict] = {}
     case_ids: dict[tuple[str, str, str], set] = defaultdict(set)
+    answers: dict[tuple[str, str, str], set] = defaultdict(set)
     for line in files[-1].open():
         event = json.loads(line)
         finished = event.get("ScenarioFinished")
@@ -68,13 +69,24 @@ def main(report_dir: str) -> int:
                 operation = failure.get("operation") or recorder.get("label", "?")
                 key = (operation, check["name"], kind_of(failure))
                 case_ids[key].add(case_id)
-                if key in groups:
-                    continue
                 interaction = interactions.get(case_id) or {}
                 request, response = interaction.get("request") or {}, interaction.get("response") or {}
                 case = (cases.get(case_id) or {}).get("value") or {}
                 phase = ((case.get("meta") or {}).get("phase") or {}).get("name")
+                meta = case.get("meta") or {}
+                phase_data = (meta.get("phase") or {}).get("data") or {}
+                answer = decode(response.get("content"))
+                try:
+                    error_message = json.loads(answer)["error"]["message"]
+                except (ValueError, KeyError, TypeError):
+                    error_message = ""
+                if error_message:
+                    answers[key].add(error_message[:120])
+                if key in groups:
+                    continue
                 groups[key] = {
+                    "why": phase_data.get("description") or "",
+                    "error_message": error_message[:200],
                     "operation": operation, "check": check["name"], "code": failure.get("code"),
                     "kind": kind_of(failure), "message": failure.get("message", ""), "phase": phase,
                     "request": f"{request.get('method', '')} {request.get('uri', '')}",
@@ -84,6 +96,7 @@ def main(report_dir: str) -> int:
                 }
     for key, group in groups.items():
         group["cases"] = len(case_ids[key])
+        group["answers"] = sorted(answers[key])
     ordered = sorted(groups.values(), key=lambda g: (
         SEVERITY_ORDER.index(g["check"]) if g["check"] in SEVERITY_ORDER else 99, g["operation"], g["kind"]))
     (Path(report_dir) / "failures.json").write_text(json.dumps(ordered, indent=1))
@@ -101,6 +114,15 @@ def main(report_dir: str) -> int:
             current = group["check"]
             print(f"\n--- {current}")
         print(f"  {group['operation']}  [{group['status']}] ×{group['cases']}  {group['kind']}")
+        detail = " | ".join(part for part in (
+            f"e.g. {group['why']}" if group["why"] else "",
+        ) if part)
+        if detail:
+            print(f"      {detail[:260]}")
+        for message in group["answers"][:4]:
+            print(f"      answer: {message}")
+        if len(group["answers"]) > 4:
+            print(f"      … {len(group['answers']) - 4} more distinct answers in failures.json")
         if group["check"] in ("not_a_server_error", "response_schema_conformance", "max_response_time") \
                 or group["status"] and group["status"] >= 500:
             print(f"      request: {group['request']}")
