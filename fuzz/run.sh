@@ -2,7 +2,7 @@
 # Contract fuzzing (make fuzz): schemathesis against a LIVE server on a FRESH PostgreSQL database.
 #
 #   1. drop + create $FUZZ_DB, migrate, seed (seed_demo: inventory, regulated countries, two funded orgs)
-#   2. an all-scopes key for "Acme Telecom" (topped up) and one for "Globex Comms"
+#   2. an all-scopes key for "Acme Telecom" (topped up by $1,000,000 so purchases never run dry)
 #   3. start the server on a free 127.0.0.1 port: DEBUG off, every rate limit ×$FUZZ_RATE_LIMIT_MULTIPLIER,
 #      simulator carriers, Celery eager (no broker); it is always stopped on exit (trap)
 #   4. prime it through the API and write dictionaries of real values (fuzz/prime.py)
@@ -46,7 +46,13 @@ export LOG_LEVEL="${LOG_LEVEL:-WARNING}"
 unset CELERY_BROKER_URL CELERY_RESULT_BACKEND CACHE_URL
 
 SERVER_PID=""
+FUZZER_PID=""
+TAIL_PID=""
 stop_server() {
+  # An interrupted run stops the fuzzer too; then the server, always.
+  for pid in $FUZZER_PID $TAIL_PID; do kill "$pid" 2>/dev/null || true; done
+  FUZZER_PID=""
+  TAIL_PID=""
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
@@ -69,9 +75,7 @@ echo "fuzz: fresh database $FUZZ_DB"
 SCOPES=numbers:read,numbers:write,porting:read,porting:write,billing:read
 ORBIT_FUZZ_KEY=$("$PY" manage.py create_api_key --org "Acme Telecom" --scopes "$SCOPES" --credit 1000000.00 \
   --name fuzz | tail -n 1)
-ORBIT_FUZZ_PEER_KEY=$("$PY" manage.py create_api_key --org "Globex Comms" --scopes "$SCOPES" --credit 1000.00 \
-  --name fuzz-peer | tail -n 1)
-export ORBIT_FUZZ_KEY ORBIT_FUZZ_PEER_KEY
+export ORBIT_FUZZ_KEY
 
 PORT=$("$PY" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
 BASE="http://127.0.0.1:$PORT"
@@ -94,7 +98,7 @@ fi
 "$PY" fuzz/prime.py "$BASE" "$ORBIT_FUZZ_KEY" "$WORK_DIR"
 echo "fuzz: setup took $(( $(date +%s) - started ))s; fuzzing for at most ${FUZZ_MAX_SECONDS}s (checks: $FUZZ_CHECKS)"
 
-set +e
+# In the background + `wait`, so INT/TERM reach the trap at once (bash defers traps during a foreground job).
 # shellcheck disable=SC2086  # FUZZ_ARGS is a list of extra options
 "$SCHEMATHESIS" --config-file fuzz/schemathesis.toml run "$BASE/api/v1/schema/" \
   --checks "$FUZZ_CHECKS" \
@@ -103,9 +107,15 @@ set +e
   --wait-for-schema 30 \
   --report junit,ndjson --report-dir "$REPORT_DIR" \
   ${FUZZ_SEED:+--seed "$FUZZ_SEED"} \
-  --no-color $FUZZ_ARGS 2>&1 | tee "$REPORT_DIR/schemathesis.txt"
-status=${PIPESTATUS[0]}
-set -e
+  --no-color $FUZZ_ARGS > "$REPORT_DIR/schemathesis.txt" 2>&1 &
+FUZZER_PID=$!
+tail -n +1 -f --pid="$FUZZER_PID" "$REPORT_DIR/schemathesis.txt" &
+TAIL_PID=$!
+status=0
+wait "$FUZZER_PID" || status=$?
+FUZZER_PID=""
+wait "$TAIL_PID" 2>/dev/null || true
+TAIL_PID=""
 
 "$PY" fuzz/summarize.py "$REPORT_DIR" > "$REPORT_DIR/summary.txt" 2>&1 || true
 cat "$REPORT_DIR/summary.txt"
