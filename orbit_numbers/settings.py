@@ -127,7 +127,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["orbit_numbers.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["orbit_numbers.api.auth.HasRequiredScope"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["orbit_numbers.api.parsers.OrbitJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "orbit_numbers.api.exception_handler.api_exception_handler",
     "UNAUTHENTICATED_USER": None,

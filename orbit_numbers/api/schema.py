@@ -7,6 +7,10 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "orbit_numbers.api.auth.ApiKeyAuthentication"
     name = ["ApiKeyAuth", "BearerAuth"]
 
+    def get_security_requirement(self, auto_schema):
+        # Alternatives (either header is enough), not one requirement naming both (which means "and").
+        return [{name: []} for name in self.name]
+
     def get_security_definition(self, auto_schema):
         return [
             {"type": "apiKey", "in": "header", "name": "X-API-Key"},

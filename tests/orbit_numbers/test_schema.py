@@ -433,3 +433,14 @@ def test_a_rate_limited_answer_matches_the_schema(schema, client, settings):
     limited = client.get("/api/v1/billing/balance")
     assert limited.status_code == 429
     assert_documented(schema, limited, "GET", "/api/v1/billing/balance")
+
+
+def test_every_operation_accepts_either_api_key_header(schema):
+    """X-API-Key or Authorization: Bearer, as alternatives: a list of two requirements, not one naming both."""
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters" or not path.startswith("/api/v1/") or path == "/api/v1/schema/":
+                continue
+            if "security" in operation and operation["security"] in ([], [{}]):
+                continue  # deliberately public (e.g. a signed download link)
+            assert operation.get("security") == [{"ApiKeyAuth": []}, {"BearerAuth": []}], (method, path)
