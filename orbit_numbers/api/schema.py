@@ -64,6 +64,9 @@ class StrictSerializerSchema(OpenApiSerializerExtension):
                 properties[canonical] = _described(properties[canonical], text)
         if not schema.get("required"):
             schema.pop("required", None)
+        pairs = [[alias, canonical] for alias, canonical in self.target.aliases.items() if canonical in properties]
+        if pairs:  # a name and its alias together are refused (422): say so, so clients never send both
+            schema["not"] = {"anyOf": [{"required": pair} for pair in pairs]}
         schema["additionalProperties"] = False
         return schema
 

@@ -19,8 +19,12 @@ class StrictSerializer(serializers.Serializer):
         if not isinstance(data, dict):
             raise serializers.ValidationError({"body": "must be a JSON object"})
         data = dict(data)
+        both = {alias: f"send either {canonical} or its alias {alias}, not both"
+                for alias, canonical in self.aliases.items() if alias in data and canonical in data}
+        if both:
+            raise serializers.ValidationError(both)
         for alias, canonical in self.aliases.items():
-            if alias in data and canonical not in data:
+            if alias in data:
                 data[canonical] = data.pop(alias)
         unknown = sorted(set(data) - set(self.fields))
         if unknown:
