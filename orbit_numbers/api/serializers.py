@@ -1,6 +1,8 @@
 """Serializer bases: strict request bodies (unknown keys are 422), response shapes, shared field types."""
 from __future__ import annotations
 
+import functools
+import types
 from collections.abc import Mapping
 
 import phonenumbers
@@ -86,6 +88,11 @@ def _as_str(value):
     return value if type(value) is str else str(value)
 
 
+# Like DRF's get_attribute: a method or function found at the source is called (get_FOO_display);
+# anything else (a related manager, a list) is the value itself.
+_CALLED_TYPES = (types.MethodType, types.FunctionType, functools.partial)
+
+
 def _getter(source_attrs: list[str]):
     """Read a (dotted) source from a model instance or a mapping; a None on the way gives None."""
     if len(source_attrs) == 1:
@@ -93,7 +100,7 @@ def _getter(source_attrs: list[str]):
 
         def get_one(obj):
             value = obj[name] if isinstance(obj, Mapping) else getattr(obj, name)
-            return value() if callable(value) and not isinstance(value, (list, dict)) else value
+            return value() if type(value) in _CALLED_TYPES else value
         return get_one
 
     def get_path(obj):
@@ -101,7 +108,9 @@ def _getter(source_attrs: list[str]):
             if obj is None:
                 return None
             obj = obj[name] if isinstance(obj, Mapping) else getattr(obj, name)
-        return obj() if callable(obj) and not isinstance(obj, (list, dict)) else obj
+            if type(obj) in _CALLED_TYPES:
+                obj = obj()
+        return obj
     return get_path
 
 

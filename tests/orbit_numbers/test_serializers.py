@@ -100,3 +100,22 @@ def test_money_helpers():
     assert format_dollars(49750) == "$497.50"
     assert format_dollars(-123456789) == "-$1,234,567.89"
     assert format_dollars(5, "EUR") == "0.05 EUR"
+
+
+def test_reverse_relations_render_through_their_manager_and_methods_are_called(org, make_client):
+    from orbit_numbers.models import Organization
+
+    class KeySerializer(OutputSerializer):
+        prefix = serializers.CharField()
+
+    class OrganizationSerializer(OutputSerializer):
+        name = serializers.CharField()
+        api_keys = KeySerializer(many=True)
+        shout = serializers.CharField(source="loud_name")
+
+    make_client(org)
+    organization = Organization.objects.get(pk=org.pk)
+    organization.loud_name = lambda: organization.name.upper()  # a callable source is called, as in DRF
+    data = OrganizationSerializer().to_representation(organization)
+    assert data["name"] == "Acme" and data["shout"] == "ACME"
+    assert len(data["api_keys"]) == 1 and data["api_keys"][0]["prefix"]
