@@ -108,8 +108,7 @@ def port_request_submit(*, organization: Organization, numbers: list[str], curre
     if country:
         _check_numbers_country(numbers, country)
     loa_file = file_resolve_signed_url(url=loa_file_url, organization=organization) if loa_file_url else None
-    owned = sorted(OwnedNumber.objects.filter(e164__in=numbers).exclude(status=OwnedNumber.Status.RELEASED)
-                   .values_list("e164", flat=True))
+    owned = sorted(OwnedNumber.objects.live().filter(e164__in=numbers).values_list("e164", flat=True))
     if owned:
         raise Conflict(f"Already hosted on Orbit: {', '.join(owned)}.", details={"numbers": ", ".join(owned)})
 

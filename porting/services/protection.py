@@ -23,8 +23,7 @@ from ..models import PortOutProtection
 
 
 def _owned_number(organization: Organization, number_id: str, *, lock: bool = False) -> OwnedNumber:
-    query = OwnedNumber.objects.filter(organization=organization, pk=number_id).exclude(
-        status=OwnedNumber.Status.RELEASED)
+    query = OwnedNumber.objects.live().filter(organization=organization, pk=number_id)
     if lock:
         query = query.select_for_update(of=("self",))
     number = query.first()
