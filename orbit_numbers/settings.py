@@ -165,6 +165,9 @@ SPECTACULAR_SETTINGS = {
         "PurchaseCapabilityEnum": "inventory.api.fields.PURCHASE_CAPABILITIES",
         "NumberCapabilityEnum": "inventory.api.fields.OWNED_CAPABILITIES",
         "ErrorCodeEnum": "orbit_numbers.api.openapi.ERROR_CODES",
+        "PortStatusEnum": "porting.models.PortStatus",
+        "PortOutStatusEnum": "porting.models.PortOutStatus",
+        "TrueEnum": [(True, True)],  # a boolean that must be true (the LoA signer's acknowledgement)
     },
 }
 
