@@ -18,8 +18,8 @@ from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import RegexValidator
 from django.db.models import F, Q
-from django.http import QueryDict
 from django.db.models.fields.json import DataContains
+from django.http import QueryDict
 from django_filters import rest_framework as django_filters
 from drf_spectacular.drainage import set_override
 
@@ -175,7 +175,6 @@ def keep_all(queryset, name, value):
     return queryset
 
 
-
 class AvailableNumberFilterSet(PreparedFilterSet):
     """GET /numbers/available over the sellable stock: cheapest first (then oldest), at most ``limit``.
 
@@ -198,7 +197,7 @@ class AvailableNumberFilterSet(PreparedFilterSet):
     provider = EnumFilter(choices=Provider, help_text="Only numbers of this carrier.")
     limit = LimitFilter(default=100, maximum=500)
 
-    ordering = ("monthly_cents", "id")
+    result_order = ("monthly_cents", "id")
 
     class Meta:
         model = PhoneNumber
@@ -206,7 +205,7 @@ class AvailableNumberFilterSet(PreparedFilterSet):
 
     def filter_queryset(self, queryset):
         limit = self.form.cleaned_data.get("limit") or self.filters["limit"].default
-        return super().filter_queryset(queryset).order_by(*self.ordering)[:limit]
+        return super().filter_queryset(queryset).order_by(*self.result_order)[:limit]
 
 
 # --- a tenant's own numbers, and every export of owned numbers -----------------------------------
