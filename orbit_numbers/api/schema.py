@@ -1,4 +1,6 @@
 """OpenAPI extensions: the API key authentication (X-API-Key or Bearer) and the kernel's field types."""
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.drainage import get_override
 from drf_spectacular.extensions import (OpenApiAuthenticationExtension, OpenApiSerializerExtension,
                                        OpenApiSerializerFieldExtension)
 
@@ -80,3 +82,23 @@ class DollarsFieldSchema(OpenApiSerializerFieldExtension):
         if self.target.allow_null:
             schema["nullable"] = True
         return schema
+
+
+class OrbitFilterSetSchema(DjangoFilterExtension):
+    """The kernel's filter types (EnumFilter …) declare their enum in a meaningful order (lifecycle,
+    documents' order); drf-spectacular would sort it alphabetically. Keep the declared order."""
+
+    target_class = "orbit_numbers.api.filters.OrbitFilterBackend"
+    match_subclasses = True
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        override = get_override(filter_field, "field")
+        declared = override.get("enum") if isinstance(override, dict) else None
+        if declared:
+            for parameter in parameters:
+                schema = parameter["schema"].get("items", parameter["schema"])
+                if "enum" in schema:
+                    schema["enum"] = list(declared)
+        return parameters

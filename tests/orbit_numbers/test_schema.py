@@ -84,7 +84,8 @@ def test_browsable_docs_are_served(db, path):
 # --- generation is clean ----------------------------------------------------------------------------
 
 # The API modules whose schema this file pins down in detail (other modules document themselves).
-DOCUMENTED_MODULES = ("inventory.api.search", "inventory.api.numbers", "inventory.api.routing", "billing.api.views")
+DOCUMENTED_MODULES = ("inventory.api.search", "inventory.api.numbers", "inventory.api.routing", "inventory.api.export",
+                      "billing.api.views")
 DOCUMENTED_PATHS = {
     "/api/v1/numbers/available": {"get"},
     "/api/v1/numbers/available/countries": {"get"},
@@ -93,6 +94,7 @@ DOCUMENTED_PATHS = {
     "/api/v1/numbers": {"get"},
     "/api/v1/numbers/{number_id}": {"get", "put", "delete"},
     "/api/v1/numbers/{phone_number}/routing": {"get", "put"},
+    "/api/v1/numbers/export": {"get"},
     "/api/v1/billing/balance": {"get"},
     "/api/v1/billing/transactions": {"get"},
 }
@@ -123,8 +125,8 @@ def test_the_whole_schema_is_valid_and_no_warning_concerns_the_documented_module
     schema, problems = generate()
     validate_schema(schema)
     files = [module.replace(".", "/") + ".py" for module in DOCUMENTED_MODULES]
-    views = ["AvailableNumbersView", "AvailableCountriesView", "CountryCapabilitiesView", "PurchaseView",
-             "NumberListView", "NumberDetailView", "NumberRoutingView", "BalanceView", "TransactionsView"]
+    views = ["AvailableNumberViewSet", "InventorySummaryViewSet", "NumberViewSet", "NumberRoutingViewSet",
+             "NumberExportViewSet", "WalletViewSet", "TransactionViewSet"]
     ours = [line for line in problems.splitlines() if any(f in line for f in files)
             or any(f"[{view}" in line for view in views)]
     assert ours == []
@@ -764,3 +766,54 @@ def test_porting_and_files_responses_match_the_schema(schema, client, org, make_
     # Every documented success was seen for real.
     successes = {(template, method, min(statuses)) for (template, method), (_, statuses) in PORTING_OPERATIONS.items()}
     assert successes <= seen, sorted(successes - seen)
+
+
+def test_export_documents_the_list_filters_its_format_and_both_bodies(schema):
+    operation = schema["paths"]["/api/v1/numbers/export"]["get"]
+    query = parameters(operation)
+    listing = parameters(schema["paths"]["/api/v1/numbers"]["get"])
+    assert set(query) == (set(listing) - {"cursor", "limit"}) | {"format"}  # the list's FilterSet, unpaginated
+    assert query["format"]["schema"]["enum"] == ["csv", "json"]
+    assert query["status"]["schema"]["enum"] == ["active", "inactive", "regulatory_hold", "porting_out"]
+    assert query["capabilities"]["style"] == "form" and query["capabilities"]["explode"] is False
+    ok = operation["responses"]["200"]
+    assert ok["content"]["text/csv"]["schema"] == {"type": "string"}
+    body = resolve(schema, ok["content"]["application/json"]["schema"])
+    item = resolve(schema, body["properties"]["data"]["items"])
+    from inventory.exporting import TENANT
+
+    assert set(item["properties"]) == set(item["required"]) == set(TENANT.header)  # every column, typed
+    assert "count" in resolve(schema, body["properties"]["meta"])["required"]
+    assert {"Content-Disposition", "X-RateLimit-Limit"} <= set(ok["headers"])
+    assert set(operation["responses"]) == {"200", "401", "403", "422", "429"}
+
+
+def test_export_responses_match_the_schema(schema, client, org, make_number):
+    import json
+    from types import SimpleNamespace
+
+    from inventory.services import number_purchase
+
+    number_purchase(organization=org, phone_number=make_number("US").e164)
+    template = "/api/v1/numbers/export"
+
+    def read(response):
+        content = b"".join(response.streaming_content)
+        return SimpleNamespace(status_code=response.status_code, content=content, has_header=response.has_header,
+                               get=response.get, json=lambda: json.loads(content))
+
+    exported = read(client.get(template, {"format": "json", "tag": "nothing", "provider": "telnyx"}))
+    assert exported.status_code == 200 and exported.json()["meta"]["count"] == 0
+    exported = read(client.get(template, {"format": "json"}))
+    assert exported.json()["meta"]["count"] == 1
+    assert_documented(schema, exported, "GET", template)
+    csv = client.get(template)
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    assert "text/csv" in schema["paths"][template]["get"]["responses"]["200"]["content"]
+    for params, status in (({"format": "xml"}, 422), ({"cursor": "x"}, 422)):
+        response = client.get(template, params)
+        assert response.status_code == status, response.content
+        assert_documented(schema, response, "GET", template)
+    from rest_framework.test import APIClient
+
+    assert_documented(schema, APIClient().get(template), "GET", template)

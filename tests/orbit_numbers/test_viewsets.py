@@ -92,3 +92,14 @@ def test_list_query_string_is_strict(client, rows):
     assert response.status_code == 422
     assert response.json()["error"]["details"] == {"action": "unknown query parameter"}
     assert response["X-RateLimit-Limit"]
+
+
+def test_options_answers_any_valid_key_and_head_follows_get(org, make_client, rows):
+    no_scope = make_client(org, scopes=["billing:read"])
+    assert no_scope.options("/api/v1/_audit").status_code == 200
+    from rest_framework.test import APIClient
+
+    assert APIClient().options("/api/v1/_audit").status_code == 401
+    reader = make_client(org, scopes=["numbers:read"])
+    assert reader.head("/api/v1/_audit").status_code == 200
+    assert no_scope.head("/api/v1/_audit").status_code == 403
