@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orbit_numbers
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test test-e2e migrate seed bench clean
+.PHONY: install run test test-e2e migrate seed bench bench-api clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: install
 test-e2e: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
+
+# Side-by-side API timing of two code trees (bench/bench_api.py; ≈ 7 min; not part of `make test`).
+# e.g. make bench-api BENCH_API_ARGS="--after ../wt-api --write"  (in a worktree without .venv: VENV=/work/main/.venv)
+bench-api:
+	$(PY) bench/bench_api.py $(BENCH_API_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media .pytest_cache
