@@ -8,7 +8,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 FUZZ_MAX_SECONDS ?= 240
 
-.PHONY: install install-test run test test-e2e fuzz migrate seed bench clean
+.PHONY: install install-test run test test-e2e fuzz migrate seed bench bench-api clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test-e2e: install
 # Contract fuzzing; FUZZ_MAX_SECONDS is schemathesis's time budget (setup adds ~15 s). Reports: fuzz/report/.
 fuzz: install-test
 	FUZZ_MAX_SECONDS=$(FUZZ_MAX_SECONDS) PY=$(CURDIR)/$(PY) fuzz/run.sh
+
+# Side-by-side API timing of two code trees (bench/bench_api.py; ≈ 7 min; not part of `make test`).
+# e.g. make bench-api BENCH_API_ARGS="--after ../wt-api --write"  (in a worktree without .venv: VENV=/work/main/.venv)
+bench-api:
+	$(PY) bench/bench_api.py $(BENCH_API_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media .pytest_cache fuzz/report fuzz/.work
