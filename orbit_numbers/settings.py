@@ -146,6 +146,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "GET_LIB_DOC_EXCLUDES": "orbit_numbers.api.openapi.lib_doc_excludes",
+    # A string field that refuses "" says so (minLength: 1), so generated clients and fuzzers agree.
+    "ENFORCE_NON_BLANK_FIELDS": True,
     # The default enum hook first; then OpenAPI links between operations (create → get/act), which
     # documentation readers and the contract fuzzer (make fuzz) follow.
     "POSTPROCESSING_HOOKS": [
@@ -155,6 +157,7 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set that several components or fields share (e.g. "type", "capabilities");
     # model choices are matched with their labels, so serializers use Model.Choices.choices.
     "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "orbit_numbers.api.schema.COUNTRY_CODES",
         "LineTypeEnum": "inventory.models.LineType",
         "ProviderEnum": "inventory.models.Provider",
         "NumberStatusEnum": "inventory.models.OwnedNumber.Status",

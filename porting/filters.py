@@ -6,7 +6,7 @@ from django_filters import rest_framework as django_filters
 from drf_spectacular.drainage import set_override
 from rest_framework import serializers
 
-from orbit_numbers.api.filters import CountryFilter, EnumFilter, OrbitFilterSet
+from orbit_numbers.api.filters import CountryFilter, EnumFilter, OrbitFilterSet, UtcDateTimeFilter
 from orbit_numbers.api.serializers import parse_e164
 
 from .models import PortOutRequest, PortOutStatus, PortRequest, PortStatus
@@ -40,10 +40,10 @@ class PhoneNumberFilter(django_filters.CharFilter):
 
 
 class CreatedRangeFilterSet(OrbitFilterSet):
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="gte",
         help_text="Only requests created at or after this time (ISO 8601, e.g. 2026-03-01T00:00:00Z).")
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="lt",
         help_text="Only requests created before this time (ISO 8601, e.g. 2026-04-01T00:00:00Z).")
 

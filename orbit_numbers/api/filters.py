@@ -12,6 +12,7 @@ exactly what they accept.
 from __future__ import annotations
 
 import re
+from datetime import timezone as dt_timezone
 
 import phonenumbers
 from django import forms
@@ -169,8 +170,9 @@ class CountryFilter(django_filters.CharFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _document(self, {"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "US",
-                                     "description": "ISO 3166-1 alpha-2 country code (case-insensitive)."})
+        from .schema import country_schema
+
+        _document(self, country_schema())
 
 
 class LimitFilter(django_filters.NumberFilter):
@@ -186,3 +188,34 @@ class LimitFilter(django_filters.NumberFilter):
 
     def filter(self, qs, value):
         return qs
+
+
+class UtcDateTimeFormField(forms.DateTimeField):
+    """ISO 8601 with an offset (or Z), returned in UTC: the database never sees an offset it cannot
+    store (PostgreSQL allows ±15:59), and a naive value is read as UTC."""
+
+    def to_python(self, value):
+        from django.utils.dateparse import parse_datetime
+
+        if value in self.empty_values:
+            return None
+        try:
+            parsed = parse_datetime(value.strip())
+        except (ValueError, TypeError):
+            parsed = None
+        if parsed is None:
+            raise forms.ValidationError("must be an ISO 8601 date-time, e.g. 2026-03-01T00:00:00Z")
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt_timezone.utc)
+        try:
+            return parsed.astimezone(dt_timezone.utc)
+        except OverflowError:
+            raise forms.ValidationError("is out of range") from None
+
+
+class UtcDateTimeFilter(django_filters.Filter):
+    field_class = UtcDateTimeFormField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _document(self, {"type": "string", "format": "date-time", "example": "2026-03-01T00:00:00Z"})

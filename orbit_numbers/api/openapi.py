@@ -256,7 +256,8 @@ def limit_parameter(*, default: int, maximum: int) -> OpenApiParameter:
 
 def csv_parameter(name: str, choices: tuple[str, ...] | list[str], description: str) -> OpenApiParameter:
     """A query parameter sent as one comma-separated value, e.g. ``?capabilities=sms,voice``."""
-    return OpenApiParameter(name, {"type": "array", "items": {"type": "string", "enum": list(choices)}},
+    return OpenApiParameter(name, {"type": "array", "minItems": 1,
+                                   "items": {"type": "string", "enum": list(choices)}},
                             style="form", explode=False, description=description)
 
 

@@ -1,4 +1,5 @@
 """OpenAPI extensions: the API key authentication (X-API-Key or Bearer) and the kernel's field types."""
+import phonenumbers
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.drainage import get_override
 from drf_spectacular.extensions import (OpenApiAuthenticationExtension, OpenApiSerializerExtension,
@@ -36,8 +37,17 @@ class CountryFieldSchema(OpenApiSerializerFieldExtension):
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
-        return {"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "US",
-                "description": "ISO 3166-1 alpha-2 country code (case-insensitive)."}
+        return country_schema()
+
+
+COUNTRY_CODES = sorted(phonenumbers.SUPPORTED_REGIONS)
+"""ISO 3166-1 alpha-2 codes the numbering plan knows: what CountryField and CountryFilter accept
+(one named enum in the schema: SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CountryEnum"])."""
+
+
+def country_schema() -> dict:
+    return {"type": "string", "enum": list(COUNTRY_CODES), "example": "US",
+            "description": "ISO 3166-1 alpha-2 country code (lower case is accepted too)."}
 
 
 def _described(schema: dict, text: str) -> dict:
@@ -55,17 +65,25 @@ class StrictSerializerSchema(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         properties = schema.setdefault("properties", {})
+        spellings: dict[str, list[str]] = {}
         for alias, canonical in self.target.aliases.items():
             if canonical not in properties:
                 continue
             properties[alias] = _described(properties[canonical], f"Alias of `{canonical}`.")
+            spellings.setdefault(canonical, [canonical]).append(alias)
+        required_either = []
+        for canonical, names in spellings.items():
             if canonical in schema.get("required", []):
-                # Either spelling satisfies it, which plain OpenAPI "required" cannot say.
+                # Either spelling satisfies it: "required" cannot say that, so each such field becomes
+                # one anyOf of its spellings (all of them combined with allOf).
                 schema["required"].remove(canonical)
+                required_either.append({"anyOf": [{"required": [name]} for name in names]})
                 text = f"{properties[canonical].get('description', '')} Required (or an alias of it).".strip()
                 properties[canonical] = _described(properties[canonical], text)
         if not schema.get("required"):
             schema.pop("required", None)
+        if required_either:
+            schema["allOf"] = required_either
         pairs = [[alias, canonical] for alias, canonical in self.target.aliases.items() if canonical in properties]
         if pairs:  # a name and its alias together are refused (422): say so, so clients never send both
             schema["not"] = {"anyOf": [{"required": pair} for pair in pairs]}

@@ -87,3 +87,24 @@ def test_bad_values_are_422_with_details(db, query, field, message):
 def test_country_is_case_insensitive(db):
     filterset = AuditFilterSet(data={"country": "gb"}, queryset=AuditLog.objects.all())
     assert filterset.is_valid() and filterset.form.cleaned_data["country"] == "GB"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("2026-03-01T12:00:00+18:55", "2026-02-28T17:05:00+00:00"),
+    ("2026-03-01T12:00:00Z", "2026-03-01T12:00:00+00:00"),
+    ("2026-03-01T12:00:00", "2026-03-01T12:00:00+00:00"),
+])
+def test_datetimes_reach_the_database_in_utc(raw, expected):
+    from orbit_numbers.api.filters import UtcDateTimeFormField
+
+    assert UtcDateTimeFormField().clean(raw).isoformat() == expected
+
+
+@pytest.mark.parametrize("raw", ["yesterday", "2026-13-01T00:00:00Z", "0001-01-01T00:00:00+10:00"])
+def test_bad_datetimes_are_refused(raw):
+    from django import forms
+
+    from orbit_numbers.api.filters import UtcDateTimeFormField
+
+    with pytest.raises(forms.ValidationError):
+        UtcDateTimeFormField().clean(raw)
