@@ -153,6 +153,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "orbit_numbers.api.schema_links.postprocess_schema_links",
+        "orbit_numbers.api.schema.postprocess_required_bodies",
     ],
     # One name per choice set that several components or fields share (e.g. "type", "capabilities");
     # model choices are matched with their labels, so serializers use Model.Choices.choices.

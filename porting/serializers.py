@@ -136,7 +136,7 @@ class LoaSignSerializer(StrictSerializer):
         return value
 
 
-class LoaUploadSerializer(serializers.Serializer):
+class LoaUploadSerializer(StrictSerializer):
     """multipart/form-data body of POST …/loa: only ``file`` (the service checks the file itself)."""
 
     file = schema_field(OpenApiTypes.BINARY, base=serializers.FileField)(help_text=(

@@ -16,6 +16,7 @@ from .representations import NumberRouteSerializer, SmsRouteConfigField, VoiceRo
 
 
 class RoutingBody(StrictSerializer):
+    min_fields = 1
     type = serializers.ChoiceField(choices=RouteType.choices, allow_null=True, required=False)
     config = VoiceRouteConfigField(required=False, help_text=(
         "The shape of type's config; a new type without config gets {}."))
@@ -23,9 +24,6 @@ class RoutingBody(StrictSerializer):
     sms_route_config = SmsRouteConfigField(required=False, help_text="The shape of sms_route_type's config.")
 
     def validate(self, attrs):
-        if not attrs:
-            raise serializers.ValidationError({"body": "send at least one of type, config, sms_route_type, "
-                                                       "sms_route_config"})
         for key in ("config", "sms_route_config"):
             if key in attrs and not isinstance(attrs[key], dict):
                 raise serializers.ValidationError({key: "must be a JSON object"})

@@ -87,6 +87,8 @@ class StrictSerializerSchema(OpenApiSerializerExtension):
         pairs = [[alias, canonical] for alias, canonical in self.target.aliases.items() if canonical in properties]
         if pairs:  # a name and its alias together are refused (422): say so, so clients never send both
             schema["not"] = {"anyOf": [{"required": pair} for pair in pairs]}
+        if self.target.min_fields:
+            schema["minProperties"] = self.target.min_fields
         schema["additionalProperties"] = False
         return schema
 
@@ -120,3 +122,26 @@ class OrbitFilterSetSchema(DjangoFilterExtension):
                 if "enum" in schema:
                     schema["enum"] = list(declared)
         return parameters
+
+
+def _requires_something(schema: dict, components: dict) -> bool:
+    if "$ref" in schema:
+        schema = components.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    if schema.get("required") or schema.get("minProperties") or schema.get("type") == "array":
+        return True
+    alternatives = schema.get("allOf", []) + schema.get("anyOf", []) + schema.get("oneOf", [])
+    return any(_requires_something(part, components) for part in alternatives)
+
+
+def postprocess_required_bodies(result, generator, request, public):
+    """A request body that must hold something (required fields, one of several shapes, at least one
+    key) is itself required: an absent body is 422 for those operations, and the schema says so."""
+    components = result.get("components", {}).get("schemas", {})
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if not body:
+                continue
+            if any(_requires_something(media.get("schema", {}), components) for media in body["content"].values()):
+                body["required"] = True
+    return result

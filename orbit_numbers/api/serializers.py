@@ -20,6 +20,8 @@ class StrictSerializer(serializers.Serializer):
     """Rejects keys it does not declare, and bodies that are not JSON objects."""
 
     aliases: dict[str, str] = {}
+    #: how many of the declared fields a body must send at least (0: an empty object is fine)
+    min_fields: int = 0
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
@@ -35,7 +37,14 @@ class StrictSerializer(serializers.Serializer):
         unknown = sorted(set(data) - set(self.fields))
         if unknown:
             raise serializers.ValidationError({name: "unknown field" for name in unknown})
+        if len(data) < self.min_fields:
+            names = ", ".join(self.fields)
+            raise serializers.ValidationError({"body": f"send at least {_count(self.min_fields)} of {names}"})
         return super().to_internal_value(data)
+
+
+def _count(n: int) -> str:
+    return {1: "one", 2: "two", 3: "three"}.get(n, str(n))
 
 
 def parse_e164(value: str, *, field: str = "phone_number") -> phonenumbers.PhoneNumber:

@@ -20,7 +20,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 
 from ..api.openapi import RESPONSE_HEADERS, envelope, error_response, errors, schema_field
-from ..api.serializers import OutputSerializer
+from ..api.serializers import OutputSerializer, StrictSerializer
 from ..api.viewsets import OrbitViewSet
 from ..errors import Forbidden, ValidationFailed
 from . import services
@@ -48,7 +48,7 @@ def multipart_body(request, body_class: type[serializers.Serializer]) -> dict:
     return body
 
 
-class FileUploadSerializer(serializers.Serializer):
+class FileUploadSerializer(StrictSerializer):
     """multipart/form-data body of POST /api/v1/files/upload."""
 
     file = schema_field(OpenApiTypes.BINARY, base=serializers.FileField)(help_text=(

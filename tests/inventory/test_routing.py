@@ -241,3 +241,14 @@ def test_routing_needs_a_key_and_the_right_scope(org, make_client, number):
     assert response.status_code == 403 and response.json()["error"]["code"] == "FORBIDDEN"
     assert make_client(org, scopes=["numbers:write"]).get(url).status_code == 403
     assert NumberRoute.objects.get(number=number).type is None
+
+
+def test_routing_body_needs_one_key_in_the_schema_too(db):
+    import yaml
+    from rest_framework.test import APIClient
+
+    schema = yaml.safe_load(APIClient().get("/api/v1/schema/").content)
+    body = schema["components"]["schemas"]["RoutingBody"]
+    assert body["minProperties"] == 1 and body["additionalProperties"] is False
+    operation = schema["paths"]["/api/v1/numbers/{phone_number}/routing"]["put"]
+    assert operation["requestBody"]["required"] is True
