@@ -15,7 +15,7 @@ from orbit_numbers.api.views import OrbitAPIView
 
 from .. import services
 from ..models import OwnedNumber
-from ..selectors_bulk import owned_numbers_in_order
+from ..selectors import owned_numbers_in_order
 from ..services.orders import ORDER_MAX_NUMBERS
 
 

@@ -16,7 +16,7 @@ from orbit_numbers.api.views import OrbitAPIView
 
 from .. import services
 from ..models import CAPABILITY_FIELDS, BulkReservation, BulkReservationItem, LineType, Provider
-from ..selectors_bulk import reservation_items, reservations_for
+from ..selectors import customer_reservations, reservation_with_items
 from ..services.reservations import RESERVE_MAX_QUANTITY
 
 
@@ -91,7 +91,10 @@ class ReservationsView(OrbitAPIView):
         query = self.query_params(ReservationListQuery)
         # Holds past their time show as expired (and their rows go back) before they are listed.
         services.reservations_expire(organization=self.organization)
-        page = keyset_page(reservations_for(organization=self.organization, status=query.get("status")),
+        reservations = customer_reservations().filter(organization=self.organization)
+        if query.get("status"):
+            reservations = reservations.filter(status=query["status"])
+        page = keyset_page(reservations,
                            cursor=query.get("cursor"), limit=parse_limit(query.get("limit"), default=20, maximum=100),
                            scope="bulk_reservations")
         return ok(request, [reservation_data(reservation) for reservation in page.items], pagination=page.pagination)
@@ -108,7 +111,7 @@ class ReservationsView(OrbitAPIView):
             name_pattern=body.get("name_pattern", ""), pattern_type=body["pattern_type"],
             capabilities=body.get("capabilities") or [], provider=body.get("provider", ""),
             compliance_profile_id=body.get("compliance_profile_id"), **self.actor())
-        return ok(request, reservation_data(reservation, reservation_items(reservation=reservation)), status=201)
+        return ok(request, reservation_data(reservation, reservation_with_items(reservation).items.all()), status=201)
 
 
 class ReservationDetailView(OrbitAPIView):
@@ -118,7 +121,7 @@ class ReservationDetailView(OrbitAPIView):
                    responses={200: OpenApiTypes.OBJECT}, summary="A reservation and its items (expired inline)")
     def get(self, request, reservation_id: str):
         reservation = services.reservation_get(organization=self.organization, reservation_id=reservation_id)
-        return ok(request, reservation_data(reservation, reservation_items(reservation=reservation)))
+        return ok(request, reservation_data(reservation, reservation_with_items(reservation).items.all()))
 
 
 class EmptyBody(StrictSerializer):
@@ -135,7 +138,7 @@ class ReservationFinalizeView(OrbitAPIView):
         self.validated(EmptyBody, data=request.data or {})
         result = services.reservation_finalize(organization=self.organization, reservation_id=reservation_id,
                                                **self.actor())
-        items = list(reservation_items(reservation=result.reservation))
+        items = list(reservation_with_items(result.reservation).items.all())
         return ok(request, {
             **reservation_data(result.reservation, items),
             "counts": result.counts,
@@ -156,7 +159,7 @@ class ReservationCancelView(OrbitAPIView):
         self.validated(EmptyBody, data=request.data or {})
         reservation = services.reservation_cancel(organization=self.organization, reservation_id=reservation_id,
                                                   **self.actor())
-        return ok(request, reservation_data(reservation, reservation_items(reservation=reservation)))
+        return ok(request, reservation_data(reservation, reservation_with_items(reservation).items.all()))
 
 
 urlpatterns = [

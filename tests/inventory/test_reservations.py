@@ -531,31 +531,7 @@ def test_cancel_and_expiry_queries_do_not_grow(org, stock, django_assert_max_num
     assert expiring.status == "expired"
 
 
-# --- operations console -------------------------------------------------------------------------
-
-def test_admin_registrations_pass_checks_and_cancel_through_the_service(org, stock, rf, admin_user):
-    from django.contrib import admin
-    from django.contrib.messages.storage.fallback import FallbackStorage
-
-    from inventory import admin_bulk
-
-    for model, model_admin in ((BulkReservation, admin_bulk.BulkReservationAdmin),
-                               (admin_bulk.Brand, admin_bulk.BrandAdmin), (admin_bulk.Campaign, admin_bulk.CampaignAdmin)):
-        assert model_admin(model, admin.site).check() == []
-
-    rows = stock(2)
-    reservation = reservation_create(organization=org, country="US", quantity=2)
-    request = rf.post("/admin/inventory/bulkreservation/")
-    request.user = admin_user
-    request.session = {}
-    request._messages = FallbackStorage(request)
-    admin_bulk.BulkReservationAdmin(BulkReservation, admin.site).cancel_reservations(
-        request, BulkReservation.objects.filter(pk=reservation.pk))
-    reservation.refresh_from_db()
-    assert reservation.status == "cancelled" and statuses(rows) == {InventoryStatus.AVAILABLE}
-    audit = AuditLog.objects.get(action="bulk_reservation.cancel", object_id=reservation.pk)
-    assert audit.acting_user == admin_user
-
+# --- brands and campaigns ------------------------------------------------------------------------
 
 def test_a_campaign_needs_a_brand_of_its_own_organisation(org, make_org):
     from django.core.exceptions import ValidationError
