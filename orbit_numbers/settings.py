@@ -159,6 +159,8 @@ SPECTACULAR_SETTINGS = {
         "PurchaseCapabilityEnum": "inventory.api.fields.PURCHASE_CAPABILITIES",
         "NumberCapabilityEnum": "inventory.api.fields.OWNED_CAPABILITIES",
         "ErrorCodeEnum": "orbit_numbers.api.openapi.ERROR_CODES",
+        "ReservationStatusEnum": "inventory.models.BulkReservation.Status",
+        "ReservationItemStatusEnum": "inventory.models.BulkReservationItem.Status",
     },
 }
 
