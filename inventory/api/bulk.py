@@ -23,12 +23,12 @@ class BuyBulkItemSerializer(StrictSerializer):
     country_code = CountryField(required=False, default="US", help_text="The number's country; defaults to US.")
     provider = serializers.ChoiceField(choices=Provider.choices, required=False,
                                        help_text="Provider hint: the row must be supplied by this carrier.")
-    id = serializers.CharField(required=False, max_length=64,
+    id = serializers.CharField(required=False, min_length=1, max_length=64, trim_whitespace=False,
                                help_text="The id of GET /numbers/available: the row must have this inventory id.")
 
 
 class BuyBulkSerializer(StrictSerializer):
-    items = BuyBulkItemSerializer(many=True, min_length=1, max_length=BUY_BULK_MAX_ITEMS,
+    items = serializers.ListField(child=BuyBulkItemSerializer(), min_length=1, max_length=BUY_BULK_MAX_ITEMS,
                                   help_text=f"1-{BUY_BULK_MAX_ITEMS} distinct numbers.")
     compliance_profile_id = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=32,

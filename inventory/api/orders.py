@@ -39,7 +39,8 @@ class OrderSerializer(StrictSerializer):
                                           "https://customer.example/inbound.")
     status_url = HttpsUrlField(required=False, allow_null=True, help_text="https:// webhook for delivery status.")
     label = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    campaign_id = serializers.CharField(required=False, allow_null=True, max_length=32, help_text=(
+    campaign_id = serializers.CharField(required=False, allow_null=True, min_length=1, max_length=32,
+                                        trim_whitespace=False, help_text=(
         "A US 10DLC campaign of your organisation: ACTIVE, with a VERIFIED or VETTED_VERIFIED brand. "
         "US local numbers only."))
 
