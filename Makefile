@@ -1,11 +1,14 @@
 # Two commands: `make run` (zero-setup demo on SQLite) and `make test` (the suite on PostgreSQL).
+# `make fuzz`: schemathesis against a live server on a fresh PostgreSQL database (fuzz/run.sh).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orbit_numbers
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test test-e2e migrate seed bench clean
+FUZZ_MAX_SECONDS ?= 240
+
+.PHONY: install install-test run test test-e2e fuzz migrate seed bench bench-api clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +16,13 @@ $(VENV)/.installed: requirements.txt
 	$(VENV)/bin/pip install -q -r requirements.txt
 	touch $@
 
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(VENV)/bin/pip install -q -r requirements-test.txt
+	touch $@
+
 install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -30,5 +39,14 @@ test-e2e: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
 
+# Contract fuzzing; FUZZ_MAX_SECONDS is schemathesis's time budget (setup adds ~15 s). Reports: fuzz/report/.
+fuzz: install-test
+	FUZZ_MAX_SECONDS=$(FUZZ_MAX_SECONDS) PY=$(CURDIR)/$(PY) fuzz/run.sh
+
+# Side-by-side API timing of two code trees (bench/bench_api.py; ≈ 7 min; not part of `make test`).
+# e.g. make bench-api BENCH_API_ARGS="--after ../wt-api --write"  (in a worktree without .venv: VENV=/work/main/.venv)
+bench-api:
+	$(PY) bench/bench_api.py $(BENCH_API_ARGS)
+
 clean:
-	rm -rf $(VENV) db.sqlite3 media .pytest_cache
+	rm -rf $(VENV) db.sqlite3 media .pytest_cache fuzz/report fuzz/.work

@@ -18,13 +18,15 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from orbit_numbers.admin_base import (OrbitModelAdmin, ReadOnlyInline, ReadOnlyModelAdmin, cents, choices_filter,
+from orbit_numbers.admin_base import (OrbitModelAdmin, ReadOnlyInline, ReadOnlyModelAdmin, cents,
                                       distinct_values_filter, recent_filter)
 from orbit_numbers.errors import OrbitError
 from orbit_numbers.models import Organization
 from orbit_numbers.services import audit_record
 
+from .api.fields import OWNED_CAPABILITIES
 from .exporting import FORMATS, INVENTORY, OWNED, export_response
+from .filters import InventoryFilterSet, StaffOwnedNumberFilterSet
 from .models import (Brand, BulkReservation, BulkReservationItem, Campaign, CarrierFailure, ComplianceProfile, LineType,
                      LowStockAlert, LowStockThreshold, NumberRoute, OwnedNumber, PhoneNumber, Provider,
                      RegulatedCountry)
@@ -35,8 +37,34 @@ from .services.stock import low_stock_threshold_check, pool_stats
 ACTION_PREVIEW_ROWS = 50
 
 
+def filterset_list_filter(filterset_class, name: str, *, title: str | None = None, parameter_name: str | None = None,
+                          choices=None, base: type[admin.SimpleListFilter] = admin.SimpleListFilter):
+    """A changelist filter that applies the ``name`` filter of ``filterset_class`` (its validation
+    included): the console's filters, and so its exports, select exactly what the API and
+    ``export_numbers`` select for the same value. ``base`` may bring its own lookups (choices)."""
+
+    class FilterSetListFilter(base):
+        def lookups(self, request, model_admin):
+            return list(choices) if choices is not None else super().lookups(request, model_admin)
+
+        def queryset(self, request, queryset):
+            value = self.value()
+            if not value:
+                return queryset
+            filterset = filterset_class({name: value}, queryset=queryset)
+            if not filterset.is_valid():  # the changelist answers ?e=1 (and the export redirects there)
+                raise IncorrectLookupParameters(filterset.errors)
+            return filterset.qs
+
+    FilterSetListFilter.title = title or getattr(base, "title", name)
+    FilterSetListFilter.parameter_name = parameter_name or getattr(base, "parameter_name", None) or name
+    FilterSetListFilter.__name__ = f"{filterset_class.__name__}_{name}"
+    return FilterSetListFilter
+
+
 class ExportMixin:
-    """Export buttons on a changelist: every row the current filters/search match, not just the page."""
+    """Export buttons on a changelist: every row the current filters/search match, not just the page.
+    The filters shared with the API and the command are FilterSet filters (``filterset_list_filter``)."""
 
     export_spec = None
     change_list_template = "admin/inventory/export_change_list.html"
@@ -81,8 +109,9 @@ class PhoneNumberAdmin(ExportMixin, OrbitModelAdmin):
     export_spec = INVENTORY
     list_display = ("e164", "country", "line_type", "provider", "status", "area_code", "region", "capability_list",
                     "monthly", "setup", "aging_until")
-    list_filter = ("status", distinct_values_filter("country", "country"), "line_type", "provider", "cap_sms",
-                   "cap_voice", "sms_two_way")
+    list_filter = ("status", filterset_list_filter(InventoryFilterSet, "country",
+                                                   base=distinct_values_filter("country", "country")),
+                   "line_type", "provider", "cap_sms", "cap_voice", "sms_two_way")
     search_fields = ("=provider_ref", "region")
     digit_search_fields = ("e164",)
     # Newest first by primary key: an index scan, even at a million rows; e164 is unique-indexed too.
@@ -158,9 +187,14 @@ class OwnedNumberAdmin(ExportMixin, OrbitModelAdmin):
     list_display = ("e164", "organization", "status", "source", "country", "line_type", "provider", "label",
                     "tag_list", "monthly", "created_at", "released_at")
     list_filter = ("status", "source",
-                   distinct_values_filter("phone_number__country", "country"),
-                   choices_filter("phone_number__line_type", "type", LineType.choices),
-                   choices_filter("phone_number__provider", "provider", Provider.choices),
+                   filterset_list_filter(StaffOwnedNumberFilterSet, "country",
+                                         base=distinct_values_filter("phone_number__country", "country")),
+                   filterset_list_filter(StaffOwnedNumberFilterSet, "type", title="type", choices=LineType.choices,
+                                         parameter_name="phone_number__line_type"),
+                   filterset_list_filter(StaffOwnedNumberFilterSet, "provider", title="provider",
+                                         choices=Provider.choices, parameter_name="phone_number__provider"),
+                   filterset_list_filter(StaffOwnedNumberFilterSet, "capabilities", title="capability",
+                                         choices=[(c, c) for c in OWNED_CAPABILITIES]),
                    "organization")
     search_fields = ("label", "organization__name", "=id")
     digit_search_fields = ("e164",)

@@ -18,6 +18,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from orbit_numbers.api.responses import iso
+from orbit_numbers.money import dollars
 
 from .models import CAPABILITY_FIELDS
 
@@ -33,7 +34,7 @@ class Money(int):
 
     @property
     def dollars(self) -> float:
-        return round(self / 100, 2)
+        return dollars(self)
 
 
 def money(value: int | None) -> Money | None:
@@ -131,7 +132,7 @@ def _csv_cell(value, *, free_text: bool):
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Money):
-        return f"{value / 100:.2f}"
+        return f"{value.dollars:.2f}"
     if isinstance(value, (list, tuple)):
         value = ";".join(str(item) for item in value)
     if free_text and isinstance(value, str) and value.startswith(_FORMULA_START):

@@ -1,49 +1,20 @@
 """Inventory reads: the searchable stock, its per-country summaries, and the numbers a tenant owns."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
-from django.utils import timezone
 
 from orbit_numbers.errors import NotFound
 from orbit_numbers.models import Organization
 
-from .models import (CAPABILITY_FIELDS, BulkReservation, BulkReservationItem, InventoryStatus, LineType,
-                     NumberRoute, OwnedNumber, PhoneNumber)
+from .models import BulkReservation, BulkReservationItem, LineType, NumberRoute, OwnedNumber, PhoneNumber
 
 
 def searchable_inventory(*, now: datetime | None = None) -> QuerySet[PhoneNumber]:
-    """Rows a customer may find and buy: available, and not resting after a release."""
-    now = now or timezone.now()
-    return PhoneNumber.objects.filter(status=InventoryStatus.AVAILABLE).filter(
-        Q(aging_until__isnull=True) | Q(aging_until__lte=now))
-
-
-def available_numbers_search(*, country: str, line_type: str | None = None, capabilities: list[str] | None = None,
-                             area_code: str | None = None, contains: str | None = None,
-                             starts_with: str | None = None, ends_with: str | None = None,
-                             provider: str | None = None, limit: int = 100,
-                             now: datetime | None = None) -> list[PhoneNumber]:
-    """Cheapest first (then oldest), matching every filter given. Patterns apply to the national digits."""
-    qs = searchable_inventory(now=now).filter(country=country)
-    if line_type:
-        qs = qs.filter(line_type=line_type)
-    for capability in capabilities or []:
-        qs = qs.filter(**{CAPABILITY_FIELDS[capability]: True})
-    if area_code:
-        qs = qs.filter(area_code=area_code)
-    if contains:
-        qs = qs.filter(national_number__contains=contains)
-    if starts_with:
-        qs = qs.filter(national_number__startswith=starts_with)
-    if ends_with:
-        qs = qs.filter(national_number__endswith=ends_with)
-    if provider:
-        qs = qs.filter(provider=provider)
-    return list(qs.order_by("monthly_cents", "id")[:limit])
+    """Rows a customer may find and buy now (``PhoneNumber.objects.sellable``). The search filters
+    them with ``inventory.filters.AvailableNumberFilterSet``; the summaries below count them."""
+    return PhoneNumber.objects.sellable(now=now)
 
 
 def available_countries(*, now: datetime | None = None) -> list[dict]:
@@ -81,7 +52,7 @@ def country_capabilities(*, country: str | None = None, now: datetime | None = N
     for group in groups:
         entry = countries.setdefault(group["country"], {
             "country": group["country"], "total": 0, "two_way_sms": 0, "toll_free_sms_send_only": 0,
-            "line_types": {}})
+            "line_types": dict.fromkeys(LineType.values)})  # None: no stock of that line type
         counts = {"total": group["total"], "sms": group["sms"], "mms": group["mms"], "voice": group["voice"],
                   "fax": group["fax"], "two_way_sms": group["two_way_sms"]}
         if group["line_type"] == LineType.TOLL_FREE:
@@ -94,50 +65,9 @@ def country_capabilities(*, country: str | None = None, now: datetime | None = N
 
 
 def owned_numbers(*, organization: Organization) -> QuerySet[OwnedNumber]:
-    """The organisation's numbers; released ones are off the list at once."""
-    return (OwnedNumber.objects.filter(organization=organization).exclude(status=OwnedNumber.Status.RELEASED)
-            .select_related("phone_number"))
-
-
-def owned_numbers_list(*, organization: Organization | None, country: str | None = None,
-                       capabilities: Sequence[str] | None = None, status: str | None = None,
-                       line_type: str | None = None, tag: str | None = None, provider: str | None = None,
-                       include_released: bool = False) -> QuerySet[OwnedNumber]:
-    """Owned numbers matching every filter given: the one definition shared by the list endpoint and
-    every export face. ``organization=None`` (staff exports only) spans all organisations."""
-    qs = OwnedNumber.objects.select_related("phone_number")
-    if organization is not None:
-        qs = qs.filter(organization=organization)
-    if not include_released:
-        qs = qs.exclude(status=OwnedNumber.Status.RELEASED)
-    if country:
-        qs = qs.filter(phone_number__country=country)
-    if capabilities:
-        qs = qs.filter(capabilities__contains=list(capabilities))  # jsonb @>: every one listed
-    if status:
-        qs = qs.filter(status=status)
-    if line_type:
-        qs = qs.filter(phone_number__line_type=line_type)
-    if provider:
-        qs = qs.filter(phone_number__provider=provider)
-    if tag:
-        qs = qs.filter(tags__contains=[tag])
-    return qs
-
-
-def inventory_numbers_list(*, country: str | None = None, status: str | None = None, line_type: str | None = None,
-                           provider: str | None = None) -> QuerySet[PhoneNumber]:
-    """Inventory rows (any status) matching every filter given, in id order: the staff export's rows."""
-    qs = PhoneNumber.objects.all()
-    if country:
-        qs = qs.filter(country=country)
-    if status:
-        qs = qs.filter(status=status)
-    if line_type:
-        qs = qs.filter(line_type=line_type)
-    if provider:
-        qs = qs.filter(provider=provider)
-    return qs.order_by("pk")
+    """The organisation's live numbers (released ones are off the list at once). The list and its
+    exports filter them with ``inventory.filters.OwnedNumberFilterSet``."""
+    return OwnedNumber.objects.filter(organization=organization).live().select_related("phone_number")
 
 
 def owned_number_get(*, organization: Organization, number_id: str) -> OwnedNumber:

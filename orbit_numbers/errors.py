@@ -80,6 +80,10 @@ class LoaUrlInvalidOrigin(OrbitError):
         422, "LOA_URL_INVALID_ORIGIN", "loaFileUrl must be a URL issued by this system's file upload.")
 
 
+class PayloadTooLarge(OrbitError):
+    status_code, code, default_message = 413, "PAYLOAD_TOO_LARGE", "The request body is too large."
+
+
 class RateLimited(OrbitError):
     status_code, code, default_message = 429, "RATE_LIMITED", "Too many requests."
 

@@ -127,7 +127,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["orbit_numbers.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["orbit_numbers.api.auth.HasRequiredScope"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["orbit_numbers.api.parsers.OrbitJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "orbit_numbers.api.exception_handler.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -146,6 +146,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "GET_LIB_DOC_EXCLUDES": "orbit_numbers.api.openapi.lib_doc_excludes",
+    # The default enum hook first; then OpenAPI links between operations (create → get/act), which
+    # documentation readers and the contract fuzzer (make fuzz) follow.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "orbit_numbers.api.schema_links.postprocess_schema_links",
+    ],
     # One name per choice set that several components or fields share (e.g. "type", "capabilities");
     # model choices are matched with their labels, so serializers use Model.Choices.choices.
     "ENUM_NAME_OVERRIDES": {
@@ -159,6 +165,9 @@ SPECTACULAR_SETTINGS = {
         "PurchaseCapabilityEnum": "inventory.api.fields.PURCHASE_CAPABILITIES",
         "NumberCapabilityEnum": "inventory.api.fields.OWNED_CAPABILITIES",
         "ErrorCodeEnum": "orbit_numbers.api.openapi.ERROR_CODES",
+        "PortStatusEnum": "porting.models.PortStatus",
+        "PortOutStatusEnum": "porting.models.PortOutStatus",
+        "TrueEnum": [(True, True)],  # a boolean that must be true (the LoA signer's acknowledgement)
         "ReservationStatusEnum": "inventory.models.BulkReservation.Status",
         "ReservationItemStatusEnum": "inventory.models.BulkReservationItem.Status",
     },
@@ -210,6 +219,9 @@ ORBIT = {
     "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("ORBIT_IDEMPOTENCY_TTL_HOURS", "24")),
     # Per-key default budget for every API endpoint; named endpoints have their own tighter limits.
     "DEFAULT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_DEFAULT_RATE_LIMIT_PER_MINUTE", "600")),
+    # Every rate limit (the per-key default and the named per-organisation ones) is multiplied by this.
+    # Keep 1 in production; test harnesses (make fuzz) raise it so limits do not mask behaviour.
+    "RATE_LIMIT_MULTIPLIER": float(os.environ.get("ORBIT_RATE_LIMIT_MULTIPLIER", "1")),
     # Files: signed download URLs are minted for this base (else the request's host) and expire.
     "PUBLIC_BASE_URL": os.environ.get("ORBIT_PUBLIC_BASE_URL", ""),
     "FILE_URL_TTL_SECONDS": int(os.environ.get("ORBIT_FILE_URL_TTL_SECONDS", str(7 * 24 * 3600))),

@@ -1,4 +1,11 @@
-"""Porting endpoints. Thin: parse, call a service or selector, render.
+"""Porting endpoints, as viewsets. Thin: parse, call a service or selector, render.
+
+- ``PortRequestViewSet``: numbers/porting (list, submit), …/check (the pre-flight portability
+  check), numbers/porting/{port_request_id} (get, cancel) and its loa, loa/sign, timeline,
+  refresh and supplement actions.
+- ``PortOutViewSet``: numbers/porting/out (list, submit a batch), …/{port_out_id} (get, cancel),
+  …/refresh.
+- ``NumberPortingViewSet``: numbers/{number_id}/port-out and …/port-out-protection.
 
 Scopes: reads (including the portability check, which orders nothing) need porting:read;
 anything that submits, changes or cancels a port — and Port-Out Protection, a porting
@@ -6,70 +13,107 @@ security control — needs porting:write.
 """
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from django.db.models import prefetch_related_objects
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 
+from inventory.models import OwnedNumber
 from orbit_numbers.api.idempotency import idempotent
-from orbit_numbers.api.pagination import keyset_page, parse_limit
+from orbit_numbers.api.openapi import (IDEMPOTENT_PARAMETERS, RESPONSE_HEADERS, AnyOfSerializer, envelope,
+                                       error_response, errors)
+from orbit_numbers.api.pagination import KeysetPagination
 from orbit_numbers.api.ratelimit import RateLimit
-from orbit_numbers.api.responses import ok
-from orbit_numbers.api.views import OrbitAPIView
+from orbit_numbers.api.viewsets import OrbitViewSet
 from orbit_numbers.errors import ValidationFailed
+from orbit_numbers.files.api import UNSUPPORTED_MEDIA_TYPE, multipart_body
 
 from . import portability, selectors, services
-from .models import PortOutStatus, PortStatus
-from .serializers import (LoaSignSerializer, PortabilityCheckSerializer, PortInSubmitSerializer,
-                          PortInSupplementSerializer, PortOutBatchSerializer, PortOutSingleSerializer,
-                          ProtectionSetSerializer, port_out_data, port_request_data, port_request_timeline,
-                          protection_data)
+from .filters import PortOutFilterSet, PortRequestFilterSet
+from .models import PortOutRequest, PortRequest
+from .serializers import (LoaSignSerializer, LoaUploadSerializer, NumberPortOutSerializer, PortabilityCheckSerializer,
+                          PortabilityResultSerializer, PortabilityResultsSerializer, PortInSubmitSerializer,
+                          PortInSupplementSerializer, PortOutBatchSerializer, PortOutProtectionSerializer,
+                          PortOutSerializer, PortOutSingleSerializer, PortRequestSerializer, PortTimelineSerializer,
+                          ProtectionSetSerializer)
 
-READ_WRITE = {"GET": "porting:read", "POST": "porting:write", "DELETE": "porting:write"}
-LIST_PARAMETERS = [
-    OpenApiParameter("status", str, description="Only requests in this status."),
-    OpenApiParameter("cursor", str, description="Opaque cursor from meta.pagination.cursor."),
-    OpenApiParameter("limit", int, description="Page size, 1-100 (default 25)."),
-]
-LOA_UPLOAD = inline_serializer("LoaUpload", {"file": serializers.FileField(help_text="PDF, JPEG, PNG or HEIC")})
+READ, WRITE = "porting:read", "porting:write"
+TAGS = ["porting"]
+
+# --- the responses only porting gives ---------------------------------------------------------------
+
+PIN_MISMATCH = error_response(401, (
+    "The API key is missing, invalid or revoked (UNAUTHORIZED); or a number has Port-Out Protection and "
+    "port_out_pin is missing or does not match (PORT_OUT_PIN_MISMATCH, before any carrier call)."),
+    codes=["UNAUTHORIZED", "PORT_OUT_PIN_MISMATCH"])
+PIN_LOCKOUT = error_response(429, (
+    "Rate limited; or port-outs of a protected number are locked after 5 wrong PINs within 15 minutes, for 30 "
+    "minutes (even with the right PIN). Retry after Retry-After seconds."))
+LOA_URL_INVALID = error_response(422, (
+    "Validation failed: error.details maps each field to its message (VALIDATION_ERROR); or loaFileUrl is not a "
+    "URL that POST /api/v1/files/upload issued to your organisation, or it has expired (LOA_URL_INVALID_ORIGIN)."),
+    codes=["VALIDATION_ERROR", "LOA_URL_INVALID_ORIGIN"])
+CHECK_LIMITED = error_response(429, "More than 20 portability checks a minute for your organisation, or the "
+                                    "per-key budget is spent; retry after Retry-After seconds.")
+CHECK_RESULT = AnyOfSerializer("PortabilityCheckResult", [PortabilityResultSerializer, PortabilityResultsSerializer])
+IDEMPOTENCY_KEY_422 = "A malformed Idempotency-Key header (it must be 1-255 characters)."
 
 
-def _status_filter(request, choices) -> str | None:
-    status = request.query_params.get("status")
-    if status and status not in choices.values:
-        raise ValidationFailed.field("status", f"must be one of {', '.join(choices.values)}")
-    return status or None
+class PortRequestPagination(KeysetPagination):
+    default_limit, max_limit = 25, 100
 
 
-class PortabilityCheckView(OrbitAPIView):
-    required_scopes = {"POST": "porting:read"}
-    rate_limits = {"POST": RateLimit("portability_check", 20)}
+class PortRequestViewSet(OrbitViewSet):
+    queryset = PortRequest.objects.all()
+    lookup_url_kwarg = "port_request_id"
+    lookup_value_converter = "port_request_id"
+    serializer_class = PortRequestSerializer
+    filterset_class = PortRequestFilterSet
+    pagination_class = PortRequestPagination
+    required_scopes = {"list": READ, "retrieve": READ, "timeline": READ, "check": READ, "create": WRITE,
+                       "destroy": WRITE, "loa": WRITE, "loa_sign": WRITE, "refresh": WRITE, "supplement": WRITE}
+    rate_limits = {"check": RateLimit("portability_check", 20)}
 
-    @extend_schema(request=PortabilityCheckSerializer, responses=OpenApiTypes.OBJECT, operation_id="porting_check",
-                   summary="Check portability (read-only pre-flight; 20/min per organisation)")
-    def post(self, request):
+    @extend_schema(
+        operation_id="porting_check", tags=TAGS, parameters=RESPONSE_HEADERS,
+        summary="Check portability (read-only pre-flight; 20/min per organisation)",
+        description=("Asks the carrier that would port each number (Telnyx for US/CA, DIDWW elsewhere) and adds "
+                     "Orbit's own blockers. No order, no charge. With `phone_number`, `data` is that number's "
+                     "verdict; with `numbers[]`, `data.results[]` holds one verdict per number, in request order."),
+        request=PortabilityCheckSerializer,
+        responses={200: envelope(CHECK_RESULT, name="PortabilityCheckEnvelope"), **errors(400, 401, 403, 422),
+                   429: CHECK_LIMITED},
+    )
+    @action(detail=False, methods=["post"])
+    def check(self, request):
         body = self.validated(PortabilityCheckSerializer)
-        numbers = body.get("numbers") or [body["phone_number"]]
-        return ok(request, {"results": portability.portability_check(numbers=numbers)})
+        if "numbers" in body:
+            results = portability.portability_check(numbers=body["numbers"])
+            return self.respond({"results": results}, serializer_class=PortabilityResultsSerializer)
+        [verdict] = portability.portability_check(numbers=[body["phone_number"]])
+        return self.respond(verdict, serializer_class=PortabilityResultSerializer)
 
+    @extend_schema(
+        operation_id="porting_list", summary="List port-in requests (newest first)", tags=TAGS,
+        parameters=RESPONSE_HEADERS,
+        responses={200: envelope(PortRequestSerializer, paginated=True), **errors(401, 403, 422, 429)},
+    )
+    def list(self, request):
+        return self.respond_page(self.get_queryset())
 
-class PortRequestListView(OrbitAPIView):
-    required_scopes = READ_WRITE
-
-    @extend_schema(parameters=LIST_PARAMETERS, responses=OpenApiTypes.OBJECT, operation_id="porting_list",
-                   summary="List port-in requests")
-    def get(self, request):
-        query = selectors.port_requests_for(organization=self.organization,
-                                            status=_status_filter(request, PortStatus))
-        page = keyset_page(query, cursor=request.query_params.get("cursor"),
-                           limit=parse_limit(request.query_params.get("limit"), default=25, maximum=100),
-                           scope="port_requests")
-        return ok(request, [port_request_data(p) for p in page.items], pagination=page.pagination)
-
-    @extend_schema(request=PortInSubmitSerializer, responses={201: OpenApiTypes.OBJECT}, operation_id="porting_submit",
-                   summary="Submit a port-in request")
+    @extend_schema(
+        operation_id="porting_submit", summary="Submit a port-in request", tags=TAGS,
+        description=("With `loaFileUrl` (from POST /api/v1/files/upload) the request waits for LoA review "
+                     "(validating_loa); without it, it is in manual mode: upload and sign the LoA afterwards. "
+                     "Without `country` it is stored for hand-processing."),
+        parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS],
+        request=PortInSubmitSerializer,
+        responses={201: envelope(PortRequestSerializer), **errors(400, 401, 403, 409, 429, notes={
+            409: "A number is already hosted on Orbit or in an open port-in; or the Idempotency-Key was used with "
+                 "a different request."}), 422: LOA_URL_INVALID},
+    )
     @idempotent
-    def post(self, request):
+    def create(self, request):
         body = self.validated(PortInSubmitSerializer)
         port_request = services.port_request_submit(
             organization=self.organization, numbers=body["numbers"], current_carrier=body["currentCarrier"],
@@ -77,105 +121,128 @@ class PortRequestListView(OrbitAPIView):
             account_number=body.get("accountNumber", ""), account_pin=body.get("accountPin", ""),
             authorized_signer=body.get("authorizedSigner", ""), service_address=body.get("serviceAddress"),
             **self.actor())
-        return ok(request, port_request_data(port_request), status=201)
+        return self.respond(port_request, status=201)
 
+    @extend_schema(
+        operation_id="porting_get", summary="Get a port-in request", tags=TAGS, parameters=RESPONSE_HEADERS,
+        responses={200: envelope(PortRequestSerializer), **errors(401, 403, 404, 429)},
+    )
+    def retrieve(self, request, port_request_id: str):
+        return self.respond(self.get_object())
 
-class PortRequestDetailView(OrbitAPIView):
-    required_scopes = READ_WRITE
-
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="porting_get", summary="Get a port-in request")
-    def get(self, request, port_request_id: str):
-        return ok(request, port_request_data(selectors.port_request_get(
-            organization=self.organization, port_request_id=port_request_id)))
-
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="porting_cancel", summary="Cancel a port-in request")
+    @extend_schema(
+        operation_id="porting_cancel", summary="Cancel a port-in request", tags=TAGS,
+        parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS], request=None,
+        responses={200: envelope(PortRequestSerializer), **errors(401, 403, 404, 409, 422, 429, notes={
+            409: "Already completed or cancelled, or the carrier refused the cancellation; or the Idempotency-Key "
+                 "was used with a different request.",
+            422: IDEMPOTENCY_KEY_422})},
+    )
     @idempotent
-    def delete(self, request, port_request_id: str):
+    def destroy(self, request, port_request_id: str):
         port_request = services.port_request_cancel(organization=self.organization, port_request_id=port_request_id,
                                                     **self.actor())
-        return ok(request, port_request_data(port_request))
+        return self.respond(port_request)
 
-
-class PortRequestLoaView(OrbitAPIView):
-    required_scopes = {"POST": "porting:write"}
-    parser_classes = [MultiPartParser, FormParser]
-
-    @extend_schema(request={"multipart/form-data": LOA_UPLOAD}, responses={201: OpenApiTypes.OBJECT},
-                   operation_id="porting_loa_upload", summary="Upload the LoA (loaSignatureStatus → draft)")
-    def post(self, request, port_request_id: str):
-        unknown = sorted(set(request.data.keys()) - {"file"})
-        if unknown:
-            raise ValidationFailed("Unknown field(s).", details={name: "unknown field" for name in unknown})
+    @extend_schema(
+        operation_id="porting_loa_upload", summary="Upload the LoA (loaSignatureStatus → draft)", tags=TAGS,
+        parameters=RESPONSE_HEADERS, request={"multipart/form-data": LoaUploadSerializer},
+        responses={201: envelope(PortRequestSerializer), **errors(400, 401, 403, 404, 409, 422, 429, notes={
+            400: "Malformed multipart body.",
+            409: "The LoA cannot change once the request is with the carrier (or completed or cancelled).",
+            422: "No file, an empty file, a file over 25 MB or not a PDF, JPEG, PNG or HEIC (read from its content), "
+                 "or an unknown field."}), 415: UNSUPPORTED_MEDIA_TYPE},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def loa(self, request, port_request_id: str):
+        body = multipart_body(request, LoaUploadSerializer)
         port_request = services.port_request_loa_upload(
-            organization=self.organization, port_request_id=port_request_id, upload=request.FILES.get("file"),
+            organization=self.organization, port_request_id=port_request_id, upload=body.get("file"),
             **self.actor())
-        return ok(request, port_request_data(port_request), status=201)
+        return self.respond(port_request, status=201)
 
-
-class PortRequestLoaSignView(OrbitAPIView):
-    required_scopes = {"POST": "porting:write"}
-
-    @extend_schema(request=LoaSignSerializer, responses=OpenApiTypes.OBJECT, operation_id="porting_loa_sign",
-                   summary="Sign the LoA (loaSignatureStatus → signed)")
-    def post(self, request, port_request_id: str):
+    @extend_schema(
+        operation_id="porting_loa_sign", summary="Sign the LoA (loaSignatureStatus → signed)", tags=TAGS,
+        parameters=RESPONSE_HEADERS, request=LoaSignSerializer,
+        responses={200: envelope(PortRequestSerializer), **errors(400, 401, 403, 404, 409, 422, 429, notes={
+            409: "No LoA uploaded yet, the LoA is already signed, or the request is with the carrier."})},
+    )
+    @action(detail=True, methods=["post"], url_path="loa/sign", url_name="loa-sign")
+    def loa_sign(self, request, port_request_id: str):
         body = self.validated(LoaSignSerializer)
         port_request = services.port_request_loa_sign(
             organization=self.organization, port_request_id=port_request_id, signer_name=body["signerName"],
             signer_email=body["signerEmail"], **self.actor())
-        return ok(request, port_request_data(port_request))
+        return self.respond(port_request)
 
+    @extend_schema(
+        operation_id="porting_timeline", tags=TAGS, parameters=RESPONSE_HEADERS,
+        summary="Per-stage timeline, elapsed days, FOC date and reject explanation",
+        responses={200: envelope(PortTimelineSerializer), **errors(401, 403, 404, 429)},
+    )
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, port_request_id: str):
+        timeline = selectors.port_request_timeline(port_request=self.get_object())
+        return self.respond(timeline, serializer_class=PortTimelineSerializer)
 
-class PortRequestTimelineView(OrbitAPIView):
-    required_scopes = {"GET": "porting:read"}
-
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="porting_timeline",
-                   summary="Per-stage timeline, elapsed days, FOC date and reject explanation")
-    def get(self, request, port_request_id: str):
-        return ok(request, port_request_timeline(selectors.port_request_get(
-            organization=self.organization, port_request_id=port_request_id)))
-
-
-class PortRequestRefreshView(OrbitAPIView):
-    required_scopes = {"POST": "porting:write"}
-
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT, operation_id="porting_refresh",
-                   summary="Re-poll the carrier")
-    def post(self, request, port_request_id: str):
+    @extend_schema(
+        operation_id="porting_refresh", summary="Re-poll the carrier", tags=TAGS, parameters=RESPONSE_HEADERS,
+        request=None,
+        responses={200: envelope(PortRequestSerializer), **errors(401, 403, 404, 409, 429, notes={
+            409: "The request is not with the carrier, is handled by hand, or the carrier did not answer."})},
+    )
+    @action(detail=True, methods=["post"])
+    def refresh(self, request, port_request_id: str):
         port_request = services.port_request_refresh(organization=self.organization,
                                                       port_request_id=port_request_id, **self.actor())
-        return ok(request, port_request_data(port_request))
+        return self.respond(port_request)
 
-
-class PortRequestSupplementView(OrbitAPIView):
-    required_scopes = {"POST": "porting:write"}
-
-    @extend_schema(request=PortInSupplementSerializer, responses=OpenApiTypes.OBJECT, operation_id="porting_supplement",
-                   summary="Supplement a rejected request (within 7 days of the rejection)")
+    @extend_schema(
+        operation_id="porting_supplement", tags=TAGS, parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS],
+        summary="Supplement a rejected request (within 7 days of the rejection)",
+        request=PortInSupplementSerializer,
+        responses={200: envelope(PortRequestSerializer), **errors(400, 401, 403, 404, 409, 429, notes={
+            409: "The request is not rejected, its supplement window has closed, or the carrier refused the "
+                 "supplement; or the Idempotency-Key was used with a different request."}), 422: LOA_URL_INVALID},
+    )
+    @action(detail=True, methods=["post"])
     @idempotent
-    def post(self, request, port_request_id: str):
+    def supplement(self, request, port_request_id: str):
         body = self.validated(PortInSupplementSerializer)
         port_request = services.port_request_supplement(
             organization=self.organization, port_request_id=port_request_id,
             changes=PortInSupplementSerializer.changes(body), **self.actor())
-        return ok(request, port_request_data(port_request))
+        return self.respond(port_request)
 
 
-class PortOutListView(OrbitAPIView):
-    required_scopes = READ_WRITE
+class PortOutViewSet(OrbitViewSet):
+    queryset = PortOutRequest.objects.prefetch_related("lines")
+    lookup_url_kwarg = "port_out_id"
+    lookup_value_converter = "port_out_id"
+    serializer_class = PortOutSerializer
+    filterset_class = PortOutFilterSet
+    pagination_class = PortRequestPagination
+    required_scopes = {"list": READ, "retrieve": READ, "create": WRITE, "destroy": WRITE, "refresh": WRITE}
 
-    @extend_schema(parameters=LIST_PARAMETERS, responses=OpenApiTypes.OBJECT, operation_id="porting_out_list",
-                   summary="List port-out requests")
-    def get(self, request):
-        query = selectors.port_outs_for(organization=self.organization, status=_status_filter(request, PortOutStatus))
-        page = keyset_page(query, cursor=request.query_params.get("cursor"),
-                           limit=parse_limit(request.query_params.get("limit"), default=25, maximum=100),
-                           scope="port_outs")
-        return ok(request, [port_out_data(p) for p in page.items], pagination=page.pagination)
+    @extend_schema(
+        operation_id="porting_out_list", summary="List port-out requests (newest first)", tags=TAGS,
+        parameters=RESPONSE_HEADERS,
+        responses={200: envelope(PortOutSerializer, paginated=True), **errors(401, 403, 422, 429)},
+    )
+    def list(self, request):
+        return self.respond_page(self.get_queryset())
 
-    @extend_schema(request=PortOutBatchSerializer, responses={201: OpenApiTypes.OBJECT},
-                   operation_id="porting_out_submit", summary="Submit a batch port-out (1-50 numbers, one provider)")
+    @extend_schema(
+        operation_id="porting_out_submit", summary="Submit a batch port-out (1-50 numbers, one provider)", tags=TAGS,
+        parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS], request=PortOutBatchSerializer,
+        responses={201: envelope(PortOutSerializer), **errors(400, 403, 409, 422, notes={
+            409: "A number is already porting out, or the carrier refused the port-out; or the Idempotency-Key was "
+                 "used with a different request.",
+            422: "Validation failed (error.details maps each field to its message), e.g. a number that is not "
+                 "yours or numbers on different providers."}), 401: PIN_MISMATCH, 429: PIN_LOCKOUT},
+    )
     @idempotent
-    def post(self, request):
+    def create(self, request):
         body = self.validated(PortOutBatchSerializer)
         numbers, missing = selectors.owned_numbers_by_e164(organization=self.organization, numbers=body["numbers"])
         if missing:
@@ -184,72 +251,98 @@ class PortOutListView(OrbitAPIView):
             organization=self.organization, numbers=numbers, port_out_pin=body.get("port_out_pin") or None,
             destination_carrier=body["destinationCarrier"], new_owner_info=body.get("newOwnerInfo", ""),
             **self.actor())
-        return ok(request, port_out_data(port_out), status=201)
+        return self.respond(port_out, status=201)
 
+    @extend_schema(
+        operation_id="porting_out_get", summary="Get a port-out request", tags=TAGS, parameters=RESPONSE_HEADERS,
+        responses={200: envelope(PortOutSerializer), **errors(401, 403, 404, 429)},
+    )
+    def retrieve(self, request, port_out_id: str):
+        return self.respond(self.get_object())
 
-class PortOutDetailView(OrbitAPIView):
-    required_scopes = READ_WRITE
-
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="porting_out_get", summary="Get a port-out request")
-    def get(self, request, port_out_id: str):
-        return ok(request, port_out_data(selectors.port_out_get(organization=self.organization,
-                                                                port_out_id=port_out_id)))
-
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="porting_out_cancel",
-                   summary="Cancel a port-out (numbers go back to their earlier status)")
+    @extend_schema(
+        operation_id="porting_out_cancel", summary="Cancel a port-out (numbers go back to their earlier status)",
+        tags=TAGS, parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS], request=None,
+        responses={200: envelope(PortOutSerializer), **errors(401, 403, 404, 409, 422, 429, notes={
+            409: "Already completed, rejected or cancelled, or the carrier refused the cancellation; or the "
+                 "Idempotency-Key was used with a different request.",
+            422: IDEMPOTENCY_KEY_422})},
+    )
     @idempotent
-    def delete(self, request, port_out_id: str):
+    def destroy(self, request, port_out_id: str):
         port_out = services.port_out_cancel(organization=self.organization, port_out_id=port_out_id, **self.actor())
-        return ok(request, port_out_data(port_out))
+        return self.respond(port_out)
 
-
-class PortOutRefreshView(OrbitAPIView):
-    required_scopes = {"POST": "porting:write"}
-
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT, operation_id="porting_out_refresh",
-                   summary="Re-poll the carrier for a port-out")
-    def post(self, request, port_out_id: str):
+    @extend_schema(
+        operation_id="porting_out_refresh", summary="Re-poll the carrier for a port-out", tags=TAGS,
+        parameters=RESPONSE_HEADERS, request=None,
+        responses={200: envelope(PortOutSerializer), **errors(401, 403, 404, 409, 429, notes={
+            409: "The port-out is no longer open, or the carrier did not answer."})},
+    )
+    @action(detail=True, methods=["post"])
+    def refresh(self, request, port_out_id: str):
         port_out = services.port_out_refresh(organization=self.organization, port_out_id=port_out_id,
                                              **self.actor())
-        return ok(request, port_out_data(port_out))
+        return self.respond(port_out)
 
 
-class NumberPortOutView(OrbitAPIView):
-    required_scopes = {"POST": "porting:write"}
+class NumberPortingViewSet(OrbitViewSet):
+    """The porting actions of one owned number: port it out, and its Port-Out Protection."""
 
-    @extend_schema(request=PortOutSingleSerializer, responses={201: OpenApiTypes.OBJECT},
-                   operation_id="number_port_out", summary="Port one number out")
+    queryset = OwnedNumber.objects.live().select_related("phone_number")
+    lookup_url_kwarg = "number_id"
+    lookup_value_converter = "number_id"
+    serializer_class = PortOutProtectionSerializer
+    required_scopes = {"port_out": WRITE, "port_out_protection": READ, "port_out_protection_set": WRITE,
+                       "port_out_protection_disable": WRITE}
+
+    @extend_schema(
+        operation_id="number_port_out", summary="Port one number out", tags=TAGS,
+        parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS], request=PortOutSingleSerializer,
+        responses={201: envelope(NumberPortOutSerializer), **errors(400, 403, 404, 409, 422, notes={
+            409: "The number is already porting out, or the carrier refused the port-out; or the Idempotency-Key "
+                 "was used with a different request."}), 401: PIN_MISMATCH, 429: PIN_LOCKOUT},
+    )
+    @action(detail=True, methods=["post"], url_path="port-out", url_name="port-out")
     @idempotent
-    def post(self, request, number_id: str):
+    def port_out(self, request, number_id: str):
         body = self.validated(PortOutSingleSerializer)
-        number = selectors.owned_number_get(organization=self.organization, number_id=number_id)
+        number = self.get_object()
         port_out = services.port_out_submit(
             organization=self.organization, numbers=[number], port_out_pin=body.get("port_out_pin") or None,
             target_carrier_ocn=body["target_carrier_ocn"], authorized_person=body["authorized_person"],
             losing_carrier_account_number=body["losing_carrier_account_number"], **self.actor())
-        return ok(request, {**port_out_data(port_out), "number_id": number.id, "phone_number": number.e164},
-                  status=201)
+        prefetch_related_objects([port_out], "lines")
+        return self.respond(port_out, status=201, serializer_class=NumberPortOutSerializer)
 
+    @extend_schema(
+        operation_id="number_port_out_protection_get", summary="Port-Out Protection status ({enabled, set_at})",
+        tags=TAGS, parameters=RESPONSE_HEADERS,
+        responses={200: envelope(PortOutProtectionSerializer), **errors(401, 403, 404, 429)},
+    )
+    @action(detail=True, methods=["get"], url_path="port-out-protection", url_name="port-out-protection")
+    def port_out_protection(self, request, number_id: str):
+        return self.respond(selectors.port_out_protection_status(number=self.get_object()))
 
-class PortOutProtectionView(OrbitAPIView):
-    required_scopes = READ_WRITE
-
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="number_port_out_protection_get",
-                   summary="Port-Out Protection status ({enabled, set_at})")
-    def get(self, request, number_id: str):
-        number = selectors.owned_number_get(organization=self.organization, number_id=number_id)
-        return ok(request, protection_data(selectors.port_out_protection_for(number=number)))
-
-    @extend_schema(request=ProtectionSetSerializer, responses={201: OpenApiTypes.OBJECT},
-                   operation_id="number_port_out_protection_set", summary="Set or rotate the port-out PIN")
-    def post(self, request, number_id: str):
+    @extend_schema(
+        operation_id="number_port_out_protection_set", summary="Set or rotate the port-out PIN", tags=TAGS,
+        parameters=RESPONSE_HEADERS, request=ProtectionSetSerializer,
+        responses={201: envelope(PortOutProtectionSerializer), **errors(400, 401, 403, 404, 422, 429)},
+    )
+    @port_out_protection.mapping.post
+    def port_out_protection_set(self, request, number_id: str):
         body = self.validated(ProtectionSetSerializer)
         protection = services.port_out_protection_set(organization=self.organization, number_id=number_id,
                                                       pin=body["port_out_pin"], **self.actor())
-        return ok(request, protection_data(protection), status=201)
+        return self.respond(selectors.port_out_protection_status(protection=protection), status=201)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="number_port_out_protection_disable",
-                   summary="Disable Port-Out Protection")
-    def delete(self, request, number_id: str):
-        services.port_out_protection_disable(organization=self.organization, number_id=number_id, **self.actor())
-        return ok(request, {"enabled": False, "set_at": None})
+    @extend_schema(
+        operation_id="number_port_out_protection_disable", summary="Disable Port-Out Protection", tags=TAGS,
+        parameters=RESPONSE_HEADERS, request=None,
+        responses={200: envelope(PortOutProtectionSerializer), **errors(401, 403, 404, 429)},
+    )
+    @port_out_protection.mapping.delete
+    def port_out_protection_disable(self, request, number_id: str):
+        protection = services.port_out_protection_disable(organization=self.organization, number_id=number_id,
+                                                          **self.actor())
+        return self.respond(selectors.port_out_protection_status(protection=protection))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Q
@@ -25,11 +26,28 @@ from .services import number_country
 
 logger = logging.getLogger(__name__)
 
+#: checked (a live carrier verdict), check-not-supported (the carrier has no synchronous check),
+#: check-skipped (the carrier did not answer: eligible is optimistic).
+CHECK_STATUSES = ("checked", "check-not-supported", "check-skipped")
+
+
+@dataclass(frozen=True)
+class PortabilityVerdict:
+    """The answer for one number: the carrier's verdict with Orbit's own blockers added."""
+
+    phone_number: str
+    eligible: bool
+    provider: str
+    check_status: str
+    reasons: list[str] = field(default_factory=list)
+    splittable: bool = False
+    estimated_foc_date: date | None = None
+    fast_portable: bool | None = None
+
 
 def _local_blockers(numbers: list[str]) -> dict[str, list[str]]:
     blockers: dict[str, list[str]] = defaultdict(list)
-    for e164 in (OwnedNumber.objects.filter(e164__in=numbers).exclude(status=OwnedNumber.Status.RELEASED)
-                 .values_list("e164", flat=True)):
+    for e164 in OwnedNumber.objects.live().filter(e164__in=numbers).values_list("e164", flat=True):
         blockers[e164].append("This number is already hosted on Orbit.")
     cutoff = timezone.now() - timedelta(days=settings.ORBIT["PORT_SUPPLEMENT_WINDOW_DAYS"])
     open_ports = (PortInNumber.objects.filter(e164__in=numbers, active=True)
@@ -39,7 +57,8 @@ def _local_blockers(numbers: list[str]) -> dict[str, list[str]]:
     return blockers
 
 
-def portability_check(*, numbers: list[str]) -> list[dict]:
+def portability_check(*, numbers: list[str]) -> list[PortabilityVerdict]:
+    """One verdict per number, in the order asked."""
     by_provider: dict[str, list[str]] = defaultdict(list)
     for number in numbers:
         by_provider[porting_provider_for(number_country(number))].append(number)
@@ -60,11 +79,9 @@ def portability_check(*, numbers: list[str]) -> list[dict]:
     answers = []
     for number in numbers:
         provider, result = verdicts[number]
-        reasons = list(result.reasons) + blockers.get(number, [])
-        answers.append({
-            "phone_number": number, "eligible": result.eligible and not blockers.get(number), "reasons": reasons,
-            "splittable": result.splittable,
-            "estimated_foc_date": result.estimated_foc_date.isoformat() if result.estimated_foc_date else None,
-            "fast_portable": result.fast_portable, "check_status": result.check_status, "provider": provider,
-        })
+        answers.append(PortabilityVerdict(
+            phone_number=number, eligible=result.eligible and not blockers.get(number), provider=provider,
+            check_status=result.check_status, reasons=list(result.reasons) + blockers.get(number, []),
+            splittable=result.splittable, estimated_foc_date=result.estimated_foc_date,
+            fast_portable=result.fast_portable))
     return answers

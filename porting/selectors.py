@@ -1,58 +1,112 @@
-"""Porting reads, always scoped to one organisation (another tenant's object is 404)."""
+"""Porting reads. The API's lists and objects come from its viewsets' tenant-scoped querysets;
+these are the reads that need more than a queryset (a timeline, a protection status, the
+numbers of a batch port-out) and the staff review queue."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from inventory.models import OwnedNumber
-from orbit_numbers.errors import NotFound
 from orbit_numbers.models import Organization
 
-from .models import PortOutProtection, PortOutRequest, PortRequest, PortStatus
+from .models import (PORT_IN_STAGES, PortOutProtection, PortOutRequest, PortOutStatus, PortRequest, PortRequestEvent,
+                     PortStatus)
+from .reject_codes import explain
+
+#: A stage of the port-in timeline is done, the current one, or still to come.
+STAGE_STATES = ("done", "current", "upcoming")
 
 
-def port_requests_for(*, organization: Organization, status: str | None = None) -> QuerySet[PortRequest]:
-    query = PortRequest.objects.filter(organization=organization).select_related("loa_file")
-    return query.filter(status=status) if status else query
+@dataclass(frozen=True)
+class TimelineStage:
+    stage: str
+    state: str
+    entered_at: datetime | None
 
 
-def port_request_get(*, organization: Organization, port_request_id: str) -> PortRequest:
-    port_request = port_requests_for(organization=organization).filter(pk=port_request_id).first()
-    if port_request is None:
-        raise NotFound()
-    return port_request
+@dataclass(frozen=True)
+class PortTimeline:
+    """Per-stage timeline of a port-in: when it entered each stage, how many days it has run, its
+    FOC date and the full history."""
+
+    port_request: PortRequest
+    stages: list[TimelineStage]
+    elapsed_days: int
+    history: list[PortRequestEvent]
+
+    @property
+    def id(self) -> str:
+        return self.port_request.id
+
+    @property
+    def status(self) -> str:
+        return self.port_request.status
+
+    @property
+    def submitted_at(self) -> datetime:
+        return self.port_request.submitted_at
+
+    @property
+    def foc_date(self) -> date | None:
+        return self.port_request.foc_date
 
 
-def port_outs_for(*, organization: Organization, status: str | None = None) -> QuerySet[PortOutRequest]:
-    query = PortOutRequest.objects.filter(organization=organization).prefetch_related("lines")
-    return query.filter(status=status) if status else query
+def port_request_timeline(*, port_request: PortRequest) -> PortTimeline:
+    events = list(port_request.events.all())
+    entered: dict[str, datetime] = {}
+    for event in events:
+        entered.setdefault(event.status, event.created_at)
+    reached = max((PORT_IN_STAGES.index(s) for s in entered if s in PORT_IN_STAGES), default=0)
+    status = port_request.status
+    stages = []
+    for index, stage in enumerate(PORT_IN_STAGES):
+        if stage == status:
+            state = "done" if status == PortStatus.COMPLETED else "current"
+        elif index <= reached:
+            state = "done"
+        else:
+            state = "upcoming"
+        stages.append(TimelineStage(stage=stage, state=state, entered_at=entered.get(stage)))
+    end = port_request.completed_at or port_request.cancelled_at or timezone.now()
+    return PortTimeline(port_request=port_request, stages=stages,
+                        elapsed_days=max((end - port_request.submitted_at).days, 0), history=events)
 
 
-def port_out_get(*, organization: Organization, port_out_id: str) -> PortOutRequest:
-    port_out = port_outs_for(organization=organization).filter(pk=port_out_id).first()
-    if port_out is None:
-        raise NotFound()
-    return port_out
-
-
-def owned_number_get(*, organization: Organization, number_id: str) -> OwnedNumber:
-    number = (OwnedNumber.objects.select_related("phone_number").filter(organization=organization, pk=number_id)
-              .exclude(status=OwnedNumber.Status.RELEASED).first())
-    if number is None:
-        raise NotFound()
-    return number
+def port_out_rejection(port_out: PortOutRequest) -> dict | None:
+    """A rejected port-out's reject code, explained, with the carrier's note; None otherwise."""
+    if port_out.status != PortOutStatus.REJECTED:
+        return None
+    entry = explain(port_out.reject_code)
+    return {"code": entry.code, "explanation": entry.explanation, "recommended_action": entry.action,
+            "carrier_note": port_out.reject_reason}
 
 
 def owned_numbers_by_e164(*, organization: Organization, numbers: list[str]) -> tuple[list[OwnedNumber], list[str]]:
     """The organisation's live numbers among ``numbers``, and the ones it does not have."""
-    found = list(OwnedNumber.objects.select_related("phone_number").filter(organization=organization,
-                                                                          e164__in=numbers)
-                 .exclude(status=OwnedNumber.Status.RELEASED))
+    found = list(OwnedNumber.objects.live().select_related("phone_number").filter(organization=organization,
+                                                                                 e164__in=numbers))
     have = {n.e164 for n in found}
     return found, [n for n in numbers if n not in have]
 
 
-def port_out_protection_for(*, number: OwnedNumber) -> PortOutProtection | None:
-    return PortOutProtection.objects.filter(number=number).first()
+@dataclass(frozen=True)
+class ProtectionStatus:
+    """What Port-Out Protection shows of a number: whether a PIN is set, and since when. Never the PIN."""
+
+    enabled: bool
+    set_at: datetime | None
+
+
+def port_out_protection_status(*, number: OwnedNumber | None = None,
+                               protection: PortOutProtection | None = None) -> ProtectionStatus:
+    """The status of ``number``'s protection (looked up), or of ``protection`` as it is now."""
+    if number is not None:
+        protection = PortOutProtection.objects.filter(number=number).first()
+    enabled = protection is not None and protection.enabled
+    return ProtectionStatus(enabled=enabled, set_at=protection.set_at if enabled else None)
 
 
 def loa_review_queue() -> QuerySet[PortRequest]:

@@ -1,7 +1,8 @@
-"""Porting routes. Included before inventory's, so numbers/porting/… wins over numbers/<id>."""
-from django.urls import path, register_converter
+"""Porting routes (mounted under /api/v1/). Included before inventory's, so numbers/porting/… wins over
+numbers/<id>; the path converters keep the ids apart too (port_…, pout_…, num_…)."""
+from django.urls import register_converter
 
-from . import api
+from orbit_numbers.api.viewsets import OrbitRouter
 
 
 class PortRequestIdConverter:
@@ -21,26 +22,10 @@ class PortOutIdConverter(PortRequestIdConverter):
 register_converter(PortRequestIdConverter, "port_request_id")
 register_converter(PortOutIdConverter, "port_out_id")
 
-urlpatterns = [
-    path("numbers/porting/check", api.PortabilityCheckView.as_view(), name="porting-check"),
-    path("numbers/porting", api.PortRequestListView.as_view(), name="porting-list"),
-    path("numbers/porting/out", api.PortOutListView.as_view(), name="porting-out-list"),
-    path("numbers/porting/out/<port_out_id:port_out_id>", api.PortOutDetailView.as_view(), name="porting-out-detail"),
-    path("numbers/porting/out/<port_out_id:port_out_id>/refresh", api.PortOutRefreshView.as_view(),
-         name="porting-out-refresh"),
-    path("numbers/porting/<port_request_id:port_request_id>", api.PortRequestDetailView.as_view(),
-         name="porting-detail"),
-    path("numbers/porting/<port_request_id:port_request_id>/loa", api.PortRequestLoaView.as_view(),
-         name="porting-loa"),
-    path("numbers/porting/<port_request_id:port_request_id>/loa/sign", api.PortRequestLoaSignView.as_view(),
-         name="porting-loa-sign"),
-    path("numbers/porting/<port_request_id:port_request_id>/timeline", api.PortRequestTimelineView.as_view(),
-         name="porting-timeline"),
-    path("numbers/porting/<port_request_id:port_request_id>/refresh", api.PortRequestRefreshView.as_view(),
-         name="porting-refresh"),
-    path("numbers/porting/<port_request_id:port_request_id>/supplement", api.PortRequestSupplementView.as_view(),
-         name="porting-supplement"),
-    path("numbers/<number_id:number_id>/port-out", api.NumberPortOutView.as_view(), name="number-port-out"),
-    path("numbers/<number_id:number_id>/port-out-protection", api.PortOutProtectionView.as_view(),
-         name="number-port-out-protection"),
-]
+from .api import NumberPortingViewSet, PortOutViewSet, PortRequestViewSet  # noqa: E402  (after the converters)
+
+router = OrbitRouter()
+router.register("numbers/porting/out", PortOutViewSet, basename="porting-out")
+router.register("numbers/porting", PortRequestViewSet, basename="porting")
+router.register("numbers", NumberPortingViewSet, basename="number")
+urlpatterns = router.urls

@@ -1,8 +1,11 @@
-"""Field types shared by the inventory endpoints."""
+"""Field types and value sets shared by the inventory endpoints (request bodies) and FilterSets."""
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
+
+from ..models import OwnedNumber
+from ..services.staff import TAG_PATTERN
 
 # Each enum says why a value from the other one is refused (numbers-overview: two distinct enums).
 SEARCH_CAPABILITIES = ("sms", "mms", "voice", "fax")
@@ -13,6 +16,11 @@ PURCHASE_ONLY_REASON = ("{value} is not a search filter: over-the-top channels a
 SEARCH_ONLY_REASON = ("{value} is not a purchase-time toggle: mms and fax come with the line where the carrier "
                       "supports them (filter on them when searching, toggle them with PUT /api/v1/numbers/{{id}})")
 SHORT_CODE_REASON = "short codes are not available for search or purchase through the API"
+# A tag: what PUT /numbers/{id} stores and ?tag= filters on (the console's tagging uses the same rule).
+TAG_RULE = f"lowercase slug matching {TAG_PATTERN.pattern}"
+# Owned numbers a tenant sees (GET /numbers, its export): a released number is off the list at once.
+LISTED_STATUSES = tuple(s for s in OwnedNumber.Status.values if s != OwnedNumber.Status.RELEASED)
+RELEASED_REASON = "released numbers are not listed: a release takes the number off your list at once"
 
 
 def check_choice(value: str, choices: tuple[str, ...], refusals: dict[str, str]) -> str:
@@ -34,23 +42,6 @@ class EnumField(serializers.CharField):
         return check_choice(super().to_internal_value(data), self.choices, self.refusals)
 
 
-class CommaListField(serializers.CharField):
-    """A query parameter like ``sms,voice`` → ["sms", "voice"] (distinct, each a known value)."""
-
-    def __init__(self, *, choices: tuple[str, ...], refusals: dict[str, str] | None = None, **kwargs):
-        self.choices, self.refusals = tuple(choices), refusals or {}
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        raw = super().to_internal_value(data)
-        items = [item.strip().lower() for item in raw.split(",")]
-        if any(not item for item in items):
-            raise serializers.ValidationError(f"must be a comma-separated list of {', '.join(self.choices)}")
-        for item in items:
-            check_choice(item, self.choices, self.refusals)
-        return list(dict.fromkeys(items))
-
-
 class EnumListField(serializers.ListField):
     """A JSON array of enum values (distinct)."""
 
@@ -65,12 +56,6 @@ class EnumListField(serializers.ListField):
         for value in values:
             check_choice(value, self.choices, self.refusals)
         return list(dict.fromkeys(values))
-
-
-class DigitsField(serializers.RegexField):
-    def __init__(self, *, max_digits: int = 15, min_digits: int = 1, **kwargs):
-        kwargs.setdefault("error_messages", {"invalid": f"must be {min_digits}-{max_digits} digits (0-9) only"})
-        super().__init__(rf"^[0-9]{{{min_digits},{max_digits}}}$", **kwargs)
 
 
 # OpenAPI: these fields validate by hand, so tell drf-spectacular what they accept.
@@ -89,12 +74,3 @@ class EnumListFieldSchema(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         return {"type": "array", "items": {"type": "string", "enum": list(self.target.choices)}}
 
-
-class CommaListFieldSchema(OpenApiSerializerFieldExtension):
-    target_class = CommaListField
-    match_subclasses = True
-
-    def map_serializer_field(self, auto_schema, direction):
-        choice = "|".join(self.target.choices)
-        return {"type": "string", "pattern": f"^({choice})(,({choice}))*$",
-                "description": f"Comma-separated subset of {', '.join(self.target.choices)}."}

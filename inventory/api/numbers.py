@@ -2,31 +2,27 @@
 from __future__ import annotations
 
 import json
-import re
 
 from django.core.validators import URLValidator
-from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from orbit_numbers.api.idempotency import idempotent
 from orbit_numbers.api.openapi import (IDEMPOTENT_PARAMETERS, RESPONSE_HEADERS, csv_parameter, envelope, errors,
                                       schema_field)
-from orbit_numbers.api.pagination import keyset_page
-from orbit_numbers.api.responses import ok
+from orbit_numbers.api.pagination import KeysetPagination
 from orbit_numbers.api.serializers import CountryField, E164Field, StrictSerializer
-from orbit_numbers.api.views import OrbitAPIView
+from orbit_numbers.api.viewsets import OrbitRouter, OrbitViewSet
 
-from .. import selectors, services
-from ..models import LineType, OwnedNumber
-from .fields import (OWNED_CAPABILITIES, PURCHASE_CAPABILITIES, SEARCH_CAPABILITIES, SEARCH_ONLY_REASON, CommaListField,
-                     EnumField, EnumListField)
-from .representations import OwnedNumberSerializer, number_representation
+from .. import services
+from ..filters import OwnedNumberFilterSet
+from ..models import OwnedNumber
+from .fields import (OWNED_CAPABILITIES, PURCHASE_CAPABILITIES, SEARCH_CAPABILITIES, SEARCH_ONLY_REASON, TAG_PATTERN,
+                     TAG_RULE, EnumField, EnumListField)
+from .representations import OwnedNumberSerializer
 
-TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-TAG_RULE = "lowercase slug matching ^[a-z0-9][a-z0-9_-]{0,63}$"
-LISTED_STATUSES = tuple(s for s in OwnedNumber.Status.values if s != OwnedNumber.Status.RELEASED)
 CHANNEL_CONFIG_MAX_BYTES = 16_384
 
 
@@ -37,17 +33,6 @@ class PurchaseBody(StrictSerializer):
         "mms": SEARCH_ONLY_REASON, "fax": SEARCH_ONLY_REASON})
     id = serializers.CharField(max_length=64, required=False)
     compliance_profile_id = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
-
-
-class ListQuery(StrictSerializer):
-    cursor = serializers.CharField(required=False)
-    limit = serializers.IntegerField(min_value=1, max_value=200, default=25)
-    country = CountryField(required=False)
-    capabilities = CommaListField(choices=OWNED_CAPABILITIES, required=False)
-    status = EnumField(choices=LISTED_STATUSES, required=False, refusals={
-        "released": "released numbers are not listed: a release takes the number off your list at once"})
-    type = EnumField(choices=tuple(LineType.values), required=False)
-    tag = serializers.RegexField(TAG_PATTERN, required=False, error_messages={"invalid": f"must be a {TAG_RULE}"})
 
 
 class HttpUrlField(serializers.CharField):
@@ -109,8 +94,22 @@ class ConfigureBody(StrictSerializer):
         return value
 
 
-class PurchaseView(OrbitAPIView):
-    required_scopes = {"POST": "numbers:write"}
+class NumberPagination(KeysetPagination):
+    default_limit, max_limit = 25, 200
+    ordering = ("-created_at", "-pk")  # newest first (index owned_org_recent)
+
+
+class NumberViewSet(OrbitViewSet):
+    """The caller's live numbers: released ones are gone from every action at once."""
+
+    queryset = OwnedNumber.objects.live().select_related("phone_number")
+    lookup_url_kwarg = lookup_value_converter = "number_id"
+    not_found_message = "No such number."
+    required_scopes = {"purchase": "numbers:write", "list": "numbers:read", "retrieve": "numbers:read",
+                       "update": "numbers:write", "destroy": "numbers:write"}
+    serializer_class = OwnedNumberSerializer
+    filterset_class = OwnedNumberFilterSet
+    pagination_class = NumberPagination
 
     @extend_schema(
         operation_id="numbers_purchase", tags=["numbers"], summary="Purchase a number",
@@ -122,48 +121,37 @@ class PurchaseView(OrbitAPIView):
                    **errors(400, 401, 402, 403, 404, 409, 422, 429, notes={
                        404: "The number is not in the inventory.",
                        409: ("The number is no longer available, another request is buying it, or the carrier "
-                             "could not provision it; or the Idempotency-Key was used with a different body.")})},
+                             "could not provision it; or the Idempotency-Key was used with a different body."),
+                       422: ("Validation failed (error.details maps each field to its message); or the "
+                             "Idempotency-Key header is empty or longer than 255 characters.")})},
     )
+    @action(detail=False, methods=["post"])
     @idempotent
-    def post(self, request):
+    def purchase(self, request):
         body = self.validated(PurchaseBody)
         number = services.number_purchase(
             organization=self.organization, phone_number=body["phone_number"], country_code=body["country_code"],
             inventory_id=body.get("id"), capabilities=body.get("capabilities"),
             compliance_profile_id=body.get("compliance_profile_id") or None, **self.actor())
-        return ok(request, number_representation(number), status=201)
-
-
-class NumberListView(OrbitAPIView):
-    required_scopes = {"GET": "numbers:read"}
+        return self.respond(number, status=201)
 
     @extend_schema(
         operation_id="numbers_list", tags=["numbers"], summary="List your numbers",
         description="Newest first, cursor-paginated. Released numbers are not listed.",
-        parameters=[ListQuery, csv_parameter("capabilities", OWNED_CAPABILITIES, (
+        parameters=[csv_parameter("capabilities", OWNED_CAPABILITIES, (
             "Comma-separated; only numbers with every listed capability enabled.")), *RESPONSE_HEADERS],
         responses={200: envelope(OwnedNumberSerializer, paginated=True), **errors(401, 403, 422, 429)},
     )
-    def get(self, request):
-        query = self.query_params(ListQuery)
-        qs = selectors.owned_numbers_list(
-            organization=self.organization, country=query.get("country"), capabilities=query.get("capabilities"),
-            status=query.get("status"), line_type=query.get("type"), tag=query.get("tag"))
-        page = keyset_page(qs, cursor=query.get("cursor"), limit=query["limit"], scope="numbers")
-        return ok(request, [number_representation(n) for n in page.items], pagination=page.pagination)
-
-
-class NumberDetailView(OrbitAPIView):
-    required_scopes = {"GET": "numbers:read", "PUT": "numbers:write", "DELETE": "numbers:write"}
+    def list(self, request):
+        return self.respond_page(self.get_queryset())
 
     @extend_schema(
         operation_id="numbers_retrieve", tags=["numbers"], summary="Get a number",
         parameters=RESPONSE_HEADERS,
         responses={200: envelope(OwnedNumberSerializer), **errors(401, 403, 404, 429)},
     )
-    def get(self, request, number_id: str):
-        number = selectors.owned_number_get(organization=self.organization, number_id=number_id)
-        return ok(request, number_representation(number))
+    def retrieve(self, request, number_id: str):
+        return self.respond(self.get_object())
 
     @extend_schema(
         operation_id="numbers_update", tags=["numbers"], summary="Configure a number",
@@ -174,11 +162,11 @@ class NumberDetailView(OrbitAPIView):
                   "hold or porting out, or detaching the compliance profile of a number in a regulated "
                   "country).")})},
     )
-    def put(self, request, number_id: str):
+    def update(self, request, number_id: str):
         changes = dict(self.validated(ConfigureBody))
         number = services.number_update(organization=self.organization, number_id=number_id, changes=changes,
                                         **self.actor())
-        return ok(request, number_representation(number))
+        return self.respond(number)
 
     @extend_schema(
         operation_id="numbers_release", tags=["numbers"], summary="Release a number",
@@ -191,13 +179,11 @@ class NumberDetailView(OrbitAPIView):
                           422: "The Idempotency-Key header is empty or longer than 255 characters."})},
     )
     @idempotent
-    def delete(self, request, number_id: str):
+    def destroy(self, request, number_id: str):
         services.number_release(organization=self.organization, number_id=number_id, **self.actor())
         return Response(status=204)
 
 
-urlpatterns = [
-    path("numbers/purchase", PurchaseView.as_view(), name="numbers-purchase"),
-    path("numbers", NumberListView.as_view(), name="numbers-list"),
-    path("numbers/<number_id:number_id>", NumberDetailView.as_view(), name="numbers-detail"),
-]
+router = OrbitRouter()
+router.register("numbers", NumberViewSet, basename="numbers")
+urlpatterns = router.urls

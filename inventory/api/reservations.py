@@ -155,8 +155,7 @@ class ReservationSerializer(OutputSerializer):
 
 
 class ReservationDetailSerializer(ReservationSerializer):
-    # ``items.all``: the related manager itself is callable, so the source names its .all().
-    items = ReservationItemSerializer(source="items.all", many=True)
+    items = ReservationItemSerializer(many=True, help_text="In id order (prefetched: selectors.reservation_with_items).")
 
 
 class FinalizeCountsSerializer(OutputSerializer):

@@ -1,19 +1,18 @@
 """Inbound routing of a number, keyed by the number in E.164 form."""
 from __future__ import annotations
 
-from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
 
 from orbit_numbers.api.openapi import RESPONSE_HEADERS, envelope, errors
-from orbit_numbers.api.responses import ok
 from orbit_numbers.api.serializers import StrictSerializer, parse_e164
-from orbit_numbers.api.views import OrbitAPIView
+from orbit_numbers.api.viewsets import OrbitRouter, OrbitViewSet
 from orbit_numbers.errors import ValidationFailed
 
 from .. import selectors, services
-from ..models import RouteType, SmsRouteType
-from .representations import NumberRouteSerializer, SmsRouteConfigField, VoiceRouteConfigField, route_representation
+from ..models import OwnedNumber, RouteType, SmsRouteType
+from .representations import NumberRouteSerializer, SmsRouteConfigField, VoiceRouteConfigField
 
 
 class RoutingBody(StrictSerializer):
@@ -51,8 +50,15 @@ ROUTING_DESCRIPTION = (
     "`sms_route_config`.")
 
 
-class NumberRoutingView(OrbitAPIView):
-    required_scopes = {"GET": "numbers:read", "PUT": "numbers:write"}
+class NumberRoutingViewSet(OrbitViewSet):
+    """/numbers/{E.164}/routing: the route of one of the caller's live numbers."""
+
+    queryset = OwnedNumber.objects.live()
+    lookup_field = "e164"
+    lookup_url_kwarg = "phone_number"
+    lookup_value_converter = "e164"
+    required_scopes = {"routing": "numbers:read", "update_routing": "numbers:write"}
+    serializer_class = NumberRouteSerializer
 
     @extend_schema(
         operation_id="numbers_routing_retrieve", tags=["routing"], summary="Get a number's inbound routing",
@@ -60,9 +66,10 @@ class NumberRoutingView(OrbitAPIView):
         responses={200: envelope(NumberRouteSerializer), **errors(401, 403, 404, 422, 429, notes={
             422: "The path is not a valid E.164 number (details.phoneNumber)."})},
     )
-    def get(self, request, phone_number: str):
-        route = selectors.number_route_get(organization=self.organization, e164=valid_e164(phone_number))
-        return ok(request, route_representation(route))
+    @action(detail=True, methods=["get"])
+    def routing(self, request, phone_number: str):
+        # The selector scopes the number to the caller's organisation (404 otherwise).
+        return self.respond(selectors.number_route_get(organization=self.organization, e164=valid_e164(phone_number)))
 
     @extend_schema(
         operation_id="numbers_routing_update", tags=["routing"], summary="Set a number's inbound routing",
@@ -70,14 +77,15 @@ class NumberRoutingView(OrbitAPIView):
         parameters=[PHONE_NUMBER_PATH, *RESPONSE_HEADERS], request=RoutingBody,
         responses={200: envelope(NumberRouteSerializer), **errors(400, 401, 403, 404, 422, 429)},
     )
-    def put(self, request, phone_number: str):
+    @routing.mapping.put
+    def update_routing(self, request, phone_number: str):
         e164 = valid_e164(phone_number)
         changes = dict(self.validated(RoutingBody))
         route = services.number_route_update(organization=self.organization, e164=e164, changes=changes,
                                              **self.actor())
-        return ok(request, route_representation(route))
+        return self.respond(route)
 
 
-urlpatterns = [
-    path("numbers/<e164:phone_number>/routing", NumberRoutingView.as_view(), name="numbers-routing"),
-]
+router = OrbitRouter()
+router.register("numbers", NumberRoutingViewSet, basename="numbers")
+urlpatterns = router.urls

@@ -1,33 +1,19 @@
 """Search the sellable inventory, and the per-country summaries that say where to search."""
 from __future__ import annotations
 
-from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
 
 from orbit_numbers.api.openapi import RESPONSE_HEADERS, csv_parameter, envelope, errors
-from orbit_numbers.api.responses import ok
-from orbit_numbers.api.serializers import CountryField, StrictSerializer
-from orbit_numbers.api.views import OrbitAPIView
+from orbit_numbers.api.serializers import CountryField, OutputSerializer, StrictSerializer
+from orbit_numbers.api.viewsets import OrbitRouter, OrbitViewSet
 
 from .. import selectors
-from ..models import LineType, Provider
-from .fields import (PURCHASE_ONLY_REASON, SEARCH_CAPABILITIES, SHORT_CODE_REASON, CommaListField, DigitsField,
-                     EnumField)
-from .representations import AvailableNumberSerializer, offer_representation
-
-
-class SearchQuery(StrictSerializer):
-    country = CountryField()
-    type = EnumField(choices=tuple(LineType.values), refusals={"short_code": SHORT_CODE_REASON}, required=False)
-    capabilities = CommaListField(choices=SEARCH_CAPABILITIES, required=False, refusals={
-        "whatsapp": PURCHASE_ONLY_REASON, "rcs": PURCHASE_ONLY_REASON})
-    area_code = DigitsField(max_digits=8, required=False)
-    contains = DigitsField(required=False)
-    starts_with = DigitsField(required=False)
-    ends_with = DigitsField(required=False)
-    provider = EnumField(choices=tuple(Provider.values), required=False)
-    limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
+from ..filters import AvailableNumberFilterSet
+from ..models import PhoneNumber
+from .fields import SEARCH_CAPABILITIES
+from .representations import AvailableNumberSerializer
 
 
 class CountryCapabilitiesQuery(StrictSerializer):
@@ -38,27 +24,27 @@ class NoQuery(StrictSerializer):
     pass
 
 
-class AvailableNumbersResultSerializer(serializers.Serializer):
+class AvailableNumbersResultSerializer(OutputSerializer):
     numbers = AvailableNumberSerializer(many=True, help_text="Cheapest first; empty when nothing matches.")
 
 
-class LineTypeCountsSerializer(serializers.Serializer):
+class LineTypeCountsSerializer(OutputSerializer):
     local = serializers.IntegerField(min_value=0)
     mobile = serializers.IntegerField(min_value=0)
     toll_free = serializers.IntegerField(min_value=0)
 
 
-class AvailableCountrySerializer(serializers.Serializer):
+class AvailableCountrySerializer(OutputSerializer):
     country = serializers.CharField(help_text="ISO 3166-1 alpha-2.")
     count = serializers.IntegerField(min_value=0, help_text="Searchable numbers, all line types.")
     line_types = LineTypeCountsSerializer()
 
 
-class AvailableCountriesSerializer(serializers.Serializer):
+class AvailableCountriesSerializer(OutputSerializer):
     countries = AvailableCountrySerializer(many=True)
 
 
-class CapabilityCountsSerializer(serializers.Serializer):
+class CapabilityCountsSerializer(OutputSerializer):
     total = serializers.IntegerField(min_value=0)
     sms = serializers.IntegerField(min_value=0)
     mms = serializers.IntegerField(min_value=0)
@@ -67,7 +53,7 @@ class CapabilityCountsSerializer(serializers.Serializer):
     two_way_sms = serializers.IntegerField(min_value=0, help_text="Authoritative count of two-way SMS numbers.")
 
 
-class TollFreeCapabilityCountsSerializer(serializers.Serializer):
+class TollFreeCapabilityCountsSerializer(OutputSerializer):
     total = serializers.IntegerField(min_value=0)
     sms_send_only = serializers.IntegerField(min_value=0, help_text="Toll-free SMS is send-only, never two-way.")
     mms = serializers.IntegerField(min_value=0)
@@ -76,7 +62,7 @@ class TollFreeCapabilityCountsSerializer(serializers.Serializer):
     two_way_sms = serializers.IntegerField(min_value=0, help_text="Always 0 for toll-free.")
 
 
-class LineTypeCapabilitiesSerializer(serializers.Serializer):
+class LineTypeCapabilitiesSerializer(OutputSerializer):
     """Only the line types the country has stock of are present."""
 
     local = CapabilityCountsSerializer(required=False)
@@ -84,7 +70,7 @@ class LineTypeCapabilitiesSerializer(serializers.Serializer):
     toll_free = TollFreeCapabilityCountsSerializer(required=False)
 
 
-class CountryCapabilitySerializer(serializers.Serializer):
+class CountryCapabilitySerializer(OutputSerializer):
     country = serializers.CharField(help_text="ISO 3166-1 alpha-2.")
     total = serializers.IntegerField(min_value=0)
     two_way_sms = serializers.IntegerField(min_value=0, help_text="Authoritative count of two-way SMS numbers.")
@@ -93,34 +79,46 @@ class CountryCapabilitySerializer(serializers.Serializer):
     line_types = LineTypeCapabilitiesSerializer()
 
 
-class CountryCapabilitiesSerializer(serializers.Serializer):
+class CountryCapabilitiesSerializer(OutputSerializer):
     countries = CountryCapabilitySerializer(many=True)
 
 
-class AvailableNumbersView(OrbitAPIView):
-    required_scopes = {"GET": "numbers:read"}
+SEARCH_DESCRIPTION = (
+    "Numbers you can buy now, cheapest first, in `data.numbers`. Money is in dollars. `capabilities` filters on "
+    "sms, mms, voice, fax (whatsapp/rcs are purchase-time channels and are refused here with 422); "
+    "`type=short_code` is refused with 422.")
+
+
+class AvailableNumberViewSet(OrbitViewSet):
+    """The sellable stock: shared by every organisation, so not tenant-scoped."""
+
+    queryset = PhoneNumber.objects.all()
+    tenant_field = None
+    required_scopes = {"list": "numbers:read"}
+    serializer_class = AvailableNumbersResultSerializer
+    filterset_class = AvailableNumberFilterSet
+
+    def get_queryset(self):
+        return selectors.searchable_inventory()  # "sellable" is evaluated now, per request
 
     @extend_schema(
-        operation_id="numbers_available_search", tags=["numbers"],
-        summary="Search available numbers",
-        description=("Numbers you can buy now, cheapest first, in `data.numbers`. Money is in dollars. "
-                     "`capabilities` filters on sms, mms, voice, fax (whatsapp/rcs are purchase-time "
-                     "channels and are refused here with 422); `type=short_code` is refused with 422."),
-        parameters=[SearchQuery, csv_parameter("capabilities", SEARCH_CAPABILITIES, (
+        operation_id="numbers_available_search", tags=["numbers"], summary="Search available numbers",
+        description=SEARCH_DESCRIPTION,
+        parameters=[csv_parameter("capabilities", SEARCH_CAPABILITIES, (
             "Comma-separated; every listed capability must be supported, e.g. sms,voice.")), *RESPONSE_HEADERS],
         responses={200: envelope(AvailableNumbersResultSerializer), **errors(401, 403, 422, 429)},
     )
-    def get(self, request):
-        query = self.query_params(SearchQuery)
-        rows = selectors.available_numbers_search(
-            country=query["country"], line_type=query.get("type"), capabilities=query.get("capabilities"),
-            area_code=query.get("area_code"), contains=query.get("contains"), starts_with=query.get("starts_with"),
-            ends_with=query.get("ends_with"), provider=query.get("provider"), limit=query["limit"])
-        return ok(request, {"numbers": [offer_representation(row) for row in rows]})
+    def list(self, request):
+        # The FilterSet filters, orders (cheapest first) and cuts at ?limit.
+        return self.respond({"numbers": self.filter_queryset(self.get_queryset())})
 
 
-class AvailableCountriesView(OrbitAPIView):
-    required_scopes = {"GET": "numbers:read"}
+class InventorySummaryViewSet(OrbitViewSet):
+    """Where to search: per-country counts of the sellable stock (aggregates, not rows)."""
+
+    queryset = PhoneNumber.objects.all()
+    tenant_field = None
+    required_scopes = {"available_countries": "numbers:read", "country_capabilities": "numbers:read"}
 
     @extend_schema(
         operation_id="numbers_available_countries", tags=["numbers"],
@@ -128,13 +126,11 @@ class AvailableCountriesView(OrbitAPIView):
         parameters=RESPONSE_HEADERS,
         responses={200: envelope(AvailableCountriesSerializer), **errors(401, 403, 422, 429)},
     )
-    def get(self, request):
+    @action(detail=False, methods=["get"], url_path="available/countries")
+    def available_countries(self, request):
         self.query_params(NoQuery)
-        return ok(request, {"countries": selectors.available_countries()})
-
-
-class CountryCapabilitiesView(OrbitAPIView):
-    required_scopes = {"GET": "numbers:read"}
+        return self.respond({"countries": selectors.available_countries()},
+                            serializer_class=AvailableCountriesSerializer)
 
     @extend_schema(
         operation_id="numbers_country_capabilities", tags=["numbers"],
@@ -142,13 +138,14 @@ class CountryCapabilitiesView(OrbitAPIView):
         parameters=[CountryCapabilitiesQuery, *RESPONSE_HEADERS],
         responses={200: envelope(CountryCapabilitiesSerializer), **errors(401, 403, 422, 429)},
     )
-    def get(self, request):
+    @action(detail=False, methods=["get"], url_path="country-capabilities")
+    def country_capabilities(self, request):
         query = self.query_params(CountryCapabilitiesQuery)
-        return ok(request, {"countries": selectors.country_capabilities(country=query.get("country"))})
+        return self.respond({"countries": selectors.country_capabilities(country=query.get("country"))},
+                            serializer_class=CountryCapabilitiesSerializer)
 
 
-urlpatterns = [
-    path("numbers/available", AvailableNumbersView.as_view(), name="numbers-available"),
-    path("numbers/available/countries", AvailableCountriesView.as_view(), name="numbers-available-countries"),
-    path("numbers/country-capabilities", CountryCapabilitiesView.as_view(), name="numbers-country-capabilities"),
-]
+router = OrbitRouter()
+router.register("numbers/available", AvailableNumberViewSet, basename="numbers-available")
+router.register("numbers", InventorySummaryViewSet, basename="numbers")
+urlpatterns = router.urls

@@ -48,6 +48,8 @@ class HasRequiredScope(BasePermission):
             raise Unauthorized()
         if request.method not in ("HEAD", "OPTIONS") and not hasattr(view, request.method.lower()):
             return True  # a method the view does not implement: let it answer 405, not 403
+        if request.method == "OPTIONS":
+            return True  # metadata about the endpoint itself, no tenant data: any valid key may ask
         scope = required_scope(view, request.method)
         if not scope:
             raise Forbidden("This endpoint is not available to API keys.")

@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -41,6 +42,8 @@ def to_orbit_error(exc: Exception) -> errors.OrbitError:
         details = flatten_validation_details(exc.detail)
         first = next(iter(details.items()), ("body", "invalid"))
         return errors.ValidationFailed(f"{first[0]}: {first[1]}", details=details)
+    if isinstance(exc, RequestDataTooBig):
+        return errors.PayloadTooLarge()
     if isinstance(exc, drf.ParseError):
         return errors.BadRequest(f"Malformed request body: {exc.detail}")
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):

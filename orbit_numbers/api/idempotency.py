@@ -25,7 +25,7 @@ def request_fingerprint(request) -> str:
     body = request.body if request.content_type == "application/json" else b""
     try:
         canonical = json.dumps(json.loads(body or b"null"), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or too deep to parse: the bytes themselves
         canonical = body
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 
 from ..errors import RateLimited
@@ -27,9 +28,16 @@ class RateLimitState:
                 "X-RateLimit-Reset": str(self.reset_at)}
 
 
+def effective_limit(rule: RateLimit) -> int:
+    """The rule's limit scaled by ORBIT["RATE_LIMIT_MULTIPLIER"] (1 in production; raised for load/fuzz runs)."""
+    multiplier = settings.ORBIT.get("RATE_LIMIT_MULTIPLIER", 1)
+    return max(int(rule.limit * multiplier), 1)
+
+
 def rate_limit_hit(*, rule: RateLimit, subject: str, now: float | None = None) -> RateLimitState:
     """Count one request of ``subject`` against ``rule``; raise RateLimited when over."""
     now = time.time() if now is None else now
+    limit = effective_limit(rule)
     window_start = int(now // rule.window_seconds) * rule.window_seconds
     reset_at = window_start + rule.window_seconds
     key = f"rl:{rule.name}:{subject}:{window_start}"
@@ -40,11 +48,11 @@ def rate_limit_hit(*, rule: RateLimit, subject: str, now: float | None = None) -
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=rule.window_seconds + 5)
         count = 1
-    state = RateLimitState(limit=rule.limit, remaining=max(rule.limit - count, 0), reset_at=reset_at)
-    if count > rule.limit:
+    state = RateLimitState(limit=limit, remaining=max(limit - count, 0), reset_at=reset_at)
+    if count > limit:
         retry_after = max(int(reset_at - now), 1)
         raise RateLimited(
-            f"Rate limit of {rule.limit} requests per {rule.window_seconds}s exceeded; retry in {retry_after}s.",
+            f"Rate limit of {limit} requests per {rule.window_seconds}s exceeded; retry in {retry_after}s.",
             headers={**state.headers(), "Retry-After": str(retry_after)},
         )
     return state

@@ -1,4 +1,6 @@
 """OpenAPI extensions: the API key authentication (X-API-Key or Bearer) and the kernel's field types."""
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.drainage import get_override
 from drf_spectacular.extensions import (OpenApiAuthenticationExtension, OpenApiSerializerExtension,
                                        OpenApiSerializerFieldExtension)
 
@@ -6,6 +8,10 @@ from drf_spectacular.extensions import (OpenApiAuthenticationExtension, OpenApiS
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "orbit_numbers.api.auth.ApiKeyAuthentication"
     name = ["ApiKeyAuth", "BearerAuth"]
+
+    def get_security_requirement(self, auto_schema):
+        # Alternatives (either header is enough), not one requirement naming both (which means "and").
+        return [{name: []} for name in self.name]
 
     def get_security_definition(self, auto_schema):
         return [
@@ -60,6 +66,9 @@ class StrictSerializerSchema(OpenApiSerializerExtension):
                 properties[canonical] = _described(properties[canonical], text)
         if not schema.get("required"):
             schema.pop("required", None)
+        pairs = [[alias, canonical] for alias, canonical in self.target.aliases.items() if canonical in properties]
+        if pairs:  # a name and its alias together are refused (422): say so, so clients never send both
+            schema["not"] = {"anyOf": [{"required": pair} for pair in pairs]}
         schema["additionalProperties"] = False
         return schema
 
@@ -73,3 +82,23 @@ class DollarsFieldSchema(OpenApiSerializerFieldExtension):
         if self.target.allow_null:
             schema["nullable"] = True
         return schema
+
+
+class OrbitFilterSetSchema(DjangoFilterExtension):
+    """The kernel's filter types (EnumFilter …) declare their enum in a meaningful order (lifecycle,
+    documents' order); drf-spectacular would sort it alphabetically. Keep the declared order."""
+
+    target_class = "orbit_numbers.api.filters.OrbitFilterBackend"
+    match_subclasses = True
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        override = get_override(filter_field, "field")
+        declared = override.get("enum") if isinstance(override, dict) else None
+        if declared:
+            for parameter in parameters:
+                schema = parameter["schema"].get("items", parameter["schema"])
+                if "enum" in schema:
+                    schema["enum"] = list(declared)
+        return parameters

@@ -105,7 +105,9 @@ class OrbitViewSet(viewsets.GenericViewSet):
 
     def filter_queryset(self, queryset):
         """The FilterSet's rows; with or without one, the query string is checked strictly."""
-        return OrbitFilterBackend().filter_queryset(self.request, queryset, self)
+        for backend in self.filter_backends or [OrbitFilterBackend]:
+            queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
 
     # --- input ------------------------------------------------------------------------------
 

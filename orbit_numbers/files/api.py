@@ -1,15 +1,27 @@
-"""POST /api/v1/files/upload and the signed download URL it returns."""
+"""POST /api/v1/files/upload and the signed download URL it returns.
+
+- ``FileViewSet.upload``: an API-key endpoint (porting:write) like every other.
+- ``FileContentViewSet.content``: GET files/{file_id}/content?token=… The signed URL itself is the
+  credential (like a cloud-storage signed URL), so it takes no API key and is not rate limited per key;
+  it is in the schema (no security requirement) so generated clients can download. Its failures are
+  the JSON error envelope like the rest of /api/, never an HTML page.
+"""
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
-from django.views.decorators.http import require_GET
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 
-from ..api.responses import error_json_response, iso, ok
-from ..api.views import OrbitAPIView
+from ..api.openapi import RESPONSE_HEADERS, envelope, error_response, errors, schema_field
+from ..api.serializers import OutputSerializer
+from ..api.viewsets import OrbitViewSet
 from ..errors import Forbidden, ValidationFailed
 from . import services
 from .models import StoredFile
@@ -17,52 +29,117 @@ from .models import StoredFile
 # The multipart envelope around a 25 MB file: anything far larger is refused before parsing.
 _BODY_SLACK = 1024 * 1024
 
-
-def file_payload(stored: StoredFile, request=None) -> dict:
-    signed = services.file_signed_url(stored_file=stored, request=request)
-    return {
-        "id": stored.id, "purpose": stored.purpose, "filename": stored.original_name,
-        "content_type": stored.content_type, "size": stored.size, "sha256": stored.sha256,
-        "url": signed.url, "expires_at": iso(signed.expires_at), "created_at": iso(stored.created_at),
-    }
+UNSUPPORTED_MEDIA_TYPE = error_response(415, "The body must be multipart/form-data.", codes=["UNSUPPORTED_MEDIA_TYPE"])
 
 
-class FileUploadView(OrbitAPIView):
-    """Multipart ``file`` (+ optional ``purpose``: loa | invoice). The only purposes today are
-    porting documents, so the scope is porting:write."""
+def multipart_body(request, body_class: type[serializers.Serializer]) -> dict:
+    """The fields of a multipart body that ``body_class`` declares; any other field is 422. The
+    values are checked by the service that stores the file."""
+    declared = body_class().fields
+    unknown = sorted(set(request.data.keys()) - set(declared))
+    if unknown:
+        raise ValidationFailed("Unknown field(s).", details={name: "unknown field" for name in unknown})
+    body = {}
+    for name, field in declared.items():
+        # A file only counts as a file part: a text field named "file" is no file.
+        value = (request.FILES if isinstance(field, serializers.FileField) else request.data).get(name)
+        if value not in (None, ""):
+            body[name] = value
+    return body
 
-    required_scopes = {"POST": "porting:write"}
+
+class FileUploadSerializer(serializers.Serializer):
+    """multipart/form-data body of POST /api/v1/files/upload."""
+
+    file = schema_field(OpenApiTypes.BINARY, base=serializers.FileField)(help_text=(
+        "At most 25 MB; the type is read from the content (PDF, JPEG, PNG, HEIC)."))
+    purpose = serializers.ChoiceField(choices=StoredFile.Purpose.choices, required=False,
+                                      help_text="What the file is for (default loa).")
+
+
+class UploadedFile(NamedTuple):
+    file: StoredFile
+    signed: services.SignedUrl
+
+
+class UploadedFileSerializer(OutputSerializer):
+    id = serializers.CharField(source="file.id", help_text="file_…")
+    purpose = serializers.ChoiceField(source="file.purpose", choices=StoredFile.Purpose.choices)
+    filename = serializers.CharField(source="file.original_name", allow_blank=True, help_text="As uploaded.")
+    content_type = serializers.ChoiceField(source="file.content_type", choices=list(services.EXTENSIONS), help_text=(
+        "Read from the content, not the name."))
+    size = serializers.IntegerField(source="file.size", min_value=1, help_text="Bytes.")
+    sha256 = serializers.CharField(source="file.sha256")
+    url = serializers.CharField(source="signed.url", help_text=(
+        "Signed download URL; pass it as loaFileUrl when you submit a port-in. Expires at expires_at."))
+    expires_at = serializers.DateTimeField(source="signed.expires_at")
+    created_at = serializers.DateTimeField(source="file.created_at")
+
+
+class FileViewSet(OrbitViewSet):
+    """The only purposes today are porting documents, so the scope is porting:write."""
+
+    queryset = StoredFile.objects.all()
+    required_scopes = {"upload": "porting:write"}
+    serializer_class = UploadedFileSerializer
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": inline_serializer("FileUpload", {
-        "file": serializers.FileField(help_text="At most 25 MB; the type is read from the content"),
-        "purpose": serializers.ChoiceField(choices=["loa", "invoice"], required=False)})},
-        responses={201: OpenApiTypes.OBJECT}, operation_id="files_upload",
-        summary="Upload a file; returns a signed, expiring URL (use it as loaFileUrl)")
-    def post(self, request):
+    @extend_schema(
+        operation_id="files_upload", tags=["files"], parameters=RESPONSE_HEADERS,
+        summary="Upload a file; returns a signed, expiring URL (use it as loaFileUrl)",
+        request={"multipart/form-data": FileUploadSerializer},
+        responses={201: envelope(UploadedFileSerializer), **errors(400, 401, 403, 422, 429, notes={
+            400: "Malformed multipart body.",
+            422: "No file, an empty file, a file over 25 MB, a type that is not allowed (read from the content), "
+                 "an unknown purpose or an unknown field."}), 415: UNSUPPORTED_MEDIA_TYPE},
+    )
+    @action(detail=False, methods=["post"])
+    def upload(self, request):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > services.MAX_UPLOAD_BYTES + _BODY_SLACK:
             raise ValidationFailed.field("file", "must be at most 25 MB")
-        unknown = sorted(set(request.data.keys()) - {"file", "purpose"})
-        if unknown:
-            raise ValidationFailed("Unknown field(s).", details={name: "unknown field" for name in unknown})
-        purpose = request.data.get("purpose") or StoredFile.Purpose.LOA
-        stored = services.file_store(organization=self.organization, upload=request.FILES.get("file"),
-                                     purpose=purpose, **self.actor())
-        return ok(request, file_payload(stored, request), status=201)
+        body = multipart_body(request, FileUploadSerializer)
+        stored = services.file_store(organization=self.organization, upload=body.get("file"),
+                                     purpose=body.get("purpose") or StoredFile.Purpose.LOA, **self.actor())
+        signed = services.file_signed_url(stored_file=stored, request=request)
+        return self.respond(UploadedFile(stored, signed), status=201)
 
 
-@require_GET
-def file_content(request, file_id: str):
-    """The signed URL itself is the credential (like a cloud-storage signed URL): no API key,
-    but the token must be ours, unexpired, and bound to this file and its organisation."""
-    token = request.GET.get("token", "")
-    stored = services.file_token_verify(file_id=file_id, token=token) if token else None
-    if stored is None:
-        return error_json_response(Forbidden("This file URL is invalid or has expired."),
-                                   getattr(request, "request_id", ""))
-    response = FileResponse(services.file_open(stored), content_type=stored.content_type,
-                            as_attachment=True, filename=f"{stored.id}.{services.EXTENSIONS[stored.content_type]}")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+class IgnoreAccept(BaseContentNegotiation):
+    """A download answers its file whatever Accept says; its errors are always JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class FileContentViewSet(viewsets.GenericViewSet):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    content_negotiation_class = IgnoreAccept
+    lookup_url_kwarg = "file_id"
+    lookup_value_converter = "str"
+
+    @extend_schema(
+        operation_id="files_content", tags=["files"], auth=[],
+        summary="Download a file through its signed URL (no API key: the URL is the credential)",
+        parameters=[OpenApiParameter("token", OpenApiTypes.STR, required=True, description=(
+                        "The token of the signed URL returned by the upload.")),
+                    *(p for p in RESPONSE_HEADERS if p.name == "X-Request-Id")],
+        responses={**{(200, content_type): OpenApiTypes.BINARY for content_type in services.EXTENSIONS},
+                   403: error_response(403, "The URL is invalid, tampered with, expired, or not this file's.",
+                                       codes=["FORBIDDEN"])},
+    )
+    @action(detail=True, methods=["get"])
+    def content(self, request, file_id: str):
+        token = request.query_params.get("token", "")
+        stored = services.file_token_verify(file_id=file_id, token=token) if token else None
+        if stored is None:
+            raise Forbidden("This file URL is invalid or has expired.")
+        response = FileResponse(services.file_open(stored), content_type=stored.content_type, as_attachment=True,
+                                filename=f"{stored.id}.{services.EXTENSIONS[stored.content_type]}")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response

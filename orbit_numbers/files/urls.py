@@ -1,8 +1,9 @@
-from django.urls import path
+"""Files routes (mounted under /api/v1/): files/upload and the signed download files/{file_id}/content."""
+from ..api.viewsets import OrbitRouter
+from .api import FileContentViewSet, FileViewSet
 
-from . import api
-
-urlpatterns = [
-    path("files/upload", api.FileUploadView.as_view(), name="file-upload"),
-    path("files/<str:file_id>/content", api.file_content, name="file-content"),
-]
+router = OrbitRouter()
+router.register("files", FileViewSet, basename="files")
+# basename "file": the download route is named "file-content", which signed URLs are built and checked by.
+router.register("files", FileContentViewSet, basename="file")
+urlpatterns = router.urls

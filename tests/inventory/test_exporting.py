@@ -207,3 +207,61 @@ def test_command_exports_one_organisations_numbers_as_json(org, make_org, make_n
 def test_command_rejects_bad_arguments(db, args):
     with pytest.raises(CommandError):
         call_command("export_numbers", *args, stdout=io.StringIO())
+
+
+# --- one FilterSet per kind of export, on every face ------------------------------------------------
+
+
+def test_command_filters_customers_numbers_like_the_api(org, make_org, make_number):
+    vip = buy(org, make_number("US"), tags=["vip"], capabilities=["sms", "voice", "whatsapp"])
+    buy(org, make_number("US"), tags=["vip"], capabilities=["voice"])
+    buy(make_org("Other", credit_cents=50_00), make_number("US"), tags=["other"], capabilities=["sms", "whatsapp"])
+    out = io.StringIO()
+    call_command("export_numbers", "--format", "json", "--tag", "vip", "--capabilities", "whatsapp,sms", stdout=out)
+    assert [item["id"] for item in json.loads(out.getvalue())] == [vip.pk]
+
+
+def test_command_exports_released_numbers_only_when_asked(org, make_number):
+    live = buy(org, make_number("US"))
+    gone = buy(org, make_number("US"))
+    number_release(organization=org, number_id=gone.pk)
+
+    def exported(*args):
+        out = io.StringIO()
+        call_command("export_numbers", "--format", "json", "--scope", "owned", *args, stdout=out)
+        return [item["id"] for item in json.loads(out.getvalue())]
+
+    assert exported() == [live.pk]
+    assert exported("--status", "released") == [gone.pk]
+    assert exported("--org", org.pk, "--status", "active") == [live.pk]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--country", "XX"], "--country"),
+    (["--scope", "owned", "--capabilities", "telepathy"], "--capabilities"),
+    (["--tag", "Not A Slug"], "--tag"),
+    (["--scope", "inventory", "--tag", "vip"], "--tag"),
+    (["--scope", "owned", "--type", "mobile", "--org", "nobody"], "--org"),
+])
+def test_command_names_the_option_it_refuses(db, args, words):
+    with pytest.raises(CommandError, match=words):
+        call_command("export_numbers", *args, stdout=io.StringIO())
+
+
+def test_console_capability_filter_and_its_export(superuser_client, org, make_number):
+    whatsapp = buy(org, make_number("US"), capabilities=["sms", "whatsapp"])
+    buy(org, make_number("US"), capabilities=["sms"])
+    page = superuser_client.get(OWNED, {"capabilities": "whatsapp"})
+    assert list(page.context["cl"].result_list) == [whatsapp]
+    assert "export/csv/?capabilities=whatsapp" in page.content.decode()
+    data = json.loads(body(superuser_client.get(OWNED + "export/json/", {"capabilities": "whatsapp"})))
+    assert [item["id"] for item in data] == [whatsapp.pk]
+
+
+def test_console_filters_validate_through_the_filterset(superuser_client, org, make_number):
+    buy(org, make_number("US"))
+    assert len(superuser_client.get(OWNED, {"phone_number__country": "us"}).context["cl"].result_list) == 1
+    for url in (OWNED, OWNED + "export/csv/"):
+        response = superuser_client.get(url, {"phone_number__country": "XX"})
+        assert response.status_code == 302 and response["Location"].endswith("?e=1"), url
+    assert superuser_client.get(NUMBERS, {"country": "Mars"}).status_code == 302

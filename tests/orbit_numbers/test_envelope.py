@@ -141,6 +141,16 @@ def test_alias_maps_to_canonical_field(org, make_client):
 
 
 @pytest.mark.urls(TEST_URLS)
+@pytest.mark.parametrize("alias_value", ["+14155552671", "+14155552672"])
+def test_a_field_and_its_alias_together_are_422(org, make_client, alias_value):
+    response = make_client(org).post(ECHO, {"phone_number": "+14155552671", "phoneNumber": alias_value},
+                                     format="json")
+    assert response.status_code == 422
+    assert response.json()["error"]["details"] == {
+        "phoneNumber": "send either phone_number or its alias phoneNumber, not both"}
+
+
+@pytest.mark.urls(TEST_URLS)
 def test_non_json_content_type_is_415(org, make_client):
     response = make_client(org).post(ECHO, "phone_number=+14155552671",
                                      content_type="application/x-www-form-urlencoded")

@@ -100,6 +100,37 @@ def test_signed_url_downloads_the_file_without_a_key(client):
     assert b"".join(response.streaming_content) == PDF
 
 
+def test_download_whatever_the_client_accepts_and_errors_are_always_json(client):
+    url = upload(client, PDF).json()["data"]["url"]
+    parts = urlsplit(url)
+    anonymous = APIClient()
+    pdf = anonymous.get(f"{parts.path}?{parts.query}", HTTP_ACCEPT="application/pdf")
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content) == PDF
+    assert pdf["Cache-Control"] == "private, no-store" and "attachment" in pdf["Content-Disposition"]
+    for response in (anonymous.get(parts.path, HTTP_ACCEPT="text/html"),
+                     anonymous.post(f"{parts.path}?{parts.query}"),
+                     anonymous.delete(f"{parts.path}?{parts.query}", HTTP_ACCEPT="text/html")):
+        assert response["Content-Type"] == "application/json", response.content
+        assert response.json()["error"]["code"] in ("FORBIDDEN", "METHOD_NOT_ALLOWED")
+        assert response.json()["error"]["request_id"] == response["X-Request-Id"]
+    assert anonymous.post(f"{parts.path}?{parts.query}").status_code == 405
+
+
+def test_an_api_key_is_neither_needed_nor_used_to_download(client, make_client, make_org):
+    url = upload(client, PDF).json()["data"]["url"]
+    parts = urlsplit(url)
+    stranger = make_client(make_org("Stranger"))  # a valid key of another organisation changes nothing
+    assert stranger.get(f"{parts.path}?{parts.query}").status_code == 200
+    broken = APIClient()
+    broken.credentials(HTTP_X_API_KEY="orb_live_not_a_key")  # nor does an invalid one
+    assert broken.get(f"{parts.path}?{parts.query}").status_code == 200
+
+
+def test_a_text_field_named_file_is_no_file(client):
+    response = client.post("/api/v1/files/upload", {"file": "not a file part"}, format="multipart")
+    assert response.status_code == 422 and "file" in response.json()["error"]["details"]
+
+
 def test_tampered_or_foreign_tokens_do_not_download(client, make_org, make_client):
     url = upload(client, PDF).json()["data"]["url"]
     parts = urlsplit(url)

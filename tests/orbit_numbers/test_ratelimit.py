@@ -108,3 +108,46 @@ def test_limits_are_shared_across_processes(db):
     child = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=60)
     assert child.returncode != 0 and "RateLimited" in child.stderr
+
+
+def multiplied(factor):
+    return override_settings(ORBIT={**settings.ORBIT, "RATE_LIMIT_MULTIPLIER": factor})
+
+
+def test_multiplier_defaults_to_one():
+    assert settings.ORBIT["RATE_LIMIT_MULTIPLIER"] == 1
+
+
+def test_multiplier_scales_every_rule(db):
+    """ORBIT_RATE_LIMIT_MULTIPLIER raises named limits too (make fuzz must not be throttled by bulk-reserve 1/min)."""
+    rule = RateLimit("multiplier-test", 2)
+    now = 1_800_000_240.0
+    with multiplied(3):
+        states = [rate_limit_hit(rule=rule, subject="m", now=now) for _ in range(6)]
+        assert [s.limit for s in states] == [6] * 6
+        assert states[-1].remaining == 0
+        with pytest.raises(RateLimited) as excinfo:
+            rate_limit_hit(rule=rule, subject="m", now=now)
+    assert excinfo.value.headers["X-RateLimit-Limit"] == "6"
+
+
+def test_multiplier_applies_to_the_default_budget_and_named_limits(org, make_client, settings):
+    settings.ORBIT = {**settings.ORBIT, "DEFAULT_RATE_LIMIT_PER_MINUTE": 1, "RATE_LIMIT_MULTIPLIER": 4}
+    client = make_client(org)
+    statuses = [client.get("/api/v1/billing/balance").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 200, 429]
+
+
+@pytest.mark.urls(TEST_URLS)
+def test_multiplier_raises_named_per_tenant_limits(org, make_client, settings):
+    settings.ORBIT = {**settings.ORBIT, "RATE_LIMIT_MULTIPLIER": 2}
+    client = make_client(org)
+    body = {"phone_number": "+14155552671"}
+    statuses = [client.post(ECHO, body, format="json").status_code for _ in range(7)]
+    assert statuses == [201] * 6 + [429]
+    assert client.post(ECHO, body, format="json")["X-RateLimit-Limit"] == "6"
+
+
+def test_multiplier_never_drops_a_limit_to_zero(db):
+    with multiplied(0.01):
+        assert rate_limit_hit(rule=RateLimit("tiny", 2), subject="t", now=1_800_000_300.0).limit == 1

@@ -1,4 +1,7 @@
-"""POST /api/v1/numbers/porting/check: read-only pre-flight, per-carrier verdicts, 20/min."""
+"""POST /api/v1/numbers/porting/check: read-only pre-flight, per-carrier verdicts, 20/min.
+
+One ``phone_number``: ``data`` is that number's verdict (the documented fields). ``numbers[]``:
+``data.results[]``, one verdict per number, in request order (SPEC.md, decisions added later)."""
 from __future__ import annotations
 
 import pytest
@@ -18,7 +21,7 @@ def check(client, **body):
 def test_single_number_checked_by_telnyx(client):
     response = check(client, phone_number="+12015550124")
     assert response.status_code == 200
-    [result] = response.json()["data"]["results"]
+    result = response.json()["data"]
     assert result == {"phone_number": "+12015550124", "eligible": True, "reasons": [], "splittable": False,
                       "estimated_foc_date": result["estimated_foc_date"], "fast_portable": True,
                       "check_status": "checked", "provider": "telnyx"}
@@ -26,7 +29,10 @@ def test_single_number_checked_by_telnyx(client):
 
 
 def test_many_numbers_grouped_by_carrier(client):
-    response = check(client, numbers=["+12015550123", "+442079460123", "+18005550000"])
+    numbers = ["+12015550123", "+442079460123", "+18005550000"]
+    response = check(client, numbers=numbers)
+    assert list(response.json()["data"]) == ["results"]
+    assert [r["phone_number"] for r in response.json()["data"]["results"]] == numbers  # in request order
     results = {r["phone_number"]: r for r in response.json()["data"]["results"]}
     assert results["+12015550123"]["provider"] == "telnyx" and results["+12015550123"]["fast_portable"] is False
     assert results["+12015550123"]["estimated_foc_date"] is None
@@ -37,12 +43,12 @@ def test_many_numbers_grouped_by_carrier(client):
 
 
 def test_toll_free_is_splittable(client):
-    [result] = check(client, phone_number="+18005550102").json()["data"]["results"]
+    result = check(client, phone_number="+18005550102").json()["data"]
     assert result["splittable"] is True
 
 
 def test_carrier_failure_is_check_skipped_and_optimistic(client):
-    [result] = check(client, phone_number="+12015559999").json()["data"]["results"]
+    result = check(client, phone_number="+12015559999").json()["data"]
     assert result["check_status"] == "check-skipped" and result["eligible"] is True and result["provider"] == "telnyx"
 
 
@@ -52,7 +58,7 @@ def test_carrier_timeout_is_check_skipped(client, monkeypatch):
 
     from inventory.providers.simulator import SimulatorAdapter
     monkeypatch.setattr(SimulatorAdapter, "check_portability", timeout)
-    [result] = check(client, phone_number="+12015550124").json()["data"]["results"]
+    result = check(client, phone_number="+12015550124").json()["data"]
     assert result["check_status"] == "check-skipped" and result["eligible"] is True
 
 
@@ -64,6 +70,17 @@ def test_orbit_blockers_are_reported(client, org, own_number, upload_loa):
     assert any("already hosted on Orbit" in reason for reason in results[owned.e164]["reasons"])
     assert results["+12015550130"]["eligible"] is False
     assert any("already open" in reason for reason in results["+12015550130"]["reasons"])
+
+
+def test_one_number_in_numbers_still_answers_results(client):
+    data = check(client, numbers=["+12015550124"]).json()["data"]
+    assert list(data) == ["results"] and [r["phone_number"] for r in data["results"]] == ["+12015550124"]
+    assert data["results"][0] == check(client, phone_number="+12015550124").json()["data"]
+
+
+def test_the_phone_number_alias_is_accepted(client):
+    response = check(client, phoneNumber="+12015550124")
+    assert response.status_code == 200 and response.json()["data"]["phone_number"] == "+12015550124"
 
 
 def test_check_creates_nothing_and_charges_nothing(client, org):

@@ -1,11 +1,5 @@
-"""Porting writes: port-in requests (submit, LoA, staff review, carrier progress, supplement,
-cancel, completion), port-outs, and port-out protection.
-
-Carrier calls happen inside the transaction that holds the request's row lock, so two
-workers never advance the same request; when the transaction fails after a carrier accepted
-an order, the order is cancelled again (compensation), as purchases do.
-Lock order: port request → inventory rows → owned numbers → wallet.
-"""
+"""Port-in requests: submit, LoA upload and signature, staff LoA review and carrier dispatch,
+carrier progress and completion (numbers activated and billed), supplement and cancel."""
 from __future__ import annotations
 
 import logging
@@ -22,21 +16,19 @@ from billing.services import Charge, wallet_charge, wallet_lock
 from inventory.models import OwnedNumber
 from inventory.providers import get_adapter, porting_provider_for
 from inventory.providers.base import PortOrder
-from inventory.services import (numbers_mark_porting_out, numbers_release_ported_out,
-                                numbers_restore_after_port_out, ported_number_activate)
-from orbit_numbers.errors import (Conflict, NotFound, PortOutPinMismatch, ProviderError, RateLimited,
-                                  ValidationFailed)
+from inventory.services import ported_number_activate
+from orbit_numbers.errors import Conflict, NotFound, ProviderError, ValidationFailed
 from orbit_numbers.files.models import StoredFile
 from orbit_numbers.files.services import file_read, file_resolve_signed_url, file_store
 from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_record
 from orbit_numbers.webhooks.services import webhook_event_emit
 
-from . import pins
-from .models import (CARRIER_STAGES, PORT_IN_STAGES, PORT_OUT_OPEN, LoaSignatureStatus, PortInNumber,
-                     PortOutNumber, PortOutProtection, PortOutRequest, PortOutStatus, PortRequest,
-                     PortRequestEvent, PortStatus)
-from .reject_codes import REJECT_CODES, explain
+from .. import pins
+from ..models import (CARRIER_STAGES, PORT_IN_STAGES, LoaSignatureStatus, PortInNumber, PortRequest,
+                      PortRequestEvent, PortStatus)
+from ..reject_codes import REJECT_CODES, explain
+from ._common import _cancel_quietly, number_country
 
 logger = logging.getLogger(__name__)
 
@@ -46,22 +38,12 @@ _CARRIER_TO_STATUS = {
     "foc_assigned": PortStatus.FOC_ASSIGNED, "foc_scheduled": PortStatus.FOC_SCHEDULED,
     "completed": PortStatus.COMPLETED, "rejected": PortStatus.REJECTED, "cancelled": PortStatus.CANCELLED,
 }
-_CARRIER_TO_PORT_OUT = {
-    "submitted": PortOutStatus.PENDING, "carrier_review": PortOutStatus.PENDING,
-    "foc_assigned": PortOutStatus.FOC_SCHEDULED, "foc_scheduled": PortOutStatus.FOC_SCHEDULED,
-    "completed": PortOutStatus.COMPLETED, "rejected": PortOutStatus.REJECTED,
-    "cancelled": PortOutStatus.CANCELLED,
-}
 
 
 def supplement_deadline(port_request: PortRequest):
     if port_request.rejected_at is None:
         return None
     return port_request.rejected_at + timedelta(days=settings.ORBIT["PORT_SUPPLEMENT_WINDOW_DAYS"])
-
-
-def number_country(e164: str) -> str:
-    return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or ""
 
 
 def _record(port_request: PortRequest, status: str, note: str = "") -> None:
@@ -112,6 +94,7 @@ def _release_expired_rejections(numbers: list[str]) -> None:
 # Port-in: submission and LoA
 # ---------------------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def port_request_submit(*, organization: Organization, numbers: list[str], current_carrier: str,
                         country: str = "", loa_file_url: str = "", account_number: str = "",
@@ -125,8 +108,7 @@ def port_request_submit(*, organization: Organization, numbers: list[str], curre
     if country:
         _check_numbers_country(numbers, country)
     loa_file = file_resolve_signed_url(url=loa_file_url, organization=organization) if loa_file_url else None
-    owned = sorted(OwnedNumber.objects.filter(e164__in=numbers).exclude(status=OwnedNumber.Status.RELEASED)
-                   .values_list("e164", flat=True))
+    owned = sorted(OwnedNumber.objects.live().filter(e164__in=numbers).values_list("e164", flat=True))
     if owned:
         raise Conflict(f"Already hosted on Orbit: {', '.join(owned)}.", details={"numbers": ", ".join(owned)})
 
@@ -217,6 +199,7 @@ def port_request_loa_sign(*, organization: Organization, port_request_id: str, s
 # Port-in: staff LoA review and carrier dispatch
 # ---------------------------------------------------------------------------------------------
 
+
 def _carrier_details(port_request: PortRequest) -> dict:
     loa = None
     if port_request.loa_file_id:
@@ -229,14 +212,6 @@ def _carrier_details(port_request: PortRequest) -> dict:
         "authorized_signer": port_request.authorized_signer, "service_address": port_request.service_address or {},
         "loa": loa,
     }
-
-
-def _cancel_quietly(provider: str, provider_order_id: str, *, port_out: bool = False) -> None:
-    try:
-        adapter = get_adapter(provider)
-        (adapter.cancel_port_out if port_out else adapter.cancel_port_in)(provider_order_id=provider_order_id)
-    except ProviderError:
-        logger.exception("Compensating cancel of %s order %s failed", provider, provider_order_id)
 
 
 def _dispatch(port_request: PortRequest, placed: list) -> None:
@@ -329,6 +304,7 @@ def port_request_loa_reject(*, port_request_id: str, acting_user, code: str, not
 # ---------------------------------------------------------------------------------------------
 # Port-in: carrier progress and completion
 # ---------------------------------------------------------------------------------------------
+
 
 def _apply_carrier_order(port_request: PortRequest, order: PortOrder) -> bool:
     """Move the request to what the carrier reports. Stages only move forward; rejection and
@@ -472,38 +448,10 @@ def port_request_record_carrier_update(*, port_request_id: str, acting_user, sta
         return port_request
 
 
-def port_requests_poll(*, limit: int = 200) -> dict:
-    """Re-poll every open, API-handled port-in and port-out (beat task and management command).
-    Each request is its own transaction; one carrier failing does not stop the others."""
-    counts = {"port_in": 0, "port_out": 0, "changed": 0, "errors": 0}
-    port_in_ids = list(PortRequest.objects.filter(status__in=CARRIER_STAGES, handling=PortRequest.Handling.API)
-                       .exclude(provider_order_id="").order_by(F("last_polled_at").asc(nulls_first=True), "id")
-                       .values_list("pk", "status")[:limit])
-    for port_request_id, status in port_in_ids:
-        try:
-            after = port_request_refresh(port_request_id=port_request_id).status
-            counts["port_in"] += 1
-            counts["changed"] += after != status
-        except Exception:  # one bad request must not stop the sweep
-            counts["errors"] += 1
-            logger.warning("Polling port-in %s failed", port_request_id, exc_info=True)
-    port_out_ids = list(PortOutRequest.objects.filter(status__in=PORT_OUT_OPEN).exclude(provider_order_id="")
-                        .order_by(F("last_polled_at").asc(nulls_first=True), "id")
-                        .values_list("pk", "status")[:limit])
-    for port_out_id, status in port_out_ids:
-        try:
-            after = port_out_refresh(port_out_id=port_out_id).status
-            counts["port_out"] += 1
-            counts["changed"] += after != status
-        except Exception:  # one bad request must not stop the sweep
-            counts["errors"] += 1
-            logger.warning("Polling port-out %s failed", port_out_id, exc_info=True)
-    return counts
-
-
 # ---------------------------------------------------------------------------------------------
 # Port-in: supplement and cancel (customer)
 # ---------------------------------------------------------------------------------------------
+
 
 def port_request_supplement(*, organization: Organization, port_request_id: str, changes: dict,
                             acting_key: ApiKey | None = None, acting_user=None) -> PortRequest:
@@ -596,239 +544,6 @@ def port_request_cancel(*, organization: Organization, port_request_id: str, act
     audit_record(action="port_in.cancel", organization=organization, acting_key=acting_key, acting_user=acting_user,
                  target=port_request, before=before, after={"status": port_request.status})
     return port_request
-
-
-# ---------------------------------------------------------------------------------------------
-# Port-out protection
-# ---------------------------------------------------------------------------------------------
-
-def _owned_number(organization: Organization, number_id: str, *, lock: bool = False) -> OwnedNumber:
-    query = OwnedNumber.objects.filter(organization=organization, pk=number_id).exclude(
-        status=OwnedNumber.Status.RELEASED)
-    if lock:
-        query = query.select_for_update(of=("self",))
-    number = query.first()
-    if number is None:
-        raise NotFound()
-    return number
-
-
-def validate_port_out_pin(pin: str, field: str = "port_out_pin") -> str:
-    if not isinstance(pin, str) or not 4 <= len(pin) <= 32:
-        raise ValidationFailed.field(field, "must be 4-32 characters")
-    return pin
-
-
-@transaction.atomic
-def port_out_protection_set(*, organization: Organization, number_id: str, pin: str,
-                            acting_key: ApiKey | None = None, acting_user=None) -> PortOutProtection:
-    """Enable or rotate the PIN. Rotation also clears the wrong-PIN counter and any lock: only
-    the number's owner (an API key of its organisation) can rotate."""
-    validate_port_out_pin(pin)
-    number = _owned_number(organization, number_id, lock=True)
-    protection, _ = PortOutProtection.objects.select_for_update(of=("self",)).get_or_create(number=number)
-    rotated = protection.enabled
-    protection.pin_hash = pins.port_out_pin_hash(pin)
-    protection.set_at = timezone.now()
-    protection.failed_attempts, protection.window_started_at, protection.locked_until = 0, None, None
-    protection.save()
-    audit_record(action="port_out_protection.rotate" if rotated else "port_out_protection.enable",
-                 organization=organization, acting_key=acting_key, acting_user=acting_user, target=number,
-                 after={"enabled": True, "set_at": protection.set_at.isoformat()})
-    return protection
-
-
-@transaction.atomic
-def port_out_protection_disable(*, organization: Organization, number_id: str, acting_key: ApiKey | None = None,
-                                acting_user=None) -> PortOutProtection | None:
-    number = _owned_number(organization, number_id, lock=True)
-    protection = PortOutProtection.objects.select_for_update(of=("self",)).filter(number=number).first()
-    if protection is not None and protection.enabled:
-        protection.pin_hash, protection.set_at = "", None
-        protection.failed_attempts, protection.window_started_at, protection.locked_until = 0, None, None
-        protection.save()
-        audit_record(action="port_out_protection.disable", organization=organization, acting_key=acting_key,
-                     acting_user=acting_user, target=number, after={"enabled": False})
-    return protection
-
-
-def port_out_pins_check(*, organization: Organization, numbers: list[OwnedNumber], pin: str | None,
-                        acting_key: ApiKey | None = None, acting_user=None) -> None:
-    """Gate every port-out before any carrier call. Unprotected numbers pass. A locked number is
-    429 RATE_LIMITED (Retry-After: the lock's end), even with the right PIN; a missing or wrong
-    PIN is 401 PORT_OUT_PIN_MISMATCH. Wrong PINs count towards the lock: PORT_OUT_PIN_MAX_FAILURES
-    within PORT_OUT_PIN_WINDOW_MINUTES lock port-outs of that number for PORT_OUT_PIN_LOCK_MINUTES.
-    The counters and their audit rows commit even though the request then fails."""
-    config = settings.ORBIT
-    mismatched: list[str] = []
-    locked_until = None
-    with transaction.atomic():
-        protections = list(PortOutProtection.objects.select_for_update(of=("self",)).select_related("number")
-                           .filter(number__in=numbers).exclude(pin_hash="").order_by("number_id"))
-        now = timezone.now()
-        for protection in protections:
-            if protection.locked_until and protection.locked_until > now:
-                locked_until = max(locked_until or protection.locked_until, protection.locked_until)
-        if locked_until is None:
-            for protection in protections:
-                if not pin:
-                    mismatched.append(protection.number.e164)
-                    continue
-                if pins.port_out_pin_matches(pin, protection.pin_hash):
-                    continue
-                mismatched.append(protection.number.e164)
-                window = timedelta(minutes=config["PORT_OUT_PIN_WINDOW_MINUTES"])
-                if protection.window_started_at is None or now - protection.window_started_at > window:
-                    protection.window_started_at, protection.failed_attempts = now, 0
-                protection.failed_attempts += 1
-                audit_record(action="port_out_protection.pin_mismatch", organization=organization,
-                             acting_key=acting_key, acting_user=acting_user, target=protection.number,
-                             after={"failed_attempts": protection.failed_attempts})
-                if protection.failed_attempts >= config["PORT_OUT_PIN_MAX_FAILURES"]:
-                    protection.locked_until = now + timedelta(minutes=config["PORT_OUT_PIN_LOCK_MINUTES"])
-                    protection.failed_attempts, protection.window_started_at = 0, None
-                    audit_record(action="port_out_protection.locked", organization=organization,
-                                 acting_key=acting_key, acting_user=acting_user, target=protection.number,
-                                 after={"locked_until": protection.locked_until.isoformat()})
-                protection.save(update_fields=["failed_attempts", "window_started_at", "locked_until",
-                                               "updated_at"])
-    if locked_until is not None:
-        retry = max(int((locked_until - timezone.now()).total_seconds()), 1)
-        raise RateLimited(f"Port-outs of this number are locked after repeated wrong port-out PINs; retry after "
-                          f"{locked_until:%Y-%m-%d %H:%M:%S} UTC.", headers={"Retry-After": str(retry)})
-    if mismatched:
-        raise PortOutPinMismatch(f"Port-out PIN is missing or does not match for: {', '.join(mismatched)}.")
-
-
-# ---------------------------------------------------------------------------------------------
-# Port-out
-# ---------------------------------------------------------------------------------------------
-
-def _apply_port_out_order(port_out: PortOutRequest, order: PortOrder) -> bool:
-    port_out.provider_status = order.status[:50]
-    port_out.last_polled_at = timezone.now()
-    if order.foc_date:
-        port_out.foc_date = order.foc_date
-    new = _CARRIER_TO_PORT_OUT.get(order.status)
-    changed = new is not None and new != port_out.status and port_out.status in PORT_OUT_OPEN
-    if changed and new == PortOutStatus.PENDING and port_out.status == PortOutStatus.FOC_SCHEDULED:
-        changed = False  # stages never move backwards
-    if changed:
-        lines = list(port_out.lines.all())
-        if new == PortOutStatus.COMPLETED:
-            released = numbers_release_ported_out(number_ids=[line.owned_number_id for line in lines])
-            port_out.completed_at = port_out.last_polled_at
-            for number in released:
-                audit_record(action="number.port_out", organization=port_out.organization, target=number,
-                             after={"status": number.status, "port_out_id": port_out.id,
-                                    "destination_carrier": port_out.destination_carrier})
-        elif new in (PortOutStatus.REJECTED, PortOutStatus.CANCELLED):
-            numbers_restore_after_port_out(previous={line.owned_number_id: line.previous_status for line in lines})
-            if new == PortOutStatus.REJECTED:
-                port_out.reject_code = (order.reject_code or "OTHER")[:50]
-                port_out.reject_reason = (order.reject_reason or "")[:1000]
-            else:
-                port_out.cancelled_at = port_out.last_polled_at
-        port_out.status = new
-    port_out.save()
-    return changed
-
-
-def port_out_submit(*, organization: Organization, numbers: list[OwnedNumber], port_out_pin: str | None,
-                    destination_carrier: str = "", target_carrier_ocn: str = "", losing_carrier_account_number: str = "",
-                    authorized_person: str = "", new_owner_info: str = "", acting_key: ApiKey | None = None,
-                    acting_user=None) -> PortOutRequest:
-    """Port numbers away. The PIN gate runs (and records failures) before anything else; the
-    numbers move to porting_out and the carrier order is placed in one transaction."""
-    providers = sorted({n.phone_number.provider for n in numbers})
-    if len(providers) > 1:
-        raise ValidationFailed.field("numbers", f"must all be hosted on the same provider (found "
-                                                f"{', '.join(providers)})")
-    port_out_pins_check(organization=organization, numbers=numbers, pin=port_out_pin, acting_key=acting_key,
-                        acting_user=acting_user)
-    provider = providers[0]
-    placed: list = []
-    try:
-        with transaction.atomic():
-            previous = numbers_mark_porting_out(number_ids=[n.pk for n in numbers])
-            port_out = PortOutRequest.objects.create(
-                organization=organization, provider=provider, destination_carrier=destination_carrier,
-                target_carrier_ocn=target_carrier_ocn, losing_carrier_account_number=losing_carrier_account_number,
-                authorized_person=authorized_person, new_owner_info=new_owner_info)
-            PortOutNumber.objects.bulk_create([
-                PortOutNumber(port_out=port_out, owned_number=n, e164=n.e164, previous_status=previous[n.pk])
-                for n in sorted(numbers, key=lambda n: n.e164)])
-            try:
-                order = get_adapter(provider).create_port_out(numbers=sorted(n.e164 for n in numbers), details={
-                    "customer_reference": port_out.id, "destination_carrier": destination_carrier,
-                    "target_carrier_ocn": target_carrier_ocn, "authorized_person": authorized_person,
-                    "losing_carrier_account_number": losing_carrier_account_number,
-                    "new_owner_info": new_owner_info})
-            except ProviderError as exc:
-                raise Conflict(f"The carrier refused the port-out: {exc.message}",
-                               details={"provider": provider, "provider_code": exc.provider_code or ""}) from None
-            placed.append((provider, order.provider_order_id))
-            port_out.provider_order_id = order.provider_order_id
-            _apply_port_out_order(port_out, order)
-            audit_record(action="port_out.submit", organization=organization, acting_key=acting_key,
-                         acting_user=acting_user, target=port_out, after={
-                             "numbers": sorted(n.e164 for n in numbers), "provider": provider,
-                             "provider_order_id": port_out.provider_order_id, "status": port_out.status,
-                             "destination_carrier": destination_carrier, "target_carrier_ocn": target_carrier_ocn,
-                             "authorized_person": authorized_person})
-            return port_out
-    except Exception:
-        for provider_name, order_id in placed:
-            _cancel_quietly(provider_name, order_id, port_out=True)
-        raise
-
-
-def _lock_port_out(organization: Organization | None, port_out_id: str) -> PortOutRequest:
-    query = PortOutRequest.objects.select_for_update(of=("self",)).filter(pk=port_out_id)
-    if organization is not None:
-        query = query.filter(organization=organization)
-    port_out = query.first()
-    if port_out is None:
-        raise NotFound()
-    return port_out
-
-
-@transaction.atomic
-def port_out_refresh(*, port_out_id: str, organization: Organization | None = None,
-                     acting_key: ApiKey | None = None, acting_user=None) -> PortOutRequest:
-    port_out = _lock_port_out(organization, port_out_id)
-    if port_out.status not in PORT_OUT_OPEN:
-        raise Conflict(f"The port-out is {port_out.status}; there is nothing to refresh.")
-    before = port_out.status
-    try:
-        order = get_adapter(port_out.provider).port_out_status(provider_order_id=port_out.provider_order_id)
-    except ProviderError as exc:
-        raise Conflict(f"The carrier did not answer: {exc.message}. Try again later.",
-                       details={"provider": port_out.provider, "provider_code": exc.provider_code or ""}) from None
-    if _apply_port_out_order(port_out, order):
-        audit_record(action="port_out.status", organization=port_out.organization, acting_key=acting_key,
-                     acting_user=acting_user, target=port_out, before={"status": before},
-                     after={"status": port_out.status, "provider_status": port_out.provider_status})
-    return port_out
-
-
-@transaction.atomic
-def port_out_cancel(*, organization: Organization, port_out_id: str, acting_key: ApiKey | None = None,
-                    acting_user=None) -> PortOutRequest:
-    """Cancel an open port-out: the carrier order is withdrawn and the numbers go back to the
-    status they had."""
-    port_out = _lock_port_out(organization, port_out_id)
-    if port_out.status not in PORT_OUT_OPEN:
-        raise Conflict(f"The port-out is already {port_out.status}.")
-    try:
-        get_adapter(port_out.provider).cancel_port_out(provider_order_id=port_out.provider_order_id)
-    except ProviderError as exc:
-        raise Conflict(f"The carrier refused the cancellation: {exc.message}",
-                       details={"provider": port_out.provider, "provider_code": exc.provider_code or ""}) from None
-    _apply_port_out_order(port_out, PortOrder(provider_order_id=port_out.provider_order_id, status="cancelled"))
-    audit_record(action="port_out.cancel", organization=organization, acting_key=acting_key, acting_user=acting_user,
-                 target=port_out, after={"status": port_out.status})
-    return port_out
 
 
 def reject_details(port_request: PortRequest) -> dict | None:

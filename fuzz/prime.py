@@ -1,0 +1,157 @@
+"""Prime the live fuzz server through its own API and write schemathesis dictionaries.
+
+The fuzzer only reaches business logic when it sends values that exist: numbers on sale, numbers the
+organisation owns, its reservation and port ids. This script (run by fuzz/run.sh after the server is up)
+searches the inventory, buys a few numbers, opens a bulk reservation, uploads an LoA and submits a port-in
+and a port-out, then writes one libFuzzer-style dictionary per kind of value into OUT_DIR. fuzz/schemathesis.toml
+binds them to parameters. A failing step is reported and skipped (the API under test may be broken; that is
+what the fuzzer is for); every dictionary gets at least one plausible entry so the config always loads.
+
+Usage: prime.py BASE_URL API_KEY OUT_DIR
+"""
+from __future__ import annotations
+
+import json
+import random
+import sys
+import uuid
+from pathlib import Path
+
+import phonenumbers
+import requests
+
+TIMEOUT = 30
+# A tiny valid PDF for the LoA upload.
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+FALLBACK = {
+    "countries": ["US"],
+    "us": ["US"],
+    "available_numbers": ["+14155550100"],
+    "owned_numbers": ["+14155550101"],
+    "owned_ids": ["num_00000000000000000000"],
+    "reservation_ids": ["bres_00000000000000000000"],
+    "port_request_ids": ["port_00000000000000000000"],
+    "port_out_ids": ["pout_00000000000000000000"],
+    "portable_numbers": ["+12015550123"],
+}
+
+
+class Api:
+    def __init__(self, base: str, key: str):
+        self.base = base.rstrip("/") + "/api/v1"
+        self.session = requests.Session()
+        self.session.headers["X-API-Key"] = key
+
+    def call(self, method: str, path: str, what: str, **kwargs):
+        if method in ("POST", "DELETE"):
+            kwargs.setdefault("headers", {})["Idempotency-Key"] = f"prime-{uuid.uuid4().hex}"
+        try:
+            response = self.session.request(method, self.base + path, timeout=TIMEOUT, **kwargs)
+        except requests.RequestException as exc:
+            print(f"prime: {what}: {exc}")
+            return None
+        if response.status_code >= 300:
+            print(f"prime: {what}: HTTP {response.status_code} {response.text[:200]}")
+            return None
+        try:
+            return response.json().get("data")
+        except (ValueError, AttributeError):
+            print(f"prime: {what}: not a JSON envelope")
+            return None
+
+
+def portable_numbers(rng: random.Random, taken: set[str], count: int = 40) -> list[str]:
+    """Valid US numbers that are not in our inventory: what a customer would port in (or check)."""
+    found: list[str] = []
+    regions = ["US"]  # a port-in is for one country (US by default); Telnyx serves US/CA
+    attempts = 0
+    while len(found) < count and attempts < 20_000:
+        attempts += 1
+        region = rng.choice(regions)
+        example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.FIXED_LINE)
+        national = str(example.national_number)
+        # Keep the area code / prefix of the example, randomise the subscriber digits.
+        keep = max(3, len(national) - 4)
+        candidate = national[:keep] + "".join(rng.choice("0123456789") for _ in range(len(national) - keep))
+        number = phonenumbers.parse(f"+{example.country_code}{candidate}")
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        # Suffixes the simulator treats specially (carrier failure, port rejection) are avoided.
+        if (phonenumbers.is_valid_number(number) and e164 not in taken and e164 not in found
+                and not e164.endswith(("9999", "0000", "0401", "0402", "0403", "0404"))):
+            found.append(e164)
+    return found
+
+
+def main(base: str, key: str, out_dir: str) -> int:
+    rng = random.Random(20240501)
+    api = Api(base, key)
+    values: dict[str, list[str]] = {name: [] for name in FALLBACK}
+
+    data = api.call("GET", "/numbers/available/countries", "countries") or {}
+    countries = [c.get("country") or c.get("code") for c in data.get("countries", []) if isinstance(c, dict)]
+    values["countries"] = [c for c in countries if c] or ["US", "GB", "CA", "DE", "FR"]
+    values["us"] = ["US"]
+
+    offers: dict[str, list[dict]] = {}
+    for country in values["countries"]:
+        found = api.call("GET", "/numbers/available", f"search {country}", params={"country": country, "limit": 60})
+        offers[country] = list((found or {}).get("numbers", []))
+    all_offers = [o for items in offers.values() for o in items if o.get("phoneNumber")]
+
+    # Buy a few numbers (not DE/FR first: those need a compliance profile; the seeded org has one, anyway).
+    bought: list[dict] = []
+    for country in ["US", "US", "US", "US", "GB", "CA", "DE", "FR"]:
+        candidates = [o for o in offers.get(country, []) if o["phoneNumber"] not in {b.get("number") for b in bought}]
+        candidates = [o for o in candidates if not o["phoneNumber"].endswith("9999")]
+        if not candidates:
+            continue
+        offer = candidates[0]
+        number = api.call("POST", "/numbers/purchase", f"purchase {offer['phoneNumber']}",
+                          json={"phone_number": offer["phoneNumber"], "country_code": country})
+        if number:
+            bought.append(number)
+    bought_e164 = {b.get("number") for b in bought}
+    values["owned_ids"] = [b["id"] for b in bought if b.get("id")]
+    values["owned_numbers"] = [b["number"] for b in bought if b.get("number")]
+    # US only: purchase/buy-bulk bind country_code to "US" alongside (the API checks they agree).
+    values["available_numbers"] = [o["phoneNumber"] for o in offers.get("US", [])
+                                   if o["phoneNumber"] not in bought_e164 and not o["phoneNumber"].endswith("9999")]
+
+    reservation = api.call("POST", "/numbers/bulk-reserve", "bulk reservation",
+                           json={"country": "US", "quantity": 3, "number_type": "local"})
+    if reservation and reservation.get("id"):
+        values["reservation_ids"].append(reservation["id"])
+
+    values["portable_numbers"] = portable_numbers(rng, {o["phoneNumber"] for o in all_offers})
+    upload = api.call("POST", "/files/upload", "LoA upload",
+                      files={"file": ("loa.pdf", PDF, "application/pdf")}, data={"purpose": "loa"})
+    port_in = api.call("POST", "/numbers/porting", "port-in", json={
+        "numbers": values["portable_numbers"][:2] or FALLBACK["portable_numbers"],
+        "currentCarrier": "Verizon", "country": "US", "accountNumber": "123456789", "accountPin": "1234",
+        "authorizedSigner": "Pat Doe", **({"loaFileUrl": upload["url"]} if upload and upload.get("url") else {}),
+    })
+    if port_in and port_in.get("id"):
+        values["port_request_ids"].append(port_in["id"])
+
+    # Port one owned number out (it becomes porting_out; the others stay active for the fuzzer).
+    if len(values["owned_numbers"]) > 1:
+        port_out = api.call("POST", "/numbers/porting/out", "port-out", json={
+            "numbers": [values["owned_numbers"][-1]], "destinationCarrier": "AT&T"})
+        if port_out and port_out.get("id"):
+            values["port_out_ids"].append(port_out["id"])
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, entries in values.items():
+        entries = list(dict.fromkeys(entries)) or FALLBACK[name]
+        values[name] = entries
+        lines = [f"# {name}: written by fuzz/prime.py for this run"] + [json.dumps(e) for e in entries]
+        (out / f"{name}.dict").write_text("\n".join(lines) + "\n")
+    print("prime: " + ", ".join(f"{name}={len(entries)}" for name, entries in values.items()))
+    (out / "primed.json").write_text(json.dumps(values, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:4]))
