@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from orbit_numbers.errors import NotFound
 from orbit_numbers.models import Organization
 
-from .models import LineType, NumberRoute, OwnedNumber, PhoneNumber
+from .models import BulkReservation, BulkReservationItem, LineType, NumberRoute, OwnedNumber, PhoneNumber
 
 
 def searchable_inventory(*, now: datetime | None = None) -> QuerySet[PhoneNumber]:
@@ -89,3 +89,27 @@ def number_route_get(*, organization: Organization, e164: str) -> NumberRoute:
     number = owned_number_by_e164(organization=organization, e164=e164)
     route = NumberRoute.objects.filter(number=number).first()
     return route if route is not None else NumberRoute(number=number)
+
+
+# --- bulk reservations and batch purchases -------------------------------------------------------
+
+
+def customer_reservations() -> QuerySet[BulkReservation]:
+    """Customers' reservations (POST /numbers/bulk-reserve), not the internal holds that buy-bulk and
+    assign orders place while their carrier calls run."""
+    return BulkReservation.objects.filter(purpose=BulkReservation.Purpose.RESERVE)
+
+
+def reservation_with_items(reservation: BulkReservation) -> BulkReservation:
+    """The reservation with its items (and their inventory rows) loaded in one query, in id order:
+    ``reservation.items.all()`` then reads them without touching the database."""
+    prefetch_related_objects([reservation], Prefetch(
+        "items", queryset=BulkReservationItem.objects.select_related("phone_number").order_by("id")))
+    return reservation
+
+
+def owned_numbers_in_order(*, organization: Organization, ids: list[str]) -> list[OwnedNumber]:
+    """The given numbers with their inventory rows, in the order of ``ids`` (one query)."""
+    found = {number.pk: number for number in OwnedNumber.objects.select_related("phone_number")
+             .filter(organization=organization, pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]

@@ -172,6 +172,8 @@ SPECTACULAR_SETTINGS = {
         "PortStatusEnum": "porting.models.PortStatus",
         "PortOutStatusEnum": "porting.models.PortOutStatus",
         "TrueEnum": [(True, True)],  # a boolean that must be true (the LoA signer's acknowledgement)
+        "ReservationStatusEnum": "inventory.models.BulkReservation.Status",
+        "ReservationItemStatusEnum": "inventory.models.BulkReservationItem.Status",
     },
 }
 

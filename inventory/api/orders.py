@@ -3,20 +3,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.urls import path
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from orbit_numbers.api.idempotency import idempotent
-from orbit_numbers.api.responses import iso, ok
-from orbit_numbers.api.serializers import E164Field, StrictSerializer
-from orbit_numbers.api.views import OrbitAPIView
+from orbit_numbers.api.openapi import IDEMPOTENT_PARAMETERS, RESPONSE_HEADERS, envelope, error_response, errors
+from orbit_numbers.api.serializers import E164Field, OutputSerializer, StrictSerializer
+from orbit_numbers.api.viewsets import OrbitRouter, OrbitViewSet
 
 from .. import services
-from ..models import OwnedNumber
-from ..selectors_bulk import owned_numbers_in_order
+from ..models import LineType, OwnedNumber
+from ..selectors import owned_numbers_in_order
 from ..services.orders import ORDER_MAX_NUMBERS
+
+# --- request --------------------------------------------------------------------------------------
 
 
 class HttpsUrlField(serializers.URLField):
@@ -32,11 +32,17 @@ class HttpsUrlField(serializers.URLField):
 
 
 class OrderSerializer(StrictSerializer):
-    numbers = serializers.ListField(child=E164Field(), allow_empty=False, min_length=1, max_length=ORDER_MAX_NUMBERS)
-    inbound_url = HttpsUrlField(required=False, allow_null=True)
-    status_url = HttpsUrlField(required=False, allow_null=True)
+    numbers = serializers.ListField(child=E164Field(), allow_empty=False, min_length=1, max_length=ORDER_MAX_NUMBERS,
+                                    help_text=f"1-{ORDER_MAX_NUMBERS} distinct numbers, all available.")
+    inbound_url = HttpsUrlField(required=False, allow_null=True,
+                                help_text="https:// webhook for inbound messages and calls, e.g. "
+                                          "https://customer.example/inbound.")
+    status_url = HttpsUrlField(required=False, allow_null=True, help_text="https:// webhook for delivery status.")
     label = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    campaign_id = serializers.CharField(required=False, allow_null=True, max_length=32)
+    campaign_id = serializers.CharField(required=False, allow_null=True, min_length=1, max_length=32,
+                                        trim_whitespace=False, help_text=(
+        "A US 10DLC campaign of your organisation: ACTIVE, with a VERIFIED or VETTED_VERIFIED brand. "
+        "US local numbers only."))
 
     def validate_numbers(self, numbers):
         duplicates = sorted({number for number in numbers if numbers.count(number) > 1})
@@ -45,31 +51,75 @@ class OrderSerializer(StrictSerializer):
         return numbers
 
 
-def order_number_data(number: OwnedNumber) -> dict:
-    return {
-        "id": number.id, "number": number.e164, "number_type": number.phone_number.line_type,
-        "status": number.status, "inbound_url": number.webhook_url, "status_url": number.status_url,
-        "label": number.label, "campaign_id": number.campaign_id,
-        "sms_enabled": "sms" in number.capabilities, "mms_enabled": "mms" in number.capabilities,
-        "created_at": iso(number.created_at), "updated_at": iso(number.updated_at),
-    }
+# --- responses ------------------------------------------------------------------------------------
 
 
-class OrdersView(OrbitAPIView):
-    required_scopes = {"POST": "numbers:write"}
+class OrderedNumberSerializer(OutputSerializer):
+    """A number the order assigned to your organisation."""
 
-    @extend_schema(operation_id="numbers_orders_create", tags=["numbers"], request=OrderSerializer,
-                   responses={201: OpenApiTypes.OBJECT},
-                   summary="Assign specific numbers, all or nothing (409 INSUFFICIENT_INVENTORY lists the unavailable)")
+    id = serializers.CharField(help_text="num_ followed by 20 characters, as in GET /numbers/{number_id}.")
+    number = serializers.CharField(source="e164", help_text="E.164.")
+    number_type = serializers.ChoiceField(source="phone_number.line_type", choices=LineType.choices)
+    status = serializers.ChoiceField(choices=OwnedNumber.Status.choices, help_text=(
+        "active, or regulatory_hold in a regulated country until a compliance profile covers it."))
+    inbound_url = serializers.CharField(source="webhook_url", allow_null=True)
+    status_url = serializers.CharField(allow_null=True)
+    label = serializers.CharField(allow_blank=True)
+    campaign_id = serializers.CharField(allow_null=True)
+    sms_enabled = serializers.SerializerMethodField()
+    mms_enabled = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_sms_enabled(self, number: OwnedNumber) -> bool:
+        return "sms" in number.capabilities
+
+    def get_mms_enabled(self, number: OwnedNumber) -> bool:
+        return "mms" in number.capabilities
+
+
+class UnavailableNumbersSerializer(OutputSerializer):
+    """The ``data`` of a 409 INSUFFICIENT_INVENTORY: drop the unavailable numbers and retry."""
+
+    available_count = serializers.IntegerField(min_value=0, help_text="How many of the requested numbers are "
+                                                                      "available.")
+    unavailable = serializers.ListField(child=serializers.CharField(), help_text="E.164, in request order.")
+
+
+# --- the endpoint ---------------------------------------------------------------------------------
+
+
+class OrderViewSet(OrbitViewSet):
+    required_scopes = {"create": "numbers:write"}
+    serializer_class = OrderedNumberSerializer
+
+    @extend_schema(
+        operation_id="numbers_orders_create", tags=["numbers"],
+        summary="Assign specific numbers, all or nothing (409 INSUFFICIENT_INVENTORY lists the unavailable)",
+        parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS],
+        request=OrderSerializer,
+        responses={201: envelope(OrderedNumberSerializer, many=True),
+                   409: error_response(
+                       409, "A requested number is not available (data lists them) and nothing was assigned; "
+                            "or the Idempotency-Key was used with a different body, or its first request still runs.",
+                       codes=["INSUFFICIENT_INVENTORY", "IDEMPOTENCY_CONFLICT", "CONFLICT"],
+                       data=UnavailableNumbersSerializer(required=False)),
+                   **errors(400, 401, 402, 403, 422, 429, notes={
+                       402: "The wallet does not cover setup and the first month of every number; nothing was "
+                            "assigned.",
+                       422: "Invalid body (details per field), or a campaign_id that is not usable."})},
+    )
     @idempotent
-    def post(self, request):
+    def create(self, request):
         body = self.validated(OrderSerializer)
         numbers = services.number_order_create(
             organization=self.organization, numbers=body["numbers"], inbound_url=body.get("inbound_url"),
             status_url=body.get("status_url"), label=body.get("label", ""), campaign_id=body.get("campaign_id"),
             **self.actor())
         numbers = owned_numbers_in_order(organization=self.organization, ids=[number.id for number in numbers])
-        return ok(request, [order_number_data(number) for number in numbers], status=201)
+        return self.respond(numbers, status=201, many=True)
 
 
-urlpatterns = [path("numbers/orders", OrdersView.as_view(), name="numbers-orders")]
+router = OrbitRouter()
+router.register("numbers/orders", OrderViewSet, basename="numbers-orders")
+urlpatterns = router.urls

@@ -36,6 +36,10 @@ def test_buys_every_row_and_debits_exactly_them(org, client, stock):
     assert data["failed"] == []
     assert data["total_cost_cents"] == data["debited_cents"] == 3 * 250
     assert all(row["status"] == "active" and row["id"].startswith("num_") for row in data["succeeded"])
+    owned = {number.e164: number for number in OwnedNumber.objects.filter(organization=org)}
+    assert data["succeeded"][0] == {"id": owned[rows[0].e164].id, "phone_number": rows[0].e164, "status": "active",
+                                    "compliance_profile_id": None, "monthly_cost_cents": 150,
+                                    "setup_cost_cents": 100, "charged_cents": 250}
     assert balance(org) == 100_00 - 750
     assert LedgerEntry.objects.filter(wallet__organization=org, amount_cents__lt=0).count() == 6  # setup + month
     assert set(OwnedNumber.objects.filter(organization=org).values_list("source", flat=True)) == {"bulk"}
@@ -69,7 +73,7 @@ def test_per_row_failures_are_reported_and_never_charged(org, make_org, client, 
     assert {row["phone_number"]: row["code"] for row in data["failed"]} == {
         sold.e164: "NOT_AVAILABLE", gb_row.e164: "COUNTRY_MISMATCH", other_provider.e164: "PROVIDER_MISMATCH",
         other_ref.e164: "ID_MISMATCH", failing.e164: "CARRIER_REJECTED", "+12015550999": "NOT_FOUND"}
-    assert all(row["message"] for row in data["failed"])
+    assert all(row["message"] and set(row) == {"phone_number", "code", "message"} for row in data["failed"])
     assert data["debited_cents"] == 250 and debited_cents(org) == 250
     assert data["total_cost_cents"] == 6 * 250  # every requested row the inventory prices
     failing.refresh_from_db()
@@ -167,6 +171,8 @@ def test_compliance_gate_per_item(org, client, stock):
     ({"items": [{"phone_number": "+12015550100", "country_code": "USA"}]}, "items.0.country_code"),
     ({"items": [{"phone_number": "+12015550100", "country_code": "XX"}]}, "items.0.country_code"),
     ({"items": [{"phone_number": "+12015550100", "provider": "twilio"}]}, "items.0.provider"),
+    ({"items": [{"phone_number": "+12015550100", "id": ""}]}, "items.0.id"),
+    ({"items": [{"phone_number": "+12015550100", "id": "x" * 65}]}, "items.0.id"),
     ({"items": [{"phone_number": "+12015550100", "capabilities": ["sms"]}]}, "items.0.capabilities"),
     ({"items": [{"phone_number": "+12015550100"}, {"phone_number": "+12015550100"}]}, "items.1.phone_number"),
     ({"items": [{"phone_number": "+12015550100"}], "dry_run": True}, "dry_run"),

@@ -47,6 +47,8 @@ def test_assigns_every_number_with_routing(org, make_client, stock):
     assert first["label"] == "support-line" and first["campaign_id"] == campaign.pk
     assert first["sms_enabled"] is True and first["mms_enabled"] is True
     assert first["created_at"].endswith("Z") and first["updated_at"].endswith("Z")
+    assert set(first) == {"id", "number", "number_type", "status", "inbound_url", "status_url", "label",
+                          "campaign_id", "sms_enabled", "mms_enabled", "created_at", "updated_at"}
 
     owned = OwnedNumber.objects.filter(organization=org)
     assert set(owned.values_list("source", flat=True)) == {"order"}
@@ -89,6 +91,16 @@ def test_a_carrier_refusal_undoes_the_whole_order(org, client, stock, carrier_lo
     assert BulkReservation.objects.get(purpose="order").status == "cancelled"
     assert debited_cents(org) == 0
     assert ledger_reconcile() == []
+
+
+def test_routing_left_out_is_null_and_toll_free_has_no_mms(org, client, stock):
+    toll_free = stock(1, line_type="toll_free")[0]
+    response = client.post(URL, {"numbers": [toll_free.e164]}, format="json")
+    assert response.status_code == 201, response.json()
+    number = response.json()["data"][0]
+    assert number["number_type"] == "toll_free"
+    assert (number["inbound_url"], number["status_url"], number["campaign_id"], number["label"]) == (None, None, None, "")
+    assert number["mms_enabled"] is False
 
 
 def test_short_wallet_is_402_and_nothing_assigned(make_org, make_client, stock):
@@ -160,6 +172,7 @@ def test_regulated_numbers_wait_in_regulatory_hold(org, client, stock):
     ({"numbers": ["+12015550100"], "inbound_url": "not a url"}, "inbound_url"),
     ({"numbers": ["+12015550100"], "label": "x" * 101}, "label"),
     ({"numbers": ["+12015550100"], "agent_id": "a1"}, "agent_id"),
+    ({"numbers": ["+12015550100"], "campaign_id": ""}, "campaign_id"),
 ])
 def test_bad_input_is_422(client, stock, payload, field):
     stock(1)

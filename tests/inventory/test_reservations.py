@@ -1,6 +1,7 @@
 """Bulk reservations: /api/v1/numbers/bulk-reserve and its services, expiry task and command."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -168,6 +169,13 @@ def test_database_refuses_a_second_live_hold_on_a_row(org, stock):
     ({"country": "US", "quantity": 1, "provider": "twilio"}, "provider"),
     ({"country": "US", "quantity": 1, "compliance_profile_id": "cp_missing"}, "compliance_profile_id"),
     ({"country": "US", "quantity": 1, "region": "CA"}, "region"),
+    # Exactly the digits the schema's pattern allows: nothing trimmed, no trailing newline.
+    ({"country": "US", "quantity": 1, "area_code": "415\n"}, "area_code"),
+    ({"country": "US", "quantity": 1, "area_code": " 415"}, "area_code"),
+    ({"country": "US", "quantity": 1, "area_code": ""}, "area_code"),
+    ({"country": "US", "quantity": 1, "name_pattern": "555 "}, "name_pattern"),
+    ({"country": "US", "quantity": 1, "capabilities": "sms\n"}, "capabilities"),
+    ({"country": "US", "quantity": 1, "capabilities": "sms;voice"}, "capabilities"),
 ])
 def test_bad_reserve_input_is_422(client, stock, payload, field):
     stock(1)
@@ -183,6 +191,18 @@ def test_capability_list_is_accepted_case_and_space_insensitive(client, stock):
     response = client.post(URL, {"country": "us", "quantity": 1, "capabilities": "SMS, voice,fax"}, format="json")
     assert response.status_code == 201
     assert response.json()["data"]["capabilities"] == ["sms", "voice", "fax"]
+
+
+@pytest.mark.parametrize("value", [
+    "", "   ", "sms", "SMS, voice,fax", " sms ", "sms,,voice", ",", "Fax", "sms,sms",  # accepted
+    "sms,whatsapp", "rcs", "sms\n", "\tsms", "s ms", "sms;voice", "smsvoice", "sms\u00a0",  # refused
+])
+def test_capabilities_are_accepted_exactly_when_the_documented_pattern_matches(value):
+    from inventory.api.reservations import CAPABILITY_LIST, ReserveSerializer
+
+    accepted = ReserveSerializer(data={"country": "US", "quantity": 1, "capabilities": value}).is_valid()
+    assert accepted == (re.fullmatch(CAPABILITY_LIST, value) is not None)
+    assert CAPABILITY_LIST.isascii()  # read the same way by Python and by ECMA-262 (the schema's dialect)
 
 
 def test_reserve_is_rate_limited_to_one_per_minute_per_organisation(org, make_client, stock):
@@ -235,6 +255,83 @@ def test_get_expires_an_overdue_hold_inline(org, client, stock):
     assert {item["status"] for item in data["items"]} == {"released"}
     assert statuses(rows) == {InventoryStatus.AVAILABLE}
     assert AuditLog.objects.filter(action="bulk_reservation.expire", object_id=reservation.pk).exists()
+
+
+RESERVATION_KEYS = {"id", "status", "country", "number_type", "area_code", "name_pattern", "pattern_type",
+                    "capabilities", "provider", "compliance_profile_id", "quantity_requested", "quantity_reserved",
+                    "expires_at", "created_at", "finalized_at", "cancelled_at"}
+ITEM_KEYS = {"phone_number", "provider", "country", "type", "region", "capabilities", "monthly_cost_cents",
+             "setup_cost_cents", "status", "number_id", "error"}
+
+
+def test_a_reservation_shows_its_filter_and_null_for_what_was_not_asked(org, make_client, stock):
+    rows = stock(2, national_number="2015550100", area_code="201", monthly_cents=120, setup_cents=30)
+    plain = make_client(org).post(URL, {"country": "US", "quantity": 1}, format="json").json()["data"]
+    assert set(plain) == RESERVATION_KEYS | {"items"}
+    assert {key: plain[key] for key in ("area_code", "name_pattern", "pattern_type", "provider",
+                                        "compliance_profile_id", "finalized_at", "cancelled_at")} == dict.fromkeys(
+        ("area_code", "name_pattern", "pattern_type", "provider", "compliance_profile_id", "finalized_at",
+         "cancelled_at"))
+    assert plain["capabilities"] == [] and plain["number_type"] == "local" and plain["country"] == "US"
+    item = plain["items"][0]
+    assert set(item) == ITEM_KEYS
+    assert item == {"phone_number": item["phone_number"], "provider": "telnyx", "country": "US", "type": "local",
+                    "region": "Test Region", "capabilities": ["sms", "mms", "voice"], "monthly_cost_cents": 120,
+                    "setup_cost_cents": 30, "status": "held", "number_id": None, "error": None}
+    assert item["phone_number"] in {row.e164 for row in rows}
+
+    profile = ComplianceProfile.objects.create(organization=org, name="US", countries=["US"], status="approved")
+    cache.clear()  # past the 1/min limit
+    filtered = make_client(org).post(URL, {
+        "country": "US", "quantity": 1, "area_code": "201", "name_pattern": "0100", "pattern_type": "ends_with",
+        "capabilities": "voice,sms", "provider": "telnyx", "compliance_profile_id": profile.pk}, format="json")
+    assert filtered.status_code == 201, filtered.json()
+    data = filtered.json()["data"]
+    assert {key: data[key] for key in ("area_code", "name_pattern", "pattern_type", "capabilities", "provider",
+                                       "compliance_profile_id")} == {
+        "area_code": "201", "name_pattern": "0100", "pattern_type": "ends_with", "capabilities": ["voice", "sms"],
+        "provider": "telnyx", "compliance_profile_id": profile.pk}
+
+
+def test_list_filters_by_each_status(org, client, stock):
+    stock(len(BulkReservation.Status.values))
+    by_status = {}
+    for status in BulkReservation.Status.values:
+        reservation = reservation_create(organization=org, country="US", quantity=1)
+        BulkReservation.objects.filter(pk=reservation.pk).update(status=status)
+        by_status[status] = reservation.pk
+    for status, reservation_id in by_status.items():
+        response = client.get(URL, {"status": status})
+        assert response.status_code == 200
+        assert [r["id"] for r in response.json()["data"]] == [reservation_id], status
+    assert len(client.get(URL).json()["data"]) == len(by_status)
+    assert set(client.get(URL).json()["data"][0]) == RESERVATION_KEYS  # a list has no items
+
+
+@pytest.mark.parametrize("query, field, message", [
+    ({"status": "held"}, "status", "'held' is not one of ready, partial, finalizing, finalized, cancelled, expired"),
+    ({"status": "READY"}, "status", "is not one of"),
+    ({"status": ""}, "status", "must not be empty"),
+    ({"state": "ready"}, "state", "unknown query parameter"),
+    ({"status": "ready", "country": "US"}, "country", "unknown query parameter"),
+    ({"limit": "101"}, "limit", "between 1 and 100"),
+    ({"limit": "many"}, "limit", "integer"),
+    ({"cursor": "garbage"}, "cursor", "invalid cursor"),
+])
+def test_list_refuses_a_bad_query_with_details(client, query, field, message):
+    response = client.get(URL, query)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and message in error["details"][field], error
+
+
+def test_a_cursor_belongs_to_its_filter(org, client, stock):
+    stock(3)
+    for _ in range(3):
+        reservation_create(organization=org, country="US", quantity=1)
+    cursor = client.get(URL, {"status": "ready", "limit": 1}).json()["meta"]["pagination"]["cursor"]
+    assert client.get(URL, {"status": "ready", "limit": 1, "cursor": cursor}).status_code == 200
+    assert client.get(URL, {"status": "expired", "limit": 1, "cursor": cursor}).status_code == 422
 
 
 def test_list_is_cursor_paginated_and_tenant_scoped(org, client, make_org, stock):
@@ -309,7 +406,10 @@ def test_carrier_failures_are_reported_per_item_and_not_charged(org, client, sto
     assert data["failed"] == [{"phone_number": FAILING_US, "code": "CARRIER_REJECTED",
                                "message": data["failed"][0]["message"]}]
     failed_item = next(item for item in data["items"] if item["phone_number"] == FAILING_US)
-    assert failed_item["status"] == "failed" and failed_item["error"]["code"] == "CARRIER_REJECTED"
+    assert failed_item["status"] == "failed" and failed_item["number_id"] is None
+    assert failed_item["error"] == {"code": "CARRIER_REJECTED", "message": data["failed"][0]["message"]}
+    assert all(item["error"] is None and item["number_id"] for item in data["items"] if item is not failed_item)
+    assert set(data) == RESERVATION_KEYS | {"items", "counts", "total_cost_cents", "debited_cents", "failed"}
     assert data["total_cost_cents"] == 600 and data["debited_cents"] == 400 == debited_cents(org)
     assert statuses(failing) == {InventoryStatus.AVAILABLE} and statuses(good) == {InventoryStatus.ASSIGNED}
     assert ledger_reconcile() == []
@@ -531,31 +631,7 @@ def test_cancel_and_expiry_queries_do_not_grow(org, stock, django_assert_max_num
     assert expiring.status == "expired"
 
 
-# --- operations console -------------------------------------------------------------------------
-
-def test_admin_registrations_pass_checks_and_cancel_through_the_service(org, stock, rf, admin_user):
-    from django.contrib import admin
-    from django.contrib.messages.storage.fallback import FallbackStorage
-
-    from inventory import admin_bulk
-
-    for model, model_admin in ((BulkReservation, admin_bulk.BulkReservationAdmin),
-                               (admin_bulk.Brand, admin_bulk.BrandAdmin), (admin_bulk.Campaign, admin_bulk.CampaignAdmin)):
-        assert model_admin(model, admin.site).check() == []
-
-    rows = stock(2)
-    reservation = reservation_create(organization=org, country="US", quantity=2)
-    request = rf.post("/admin/inventory/bulkreservation/")
-    request.user = admin_user
-    request.session = {}
-    request._messages = FallbackStorage(request)
-    admin_bulk.BulkReservationAdmin(BulkReservation, admin.site).cancel_reservations(
-        request, BulkReservation.objects.filter(pk=reservation.pk))
-    reservation.refresh_from_db()
-    assert reservation.status == "cancelled" and statuses(rows) == {InventoryStatus.AVAILABLE}
-    audit = AuditLog.objects.get(action="bulk_reservation.cancel", object_id=reservation.pk)
-    assert audit.acting_user == admin_user
-
+# --- brands and campaigns ------------------------------------------------------------------------
 
 def test_a_campaign_needs_a_brand_of_its_own_organisation(org, make_org):
     from django.core.exceptions import ValidationError

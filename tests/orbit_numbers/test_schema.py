@@ -817,3 +817,248 @@ def test_export_responses_match_the_schema(schema, client, org, make_number):
     from rest_framework.test import APIClient
 
     assert_documented(schema, APIClient().get(template), "GET", template)
+
+
+# --- buy-bulk, bulk reservations and assign orders ----------------------------------------------------
+
+BULK_MODULES = ("inventory.api.bulk", "inventory.api.reservations", "inventory.api.orders")
+# Every status each operation can return (the tests below provoke each one and validate its body).
+BULK_OPERATIONS = {
+    ("/api/v1/numbers/buy-bulk", "post"): ("numbers_buy_bulk", {200, 400, 401, 402, 403, 409, 422, 429}),
+    ("/api/v1/numbers/orders", "post"): ("numbers_orders_create", {201, 400, 401, 402, 403, 409, 422, 429}),
+    ("/api/v1/numbers/bulk-reserve", "get"): ("numbers_bulk_reserve_list", {200, 401, 403, 422, 429}),
+    ("/api/v1/numbers/bulk-reserve", "post"): ("numbers_bulk_reserve_create", {201, 400, 401, 403, 409, 422, 429}),
+    ("/api/v1/numbers/bulk-reserve/{reservation_id}", "get"): (
+        "numbers_bulk_reserve_retrieve", {200, 401, 403, 404, 429}),
+    ("/api/v1/numbers/bulk-reserve/{reservation_id}/finalize", "post"): (
+        "numbers_bulk_reserve_finalize", {200, 400, 401, 402, 403, 404, 409, 422, 429}),
+    ("/api/v1/numbers/bulk-reserve/{reservation_id}/cancel", "post"): (
+        "numbers_bulk_reserve_cancel", {200, 400, 401, 403, 404, 409, 422, 429}),
+}
+
+
+def test_bulk_modules_generate_without_warnings_and_type_every_operation(db):
+    schema, problems = generate([path("api/v1/", include(module)) for module in BULK_MODULES])
+    assert problems == ""
+    validate_schema(schema)
+    found = {(template, method) for template, methods in schema["paths"].items() for method in methods}
+    assert found == set(BULK_OPERATIONS)
+    for (template, method), (operation_id, statuses) in BULK_OPERATIONS.items():
+        where = f"{method.upper()} {template}"
+        operation = schema["paths"][template][method]
+        assert operation["operationId"] == operation_id and operation["tags"] == ["numbers"], where
+        assert operation.get("summary"), where
+        assert {int(status) for status in operation["responses"]} == statuses, where
+        success = next(int(code) for code in operation["responses"] if code.startswith("2"))
+        body = json_body(schema, operation, success)
+        assert set(body["required"]) == {"data", "meta"}, where
+        data = resolve(schema, body["properties"]["data"])
+        typed = data if data.get("type") != "array" else resolve(schema, data["items"])
+        assert typed.get("properties"), where  # a typed object (or a list of them), never a bare object
+        for status, response in operation["responses"].items():
+            assert "X-Request-Id" in response["headers"], f"{where} {status}"
+            if not status.startswith("2"):
+                assert "ErrorEnvelope" in str(response["content"]), f"{where} {status}"
+        assert "Retry-After" in operation["responses"]["429"]["headers"], where
+        idempotent = "Idempotency-Key" in parameters(operation, "header")
+        assert idempotent == (method == "post"), where  # every POST here is @idempotent
+        if method == "post" and template.endswith(("/finalize", "/cancel")):
+            assert "requestBody" not in operation, where  # no body (an empty object is tolerated)
+        elif method == "post":
+            request = resolve(schema, operation["requestBody"]["content"]["application/json"]["schema"])
+            assert request["additionalProperties"] is False, where
+
+
+def test_insufficient_inventory_carries_typed_data(schema):
+    for template, fields in (("/api/v1/numbers/orders", {"available_count", "unavailable"}),
+                             ("/api/v1/numbers/bulk-reserve", {"available_count", "requested"})):
+        response = schema["paths"][template]["post"]["responses"]["409"]
+        assert response["description"].startswith("INSUFFICIENT_INVENTORY, IDEMPOTENCY_CONFLICT, CONFLICT:")
+        envelope_ = resolve(schema, response["content"]["application/json"]["schema"])
+        assert envelope_["required"] == ["error"]  # an IDEMPOTENCY_CONFLICT has no data
+        data = resolve(schema, envelope_["properties"]["data"])
+        assert set(data["required"]) == fields, template
+
+
+def test_bulk_request_bodies_say_what_they_accept(schema):
+    def body(template):
+        operation = schema["paths"][template]["post"]
+        return resolve(schema, operation["requestBody"]["content"]["application/json"]["schema"])
+
+    buy = body("/api/v1/numbers/buy-bulk")
+    assert (buy["properties"]["items"]["minItems"], buy["properties"]["items"]["maxItems"]) == (1, 50)
+    item = resolve(schema, buy["properties"]["items"]["items"])
+    assert item["required"] == ["phone_number"] and item["additionalProperties"] is False
+    assert item["properties"]["phone_number"]["example"] == "+14155550100"
+    assert item["properties"]["id"]["minLength"] == 1
+
+    reserve = body("/api/v1/numbers/bulk-reserve")
+    assert set(reserve["required"]) == {"country", "quantity"}
+    assert (reserve["properties"]["quantity"]["minimum"], reserve["properties"]["quantity"]["maximum"]) == (1, 1000)
+    assert reserve["properties"]["area_code"]["pattern"] == "^[0-9]{2,5}$"
+    assert reserve["properties"]["capabilities"]["example"] == "sms,voice"
+
+    order = body("/api/v1/numbers/orders")
+    assert (order["properties"]["numbers"]["minItems"], order["properties"]["numbers"]["maxItems"]) == (1, 100)
+    assert order["properties"]["campaign_id"]["minLength"] == 1
+
+
+def test_bulk_reserve_list_documents_its_filter_and_pages(schema):
+    operation = schema["paths"]["/api/v1/numbers/bulk-reserve"]["get"]
+    query = parameters(operation)
+    assert set(query) == {"status", "cursor", "limit"}
+    assert sorted(query["status"]["schema"]["enum"]) == sorted(
+        ["ready", "partial", "finalizing", "finalized", "cancelled", "expired"])
+    assert query["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
+    meta = resolve(schema, json_body(schema, operation, 200)["properties"]["meta"])
+    assert "pagination" in meta["required"]
+
+
+def check_each(schema, method: str, template: str, cases) -> None:
+    """Send each request in turn (a fresh rate-limit window for each), expect its status, validate it."""
+    from django.core.cache import cache
+
+    for send, status in cases:
+        cache.clear()
+        response = send()
+        assert response.status_code == status, response.content
+        assert_documented(schema, response, method, template)
+
+
+def test_buy_bulk_and_orders_responses_match_the_schema(schema, make_org, make_client, make_number):
+    from django.core.cache import cache
+
+    org = make_org("Bulk buyer", credit_cents=100_00)
+    client, reader, poor = make_client(org), make_client(org, ["numbers:read"]), make_client(make_org("Poor"))
+    rows = [make_number("US") for _ in range(6)]
+    failing = make_number("US", e164="+12015559999")  # the simulator refuses it
+    buy_bulk = "/api/v1/numbers/buy-bulk"
+
+    bought = client.post(buy_bulk, {"items": [{"phone_number": rows[0].e164}, {"phone_number": failing.e164},
+                                              {"phone_number": "+12015550998"}]},
+                         format="json", HTTP_IDEMPOTENCY_KEY="bulk-1")
+    assert bought.status_code == 200, bought.content
+    data = bought.json()["data"]
+    assert len(data["succeeded"]) == 1 and {row["code"] for row in data["failed"]} == {"CARRIER_REJECTED",
+                                                                                       "NOT_FOUND"}
+    assert data["succeeded"][0]["charged_cents"] == 250
+    assert_documented(schema, bought, "POST", buy_bulk)
+    check_each(schema, "POST", buy_bulk, [
+        (lambda: client.post(buy_bulk, {"items": [{"phone_number": rows[1].e164}]}, format="json",
+                             HTTP_IDEMPOTENCY_KEY="bulk-1"), 409),
+        (lambda: client.post(buy_bulk, {"items": []}, format="json"), 422),
+        (lambda: client.post(buy_bulk, b"{not json", content_type="application/json"), 400),
+        (lambda: poor.post(buy_bulk, {"items": [{"phone_number": rows[1].e164}]}, format="json"), 402),
+        (lambda: APIClient().post(buy_bulk, {}, format="json"), 401),
+        (lambda: reader.post(buy_bulk, {}, format="json"), 403)])
+    cache.clear()
+    client.post(buy_bulk, {"items": [{"phone_number": rows[1].e164}]}, format="json")
+    client.post(buy_bulk, {"items": [{"phone_number": rows[2].e164}]}, format="json")
+    limited = client.post(buy_bulk, {"items": [{"phone_number": rows[3].e164}]}, format="json")
+    assert limited.status_code == 429  # 2 a minute
+    assert_documented(schema, limited, "POST", buy_bulk)
+
+    orders = "/api/v1/numbers/orders"
+    ordered = client.post(orders, {"numbers": [rows[4].e164], "inbound_url": "https://customer.example/in",
+                                   "label": "support"}, format="json", HTTP_IDEMPOTENCY_KEY="order-1")
+    assert ordered.status_code == 201, ordered.content
+    assert_documented(schema, ordered, "POST", orders)
+    short = client.post(orders, {"numbers": [rows[4].e164, rows[5].e164]}, format="json")
+    assert short.status_code == 409 and short.json()["data"] == {"available_count": 1, "unavailable": [rows[4].e164]}
+    assert_documented(schema, short, "POST", orders)
+    check_each(schema, "POST", orders, [
+        (lambda: client.post(orders, {"numbers": [rows[5].e164]}, format="json", HTTP_IDEMPOTENCY_KEY="order-1"),
+         409),
+        (lambda: client.post(orders, {"numbers": [rows[5].e164], "campaign_id": "cmp_nope"}, format="json"), 422),
+        (lambda: client.post(orders, b"[", content_type="application/json"), 400),
+        (lambda: poor.post(orders, {"numbers": [rows[5].e164]}, format="json"), 402),
+        (lambda: APIClient().post(orders, {}, format="json"), 401),
+        (lambda: reader.post(orders, {}, format="json"), 403)])
+    assert_default_budget_applies(schema, client, orders, {"numbers": [rows[5].e164]})
+
+
+def assert_default_budget_applies(schema, client, url: str, body: dict) -> None:
+    """Besides any limit of its own, an operation spends the per-key default budget: past it, 429."""
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    cache.clear()
+    with override_settings(ORBIT={**settings.ORBIT, "DEFAULT_RATE_LIMIT_PER_MINUTE": 1}):
+        assert client.get("/api/v1/billing/balance").status_code == 200  # the key's one request this minute
+        limited = client.post(url, body, format="json")
+    assert limited.status_code == 429, limited.content
+    assert_documented(schema, limited, "POST", url)
+
+
+def test_bulk_reserve_responses_match_the_schema(schema, make_org, make_client, make_number):
+    from inventory.models import BulkReservation
+
+    org = make_org("Reserver", credit_cents=100_00)
+    client, reader, writer = make_client(org), make_client(org, ["numbers:read"]), make_client(org, ["numbers:write"])
+    poor = make_client(make_org("Poor reserver", credit_cents=100))
+    for _ in range(3):
+        make_number("US", area_code="201")
+    make_number("US", e164="+12015559999", area_code="201", monthly_cents=100)  # refused at finalize; cheapest
+    reserve = "/api/v1/numbers/bulk-reserve"
+    detail = reserve + "/{reservation_id}"
+
+    created = client.post(reserve, {"country": "US", "quantity": 3, "area_code": "201", "capabilities": "sms"},
+                          format="json", HTTP_IDEMPOTENCY_KEY="reserve-1")
+    assert created.status_code == 201, created.content
+    assert created.json()["data"]["area_code"] == "201" and created.json()["data"]["name_pattern"] is None
+    assert_documented(schema, created, "POST", reserve)
+    limited = client.post(reserve, {"country": "US", "quantity": 1}, format="json")
+    assert limited.status_code == 429  # 1 a minute
+    assert_documented(schema, limited, "POST", reserve)
+    check_each(schema, "POST", reserve, [
+        (lambda: client.post(reserve, {"country": "GB", "quantity": 1}, format="json"), 409),  # nothing matches
+        (lambda: client.post(reserve, {"country": "US", "quantity": 2}, format="json",
+                             HTTP_IDEMPOTENCY_KEY="reserve-1"), 409),
+        (lambda: client.post(reserve, {"country": "US", "quantity": 0}, format="json"), 422),
+        (lambda: client.post(reserve, b"{", content_type="application/json"), 400),
+        (lambda: APIClient().post(reserve, {}, format="json"), 401),
+        (lambda: reader.post(reserve, {}, format="json"), 403)])
+
+    first = created.json()["data"]["id"]
+    make_number("US")
+    check_each(schema, "POST", reserve, [(lambda: poor.post(reserve, {"country": "US", "quantity": 1},
+                                                            format="json"), 201)])
+    poor_hold = BulkReservation.objects.exclude(organization=org).get().pk
+    make_number("US")
+    other = client.post(reserve, {"country": "US", "quantity": 5}, format="json").json()["data"]["id"]  # partial
+    listing = client.get(reserve, {"limit": 1})
+    assert listing.json()["meta"]["pagination"]["has_more"] is True
+    assert_documented(schema, listing, "GET", reserve)
+    check_each(schema, "GET", reserve, [
+        (lambda: client.get(reserve, {"status": "partial"}), 200),
+        (lambda: client.get(reserve, {"status": "held"}), 422),
+        (lambda: APIClient().get(reserve), 401),
+        (lambda: writer.get(reserve), 403)])
+    check_each(schema, "GET", detail, [
+        (lambda: client.get(f"{reserve}/{first}"), 200),
+        (lambda: client.get(f"{reserve}/bres_nope"), 404),
+        (lambda: APIClient().get(f"{reserve}/{first}"), 401),
+        (lambda: writer.get(f"{reserve}/{first}"), 403)])
+
+    finalized = client.post(f"{reserve}/{first}/finalize", format="json")
+    assert finalized.status_code == 200, finalized.content
+    items = finalized.json()["data"]["items"]
+    assert {item["status"] for item in items} == {"purchased", "failed"}  # both shapes of an item's error
+    assert_documented(schema, finalized, "POST", detail + "/finalize")
+    check_each(schema, "POST", detail + "/finalize", [
+        (lambda: client.post(f"{reserve}/{first}/finalize", format="json"), 409),  # already finalized
+        (lambda: client.post(f"{reserve}/{other}/finalize", {"force": True}, format="json"), 422),
+        (lambda: client.post(f"{reserve}/{other}/finalize", b"{", content_type="application/json"), 400),
+        (lambda: client.post(f"{reserve}/bres_nope/finalize", format="json"), 404),
+        (lambda: poor.post(f"{reserve}/{poor_hold}/finalize", format="json"), 402),
+        (lambda: APIClient().post(f"{reserve}/{other}/finalize", format="json"), 401),
+        (lambda: reader.post(f"{reserve}/{other}/finalize", format="json"), 403)])
+    check_each(schema, "POST", detail + "/cancel", [
+        (lambda: client.post(f"{reserve}/{other}/cancel", format="json"), 200),
+        (lambda: client.post(f"{reserve}/{other}/cancel", format="json"), 409),
+        (lambda: client.post(f"{reserve}/bres_nope/cancel", format="json"), 404),
+        (lambda: client.post(f"{reserve}/{first}/cancel", {"x": 1}, format="json"), 422),
+        (lambda: client.post(f"{reserve}/{first}/cancel", b"{", content_type="application/json"), 400),
+        (lambda: APIClient().post(f"{reserve}/{other}/cancel", format="json"), 401),
+        (lambda: reader.post(f"{reserve}/{other}/cancel", format="json"), 403)])
