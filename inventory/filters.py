@@ -30,7 +30,8 @@ from orbit_numbers.models import Organization
 from .api.fields import (LISTED_STATUSES, OWNED_CAPABILITIES, PURCHASE_ONLY_REASON, RELEASED_REASON,
                          SEARCH_CAPABILITIES, SHORT_CODE_REASON, TAG_PATTERN, TAG_RULE)
 from .exporting import FORMATS
-from .models import CAPABILITY_FIELDS, InventoryStatus, LineType, OwnedNumber, PhoneNumber, Provider
+from .models import (CAPABILITY_FIELDS, BulkReservation, InventoryStatus, LineType, OwnedNumber, PhoneNumber,
+                     Provider)
 
 # --- portable JSON list containment -------------------------------------------------------------
 
@@ -267,3 +268,14 @@ class InventoryFilterSet(PreparedFilterSet):
     class Meta:
         model = PhoneNumber
         fields: list[str] = []
+
+
+class ReservationFilterSet(OrbitFilterSet):
+    """GET /numbers/bulk-reserve."""
+
+    status = EnumFilter(choices=BulkReservation.Status, help_text=(
+        "Only reservations in this state (holds past their time are listed as expired)."))
+
+    class Meta:
+        model = BulkReservation
+        fields = ["status"]

@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 
-from orbit_numbers.api.filters import EnumFilter, OrbitFilterSet
 from orbit_numbers.api.idempotency import idempotent
 from orbit_numbers.api.openapi import IDEMPOTENT_PARAMETERS, RESPONSE_HEADERS, envelope, error_response, errors
 from orbit_numbers.api.pagination import KeysetPagination
@@ -18,22 +17,11 @@ from orbit_numbers.api.viewsets import OrbitRouter, OrbitViewSet
 
 from .. import services
 from ..models import CAPABILITY_FIELDS, BulkReservation, BulkReservationItem, LineType, Provider
+from ..filters import ReservationFilterSet
 from ..selectors import customer_reservations, reservation_with_items
 from ..services import FinalizeResult, RowFailure
 from ..services.reservations import RESERVE_MAX_QUANTITY
 from .bulk import RowFailureSerializer
-
-# --- FilterSets (to move into inventory/filters.py) ----------------------------------------------
-
-
-class ReservationFilterSet(OrbitFilterSet):
-    status = EnumFilter(choices=BulkReservation.Status, help_text=(
-        "Only reservations in this state (holds past their time are listed as expired)."))
-
-    class Meta:
-        model = BulkReservation
-        fields = ["status"]
-
 
 # --- request --------------------------------------------------------------------------------------
 

@@ -119,10 +119,9 @@ def lib_doc_excludes() -> list[type]:
     from drf_spectacular.plumbing import get_lib_doc_excludes
 
     from .serializers import OutputSerializer, StrictSerializer
-    from .views import OrbitAPIView
     from .viewsets import OrbitViewSet
 
-    return [*get_lib_doc_excludes(), OrbitAPIView, OrbitViewSet, StrictSerializer, OutputSerializer]
+    return [*get_lib_doc_excludes(), OrbitViewSet, StrictSerializer, OutputSerializer]
 
 
 # --- the error envelope ---------------------------------------------------------------------------
