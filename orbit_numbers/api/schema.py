@@ -84,8 +84,9 @@ class StrictSerializerSchema(OpenApiSerializerExtension):
             schema.pop("required", None)
         if required_either:
             schema["allOf"] = required_either
-        pairs = [[alias, canonical] for alias, canonical in self.target.aliases.items() if canonical in properties]
-        if pairs:  # a name and its alias together are refused (422): say so, so clients never send both
+        pairs = [[first, second] for names in spellings.values()
+                 for index, first in enumerate(names) for second in names[index + 1:]]
+        if pairs:  # two spellings of one field together are refused (422): say so, so clients never send both
             schema["not"] = {"anyOf": [{"required": pair} for pair in pairs]}
         if self.target.min_fields:
             schema["minProperties"] = self.target.min_fields

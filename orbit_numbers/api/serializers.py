@@ -23,14 +23,25 @@ class StrictSerializer(serializers.Serializer):
     #: how many of the declared fields a body must send at least (0: an empty object is fine)
     min_fields: int = 0
 
+    @classmethod
+    def spellings(cls) -> dict[str, list[str]]:
+        """canonical name → [canonical, *aliases], for the fields that have aliases."""
+        names: dict[str, list[str]] = {}
+        for alias, canonical in cls.aliases.items():
+            names.setdefault(canonical, [canonical]).append(alias)
+        return names
+
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             raise serializers.ValidationError({"body": "must be a JSON object"})
         data = dict(data)
-        both = {alias: f"send either {canonical} or its alias {alias}, not both"
-                for alias, canonical in self.aliases.items() if alias in data and canonical in data}
-        if both:
-            raise serializers.ValidationError(both)
+        clashes = {}
+        for canonical, names in self.spellings().items():
+            sent = [name for name in names if name in data]
+            for extra in sent[1:]:
+                clashes[extra] = f"send one of {' or '.join(names)}, not several (they are the same field)"
+        if clashes:
+            raise serializers.ValidationError(clashes)
         for alias, canonical in self.aliases.items():
             if alias in data:
                 data[canonical] = data.pop(alias)

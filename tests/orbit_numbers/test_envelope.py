@@ -147,7 +147,7 @@ def test_a_field_and_its_alias_together_are_422(org, make_client, alias_value):
                                      format="json")
     assert response.status_code == 422
     assert response.json()["error"]["details"] == {
-        "phoneNumber": "send either phone_number or its alias phoneNumber, not both"}
+        "phoneNumber": "send one of phone_number or phoneNumber, not several (they are the same field)"}
 
 
 @pytest.mark.urls(TEST_URLS)

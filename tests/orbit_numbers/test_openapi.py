@@ -133,7 +133,7 @@ def test_strict_bodies_refuse_unknown_keys_and_document_their_aliases(helper_sch
     assert body["properties"]["phoneNumber"]["description"] == "Alias of `phone_number`."
     assert body["properties"]["phoneNumber"]["pattern"] == body["properties"]["phone_number"]["pattern"]
     assert "required" not in body  # phone_number or phoneNumber: either satisfies it
-    assert body["not"] == {"anyOf": [{"required": ["phoneNumber", "phone_number"]}]}  # but never both
+    assert body["not"] == {"anyOf": [{"required": ["phone_number", "phoneNumber"]}]}  # but never both
     assert body["allOf"] == [{"anyOf": [{"required": ["phone_number"]}, {"required": ["phoneNumber"]}]}]  # one of them
     assert helper_schema["paths"]["/api/v1/_helper"]["post"]["requestBody"]["required"] is True  # so the body too
     assert "description" not in helper_schema["paths"]["/api/v1/_helper"]["get"]  # nor OrbitViewSet's

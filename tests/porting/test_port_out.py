@@ -308,3 +308,14 @@ def test_port_out_detail_isolation_and_scopes(client, org, own_number, make_clie
     assert reader.delete(f"{OUT}/{port_out_id}").status_code == 403
     assert client.get(OUT, {"status": "nope"}).status_code == 422
     assert [p["id"] for p in client.get(OUT, {"status": "pending"}).json()["data"]] == [port_out_id]
+
+
+def test_two_aliases_of_the_pin_together_are_422(org, client, make_number):
+    """pin and portOutPin are both port_out_pin: sending both is ambiguous, so it is refused."""
+    from inventory.services import number_purchase
+
+    number = number_purchase(organization=org, phone_number=make_number("US").e164)
+    response = client.post(f"/api/v1/numbers/{number.id}/port-out-protection",
+                           {"pin": "0000", "portOutPin": "0" * 33}, format="json")
+    assert response.status_code == 422
+    assert set(response.json()["error"]["details"]) == {"pin"}  # the later spelling of port_out_pin
