@@ -4,6 +4,8 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
+from orbit_numbers.api.serializers import choice_problem
+
 from ..models import OwnedNumber
 from ..services.staff import TAG_PATTERN
 
@@ -24,10 +26,9 @@ RELEASED_REASON = "released numbers are not listed: a release takes the number o
 
 
 def check_choice(value: str, choices: tuple[str, ...], refusals: dict[str, str]) -> str:
-    if value in refusals:
-        raise serializers.ValidationError(refusals[value].format(value=value))
-    if value not in choices:
-        raise serializers.ValidationError(f"{value!r} is not one of {', '.join(choices)}")
+    problem = choice_problem(value, choices, refusals)
+    if problem:
+        raise serializers.ValidationError(problem)
     return value
 
 

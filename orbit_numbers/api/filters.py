@@ -20,6 +20,7 @@ from django_filters import rest_framework as django_filters
 from drf_spectacular.drainage import set_override
 
 from ..errors import ValidationFailed
+from .serializers import choice_problem
 
 
 class OrbitFilterSet(django_filters.FilterSet):
@@ -70,10 +71,9 @@ def _document(filter_, schema: dict) -> None:
 
 
 def check_choice(value: str, choices: tuple[str, ...], refusals: dict[str, str]) -> str:
-    if value in refusals:
-        raise forms.ValidationError(refusals[value].format(value=value))
-    if value not in choices:
-        raise forms.ValidationError(f"{value!r} is not one of {', '.join(choices)}")
+    problem = choice_problem(value, choices, refusals)
+    if problem:
+        raise forms.ValidationError(problem)
     return value
 
 

@@ -54,6 +54,16 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+def choice_problem(value: str, choices: tuple[str, ...], refusals: dict[str, str]) -> str | None:
+    """Why ``value`` is not one of ``choices`` (a known wrong value's own reason first), or None.
+    The one rule behind the enum fields of bodies and the enum filters of query strings."""
+    if value in refusals:
+        return refusals[value].format(value=value)
+    if value not in choices:
+        return f"{value!r} is not one of {', '.join(choices)}"
+    return None
+
+
 def _count(n: int) -> str:
     return {1: "one", 2: "two", 3: "three"}.get(n, str(n))
 
