@@ -12,14 +12,11 @@ containment (``capabilities``, ``tags``) is ``JSONArrayContains``: jsonb ``@>`` 
 """
 from __future__ import annotations
 
-import copy
 
 from django import forms
-from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import RegexValidator
 from django.db.models import F, Q
 from django.db.models.fields.json import DataContains
-from django.http import QueryDict
 from django_filters import rest_framework as django_filters
 from drf_spectacular.drainage import set_override
 
@@ -66,54 +63,6 @@ class JSONArrayContains(DataContains):
 
 def json_array_contains(queryset, field: str, values):
     return queryset.filter(JSONArrayContains(F(field), values))
-
-
-# --- FilterSets prepared once per class -----------------------------------------------------------
-
-
-class _SharedFields(dict):
-    """A form's ``base_fields`` that each form instance shares instead of deep-copying: these forms
-    only validate a query string (never render), and their fields keep no per-request state."""
-
-    def __deepcopy__(self, memo):
-        return _SharedFields(self)
-
-
-class PreparedFilterSet(OrbitFilterSet):
-    """An OrbitFilterSet whose filters, form class and form fields are built once per class.
-
-    django-filter deep-copies every filter, builds a form class and instantiates its fields for each
-    request (about 0.3 ms for the search's nine filters, more than the rest of its validation); the
-    search and the numbers list must stay as fast as the hand-written parsing they replace. The
-    filters are shared, so they must be stateless: ``method=`` takes a function, not the name of a
-    FilterSet method (that would be resolved through a per-request ``parent``).
-    """
-
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        cls = type(self)
-        filters = cls.__dict__.get("_prepared_filters") or cls._prepare()
-        self.is_bound = data is not None
-        self.data = data or QueryDict()
-        self.queryset = cls._meta.model._default_manager.all() if queryset is None else queryset
-        self.request = request
-        self.form_prefix = prefix
-        self.filters = filters
-
-    @classmethod
-    def _prepare(cls) -> dict:
-        filters = copy.deepcopy(cls.base_filters)
-        for name, filter_ in filters.items():
-            if isinstance(filter_.method, str):
-                raise ImproperlyConfigured(f"{cls.__name__}.{name}: method= must be a function here")
-            filter_.model = cls._meta.model
-        fields = _SharedFields((name, filter_.field) for name, filter_ in filters.items())
-        form_class = type(f"{cls.__name__}Form", (cls._meta.form,), dict(fields))
-        form_class.base_fields = fields
-        cls._form_class, cls._prepared_filters = form_class, filters
-        return filters
-
-    def get_form_class(self):
-        return type(self).__dict__["_form_class"]
 
 
 # --- filter types the inventory needs beyond the kernel's --------------------------------------
@@ -176,7 +125,7 @@ def keep_all(queryset, name, value):
     return queryset
 
 
-class AvailableNumberFilterSet(PreparedFilterSet):
+class AvailableNumberFilterSet(OrbitFilterSet):
     """GET /numbers/available over the sellable stock: cheapest first (then oldest), at most ``limit``.
 
     Patterns (contains, starts_with, ends_with) apply to the national digits, not the country code.
@@ -212,7 +161,7 @@ class AvailableNumberFilterSet(PreparedFilterSet):
 # --- a tenant's own numbers, and every export of owned numbers -----------------------------------
 
 
-class OwnedNumberFilterSet(PreparedFilterSet):
+class OwnedNumberFilterSet(OrbitFilterSet):
     """GET /numbers (and its export): a tenant's live numbers matching every filter given."""
 
     country = CountryFilter(field_name="phone_number__country", help_text="ISO 3166-1 alpha-2 country code.")
@@ -257,7 +206,7 @@ class StaffOwnedNumberFilterSet(OwnedNumberFilterSet):
 # --- the stock, for staff -------------------------------------------------------------------------
 
 
-class InventoryFilterSet(PreparedFilterSet):
+class InventoryFilterSet(OrbitFilterSet):
     """Inventory rows in any state (console export, ``export_numbers --scope inventory``)."""
 
     country = CountryFilter(help_text="ISO 3166-1 alpha-2 country code.")

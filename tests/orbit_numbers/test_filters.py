@@ -108,3 +108,27 @@ def test_bad_datetimes_are_refused(raw):
 
     with pytest.raises(forms.ValidationError):
         UtcDateTimeFormField().clean(raw)
+
+
+def test_filters_and_form_are_prepared_once_per_class(db):
+    first = AuditFilterSet(data={"action": "a.create"}, queryset=AuditLog.objects.all())
+    second = AuditFilterSet(data={"action": "a.delete"}, queryset=AuditLog.objects.all())
+    assert first.filters is second.filters
+    assert first.form.fields["action"] is second.form.fields["action"]
+    assert first.form.is_valid() and second.form.is_valid()
+    assert (first.form.cleaned_data["action"], second.form.cleaned_data["action"]) == ("a.create", "a.delete")
+
+
+def test_a_method_named_by_string_is_refused_because_filters_are_shared(db):
+    from django.core.exceptions import ImproperlyConfigured
+    from django_filters import rest_framework as django_filters
+
+    class ByName(OrbitFilterSet):
+        action = django_filters.CharFilter(method="filter_action")
+
+        class Meta:
+            model = AuditLog
+            fields = ["action"]
+
+    with pytest.raises(ImproperlyConfigured):
+        ByName(data={}, queryset=AuditLog.objects.all())
