@@ -70,13 +70,6 @@ def owned_numbers(*, organization: Organization) -> QuerySet[OwnedNumber]:
     return OwnedNumber.objects.filter(organization=organization).live().select_related("phone_number")
 
 
-def owned_number_get(*, organization: Organization, number_id: str) -> OwnedNumber:
-    number = owned_numbers(organization=organization).filter(pk=number_id).first()
-    if number is None:
-        raise NotFound("No such number.")
-    return number
-
-
 def owned_number_by_e164(*, organization: Organization, e164: str) -> OwnedNumber:
     number = owned_numbers(organization=organization).filter(e164=e164).first()
     if number is None:
