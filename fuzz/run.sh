@@ -120,4 +120,8 @@ TAIL_PID=""
 "$PY" fuzz/summarize.py "$REPORT_DIR" > "$REPORT_DIR/summary.txt" 2>&1 || true
 cat "$REPORT_DIR/summary.txt"
 echo "fuzz: finished in $(( $(date +%s) - started ))s with exit code $status (reports in fuzz/report/)"
+# Last, the plain closing line CI reads ("N passed, N failed"): generated cases that passed, failing ones.
+passed=$(grep -Eo '[0-9]+ generated, [0-9]+ passed' "$REPORT_DIR/schemathesis.txt" | tail -n 1 | sed -E 's/.* ([0-9]+) passed/\1/')
+failed=$(sed -nE 's/^=== fuzz summary: [0-9]+ distinct failures \(([0-9]+) failing.*/\1/p' "$REPORT_DIR/summary.txt")
+echo "fuzz: ${passed:-0} passed, ${failed:-0} failed"
 exit "$status"
