@@ -98,10 +98,15 @@ fi
 "$PY" fuzz/prime.py "$BASE" "$ORBIT_FUZZ_KEY" "$WORK_DIR"
 echo "fuzz: setup took $(( $(date +%s) - started ))s; fuzzing for at most ${FUZZ_MAX_SECONDS}s (checks: $FUZZ_CHECKS)"
 
+# use_after_free is off: several DELETEs here cancel or switch off rather than delete (a port request
+# stays readable as "cancelled", Port-Out Protection as {"enabled": false}), and schemathesis 4.32
+# applies per-operation check settings to that check unreliably. The one DELETE that removes a
+# resource (releasing a number: GET is 404 after) is covered by tests/inventory/test_numbers.py.
 # In the background + `wait`, so INT/TERM reach the trap at once (bash defers traps during a foreground job).
 # shellcheck disable=SC2086  # FUZZ_ARGS is a list of extra options
 "$SCHEMATHESIS" --config-file fuzz/schemathesis.toml run "$BASE/api/v1/schema/" \
   --checks "$FUZZ_CHECKS" \
+  --exclude-checks use_after_free \
   --max-time "$FUZZ_MAX_SECONDS" \
   --workers "$FUZZ_WORKERS" \
   --wait-for-schema 30 \
@@ -117,11 +122,12 @@ FUZZER_PID=""
 wait "$TAIL_PID" 2>/dev/null || true
 TAIL_PID=""
 
+stop_server  # now, so that the closing lines below are the last ones printed
 "$PY" fuzz/summarize.py "$REPORT_DIR" > "$REPORT_DIR/summary.txt" 2>&1 || true
 cat "$REPORT_DIR/summary.txt"
 echo "fuzz: finished in $(( $(date +%s) - started ))s with exit code $status (reports in fuzz/report/)"
 # Last, the plain closing line CI reads ("N passed, N failed"): generated cases that passed, failing ones.
-passed=$(grep -Eo '[0-9]+ generated, [0-9]+ passed' "$REPORT_DIR/schemathesis.txt" | tail -n 1 | sed -E 's/.* ([0-9]+) passed/\1/')
-failed=$(sed -nE 's/^=== fuzz summary: [0-9]+ distinct failures \(([0-9]+) failing.*/\1/p' "$REPORT_DIR/summary.txt")
-echo "fuzz: ${passed:-0} passed, ${failed:-0} failed"
+generated=$(grep -Eo '[0-9]+ generated' "$REPORT_DIR/schemathesis.txt" | tail -n 1 | grep -Eo '[0-9]+' || true)
+failed=$(sed -nE 's/^=== fuzz summary: [0-9]+ distinct failures \(([0-9]+) failing.*/\1/p' "$REPORT_DIR/summary.txt" || true)
+echo "fuzz: $(( ${generated:-0} - ${failed:-0} )) passed, ${failed:-0} failed"
 exit "$status"
