@@ -84,6 +84,9 @@ class IdempotencyRecord(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True)
     response_body = models.JSONField(null=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # While in progress: who holds the key and until when. A retry takes over an expired lease.
+    lease_token = models.CharField(max_length=32, blank=True, default="")
+    leased_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "key"], name="idempotency_key_unique_per_org")]

@@ -221,6 +221,12 @@ ORBIT = {
     # An unpaid monthly renewal is retried this long before the number is released.
     "RENEWAL_GRACE_DAYS": int(os.environ.get("ORBIT_RENEWAL_GRACE_DAYS", "7")),
     "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("ORBIT_IDEMPOTENCY_TTL_HOURS", "24")),
+    # An Idempotency-Key whose request has run longer than this is taken over by a retry (the first
+    # process is presumed dead; if it is not, its effect is refused). Longer than any request may run.
+    "IDEMPOTENCY_LEASE_SECONDS": int(os.environ.get("ORBIT_IDEMPOTENCY_LEASE_SECONDS", "120")),
+    # A carrier call inside a database transaction holds its row locks for the call's seconds:
+    # "raise" (tests) refuses it, "log" (default) logs it with a stack.
+    "CARRIER_TRANSACTION_GUARD": os.environ.get("ORBIT_CARRIER_TRANSACTION_GUARD", "log"),
     # Per-key default budget for every API endpoint; named endpoints have their own tighter limits.
     "DEFAULT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_DEFAULT_RATE_LIMIT_PER_MINUTE", "600")),
     # Every rate limit (the per-key default and the named per-organisation ones) is multiplied by this.

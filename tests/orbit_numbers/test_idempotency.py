@@ -88,16 +88,6 @@ def test_server_errors_are_not_remembered(org, client):
     assert post(client, body, "order-6").status_code == 500  # re-executed, not a replay
 
 
-def test_a_request_still_running_is_409_conflict(org, client):
-    # The first request with this key has been recorded but has not finished yet.
-    same_request = RequestFactory().post(ECHO, data=BODY, content_type="application/json")
-    IdempotencyRecord.objects.create(organization=org, key="order-7", fingerprint=request_fingerprint(same_request))
-    response = post(client, BODY, "order-7")
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "CONFLICT"
-    assert executions(org) == 0
-
-
 @pytest.mark.parametrize("key", ["", "   ", "k" * 256])
 def test_bad_key_is_422(client, key):
     response = post(client, BODY, key)
@@ -131,3 +121,113 @@ def test_stored_replays_do_not_spend_the_named_rate_limit(org, client):
     refused = post(client, {"phone_number": "+14155552674"}, "new-3")
     assert refused.status_code == 429
     assert refused.json()["error"]["code"] == "RATE_LIMITED"
+
+
+# Crash safety: the record commits with the effect; a stale in-progress key is taken over.
+
+PHASED = "/api/v1/_test/phased-echo"
+
+
+def test_an_in_progress_key_past_its_lease_is_taken_over_by_the_retry(org, client):
+    same_request = RequestFactory().post(ECHO, data=BODY, content_type="application/json")
+    IdempotencyRecord.objects.create(organization=org, key="crashed", fingerprint=request_fingerprint(same_request),
+                                     lease_token="dead", leased_until=timezone.now() - timedelta(seconds=1))
+    response = post(client, BODY, "crashed")
+    assert response.status_code == 201
+    assert executions(org) == 1
+    record = IdempotencyRecord.objects.get(key="crashed")
+    assert record.status_code == 201 and record.lease_token != "dead"
+    assert post(client, BODY, "crashed")["Idempotent-Replayed"] == "true"
+
+
+def test_a_record_from_before_leases_counts_as_expired(org, client):
+    same_request = RequestFactory().post(ECHO, data=BODY, content_type="application/json")
+    IdempotencyRecord.objects.create(organization=org, key="legacy", fingerprint=request_fingerprint(same_request))
+    assert post(client, BODY, "legacy").status_code == 201
+
+
+def test_a_request_still_running_is_409_conflict_with_retry_after(org, client):
+    # The first request with this key has been recorded, its lease is live, it has not finished.
+    same_request = RequestFactory().post(ECHO, data=BODY, content_type="application/json")
+    IdempotencyRecord.objects.create(organization=org, key="running", fingerprint=request_fingerprint(same_request),
+                                     lease_token="alive", leased_until=timezone.now() + timedelta(seconds=30))
+    response = post(client, BODY, "running")
+    assert response.status_code == 409
+    assert 1 <= int(response["Retry-After"]) <= 30
+    assert executions(org) == 0
+
+
+def test_a_crash_while_storing_the_response_rolls_the_effect_back(org, client, monkeypatch):
+    """The record is written in the effect's transaction: no effect without its stored response."""
+    from orbit_numbers.api import idempotency
+
+    def crash(claim, response):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(idempotency, "_store", crash)
+    client.raise_request_exception = False
+    assert post(client, BODY, "store-crash").status_code == 500
+    assert executions(org) == 0
+
+
+def test_a_request_whose_lease_was_taken_over_cannot_commit_its_effect(org, client, monkeypatch):
+    from orbit_numbers.api import idempotency
+
+    real_store = idempotency._store
+
+    def taken_over_meanwhile(claim, response):
+        IdempotencyRecord.objects.filter(pk=claim.record_id).update(lease_token="someone-else")
+        return real_store(claim, response)
+
+    monkeypatch.setattr(idempotency, "_store", taken_over_meanwhile)
+    response = post(client, BODY, "stolen")
+    assert response.status_code == 409
+    assert executions(org) == 0
+
+
+def test_phased_effect_commits_its_response_and_survives_a_crash_after_it(org, client, monkeypatch):
+    from tests.orbit_numbers.testing_urls import PhasedEchoViewSet
+
+    def crash():
+        raise RuntimeError("worker killed after the commit")
+
+    monkeypatch.setattr(PhasedEchoViewSet, "after_effect", staticmethod(crash))
+    first = client.post(PHASED, BODY, format="json", HTTP_IDEMPOTENCY_KEY="phased-1")
+    # The handler failed after the effect committed: the client still gets the first response.
+    assert first.status_code == 201
+    audit_id = first.json()["data"]["audit_id"]
+    monkeypatch.setattr(PhasedEchoViewSet, "after_effect", None)
+    again = client.post(PHASED, BODY, format="json", HTTP_IDEMPOTENCY_KEY="phased-1")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["data"]["audit_id"] == audit_id
+    assert executions(org) == 1
+
+
+def test_phased_effect_refused_when_the_lease_was_taken_over(org, client, monkeypatch):
+    from orbit_numbers.api import idempotency
+
+    real_store = idempotency._store
+
+    def taken_over_meanwhile(claim, response):
+        IdempotencyRecord.objects.filter(pk=claim.record_id).update(lease_token="someone-else")
+        return real_store(claim, response)
+
+    monkeypatch.setattr(idempotency, "_store", taken_over_meanwhile)
+    response = client.post(PHASED, BODY, format="json", HTTP_IDEMPOTENCY_KEY="phased-2")
+    assert response.status_code == 409
+    assert executions(org) == 0  # the effect transaction rolled back
+    assert AuditLog.objects.filter(action="test.phase1").count() == 1
+
+
+def test_phased_error_before_any_effect_is_remembered(org, client):
+    body = {"phone_number": "+14155552671", "note": "conflict"}
+    assert client.post(PHASED, body, format="json", HTTP_IDEMPOTENCY_KEY="phased-3").status_code == 409
+    again = client.post(PHASED, body, format="json", HTTP_IDEMPOTENCY_KEY="phased-3")
+    assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
+
+
+def test_effect_commit_outside_an_idempotent_request_does_nothing(org):
+    from orbit_numbers.api.idempotency import idempotency_effect_commit
+
+    idempotency_effect_commit({"anything": 1})
+    assert not IdempotencyRecord.objects.exists()

@@ -6,7 +6,9 @@ from django.http import HttpResponse
 from django.urls import include, path
 from rest_framework import serializers
 
-from orbit_numbers.api.idempotency import idempotent
+from django.db import transaction
+
+from orbit_numbers.api.idempotency import idempotency_effect_commit, idempotent
 from orbit_numbers.api.ratelimit import RateLimit
 from orbit_numbers.api.responses import ok
 from orbit_numbers.api.serializers import E164Field, StrictSerializer
@@ -42,6 +44,40 @@ class EchoViewSet(OrbitViewSet):
         return ok(request, {"audit_id": row.pk, "phone_number": body["phone_number"]}, status=201)
 
 
+def phased_echo(*, organization, phone_number: str, acting_key, after_effect=None) -> dict:
+    """A service shaped like the carrier flows: a committed first phase, work outside any
+    transaction, then the effect transaction that carries the idempotent response."""
+    with transaction.atomic():
+        audit_record(action="test.phase1", organization=organization, acting_key=acting_key,
+                     object_type="test", object_id=phone_number)
+    with transaction.atomic():
+        row = audit_record(action="test.echo", organization=organization, acting_key=acting_key,
+                           object_type="test", object_id=phone_number)
+        result = {"audit_id": row.pk, "phone_number": phone_number}
+        idempotency_effect_commit(result)
+    if after_effect:
+        after_effect()
+    return result
+
+
+class PhasedEchoViewSet(OrbitViewSet):
+    required_scopes = {"create": "numbers:write"}
+    # Tests set this to simulate a crash after the effect committed.
+    after_effect = None
+
+    @idempotent(render="echoed")
+    def create(self, request):
+        body = self.validated(EchoBody)
+        if body.get("note") == "conflict":
+            raise Conflict("refused on purpose")
+        result = phased_echo(organization=self.organization, phone_number=body["phone_number"],
+                             acting_key=self.api_key, after_effect=type(self).after_effect)
+        return self.echoed(result)
+
+    def echoed(self, result):
+        return ok(self.request, result, status=201)
+
+
 class CrashViewSet(OrbitViewSet):
     required_scopes = {"list": "numbers:read"}
 
@@ -66,6 +102,7 @@ def plain_page(request):
 
 test_patterns = [
     path("api/v1/_test/echo", EchoViewSet.as_view({"post": "create"})),
+    path("api/v1/_test/phased-echo", PhasedEchoViewSet.as_view({"post": "create"})),
     path("api/v1/_test/crash", CrashViewSet.as_view({"get": "list"})),
     path("api/v1/_test/unscoped", UnscopedViewSet.as_view({"get": "list"})),
     path("api/v1/_test/django-crash", plain_django_crash),
