@@ -151,12 +151,12 @@ class AuditLogAdmin(ReadOnlyModelAdmin):
 
 @admin.register(IdempotencyRecord)
 class IdempotencyRecordAdmin(ReadOnlyModelAdmin):
-    list_display = ("created_at", "organization", "key", "status_code")
+    list_display = ("created_at", "organization", "key", "status_code", "leased_until")
     search_fields = ("=key",)
     list_filter = (recent_filter(),)
     list_select_related = ("organization",)
-    exclude = ("response_body",)
-    readonly_fields = ("organization", "key", "fingerprint", "status_code", "created_at")
+    readonly_fields = ("organization", "key", "fingerprint", "status_code", "created_at", "leased_until")
+    exclude = ("response_body", "lease_token")
 
 
 # Files and webhook deliveries: platform logs, read-only. WebhookSecret is deliberately not

@@ -215,7 +215,10 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     IDEMPOTENCY_HEADER, {"type": "string", "minLength": 1, "maxLength": 255}, OpenApiParameter.HEADER,
     description=("Optional, 1-255 characters. Retrying with the same key and the same body replays the first "
                  "response (with Idempotent-Replayed: true) instead of acting twice; the same key with a "
-                 "different body is 409 IDEMPOTENCY_CONFLICT; while the first request still runs, 409 CONFLICT."),
+                 "different body is 409 IDEMPOTENCY_CONFLICT; while the first request still runs, 409 CONFLICT "
+                 "with Retry-After. A first request that stopped answering (its server died) is taken over by "
+                 "the retry after a short lease; a request either acted and its response is stored, or it did "
+                 "nothing."),
 )
 
 IDEMPOTENT_REPLAYED = OpenApiParameter(
