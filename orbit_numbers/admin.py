@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from . import admin_staff  # noqa: F401  (audited user and group screens replace Django's)
 from .admin_base import OrbitModelAdmin, ReadOnlyInline, ReadOnlyModelAdmin, distinct_values_filter, recent_filter
 from .errors import OrbitError
 from .models import ApiKey, AuditLog, IdempotencyRecord, Organization
