@@ -1,5 +1,7 @@
 """Wallets in the console: balance and ledger are read-only; money moves only through an audited
-adjustment (billing.services.wallet_adjust) with a mandatory reason, by staff allowed to."""
+adjustment (billing.services.wallet_adjust) with a mandatory reason, by staff allowed to. Above
+ORBIT["WALLET_ADJUSTMENT_APPROVAL_THRESHOLD_CENTS"] an adjustment becomes a request that a second
+staff member approves or rejects (WalletAdjustmentRequestAdmin)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -17,9 +19,9 @@ from django.utils.html import format_html
 from orbit_numbers.admin_base import OrbitModelAdmin, ReadOnlyInline, ReadOnlyModelAdmin, cents, recent_filter
 from orbit_numbers.errors import OrbitError
 
-from .models import LedgerEntry, Wallet
+from .models import LedgerEntry, Wallet, WalletAdjustmentRequest
 from .selectors import wallets_below
-from .services import wallet_adjust
+from .services import wallet_adjustment_approve, wallet_adjustment_reject, wallet_adjustment_submit
 
 INLINE_ENTRIES = 50
 
@@ -62,6 +64,10 @@ class BalanceFilter(admin.SimpleListFilter):
         if self.value() == "zero":
             return queryset.filter(balance_cents=0)
         return queryset
+
+
+def approval_threshold() -> int:
+    return settings.ORBIT["WALLET_ADJUSTMENT_APPROVAL_THRESHOLD_CENTS"]
 
 
 class WalletAdjustForm(forms.Form):
@@ -141,18 +147,117 @@ class WalletAdmin(OrbitModelAdmin):
         form = WalletAdjustForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                entry = wallet_adjust(organization=wallet.organization, amount_cents=form.cleaned_data["amount"],
-                                      reason=form.cleaned_data["reason"], acting_user=request.user)
+                result = wallet_adjustment_submit(organization=wallet.organization,
+                                                  amount_cents=form.cleaned_data["amount"],
+                                                  reason=form.cleaned_data["reason"], acting_user=request.user)
             except OrbitError as exc:
                 form.add_error("amount" if exc.details and "amount" in exc.details else None, exc.message)
             else:
-                self.message_user(request, f"Adjusted {wallet.organization} by {cents(entry.amount_cents)}; "
-                                           f"balance now {cents(entry.balance_after_cents)}.", messages.SUCCESS)
+                if isinstance(result, WalletAdjustmentRequest):
+                    self.message_user(request, f"{cents(result.amount_cents)} is above "
+                                               f"{cents(approval_threshold())}: the adjustment waits for a "
+                                               f"second staff member's approval.", messages.WARNING)
+                    return redirect("admin:billing_walletadjustmentrequest_change", result.pk)
+                self.message_user(request, f"Adjusted {wallet.organization} by {cents(result.amount_cents)}; "
+                                           f"balance now {cents(result.balance_after_cents)}.", messages.SUCCESS)
                 return redirect("admin:billing_wallet_change", wallet.pk)
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "wallet": wallet,
                    "form": form, "title": f"Adjust the wallet of {wallet.organization}",
-                   "balance": cents(wallet.balance_cents)}
+                   "balance": cents(wallet.balance_cents), "approval_threshold": cents(approval_threshold())}
         return TemplateResponse(request, "admin/billing/wallet/adjust.html", context)
+
+
+class RejectAdjustmentForm(forms.Form):
+    reason = forms.CharField(max_length=255, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Required. Recorded on the request and in the audit log.")
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("A reason is required.")
+        return reason
+
+
+@admin.register(WalletAdjustmentRequest)
+class WalletAdjustmentRequestAdmin(ReadOnlyModelAdmin):
+    """Adjustments above the threshold: read-only, decided on through the approve/reject screens
+    by a staff member holding approve_wallet_adjustment who did not request them."""
+
+    list_display = ("requested_at", "organization", "amount", "status", "requested_by", "decided_by", "decided_at")
+    list_filter = ("status", recent_filter("requested_at"))
+    search_fields = ("organization__name", "=organization__id", "reason")
+    list_select_related = ("organization", "requested_by", "decided_by")
+    fields = ("organization", "amount", "reason", "status", "requested_by", "requested_at", "decided_by",
+              "decided_at", "decision_reason", "ledger_entry")
+    readonly_fields = fields
+    change_form_template = "admin/billing/walletadjustmentrequest/change_form.html"
+
+    @admin.display(description="amount", ordering="amount_cents")
+    def amount(self, obj: WalletAdjustmentRequest) -> str:
+        return cents(obj.amount_cents)
+
+    def has_decide_permission(self, request, obj: WalletAdjustmentRequest | None = None) -> bool:
+        if not request.user.has_perm("billing.approve_wallet_adjustment"):
+            return False
+        return obj is None or (obj.status == WalletAdjustmentRequest.Status.PENDING
+                               and obj.requested_by_id != request.user.pk)
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/approve/", self.admin_site.admin_view(self.approve_view),
+                 name="billing_walletadjustmentrequest_approve"),
+            path("<path:object_id>/reject/", self.admin_site.admin_view(self.reject_view),
+                 name="billing_walletadjustmentrequest_reject"),
+        ] + super().get_urls()
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["can_decide"] = obj is not None and self.has_decide_permission(request, obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def _decidable(self, request, object_id) -> WalletAdjustmentRequest:
+        if not self.has_decide_permission(request):
+            raise PermissionDenied
+        adjustment = get_object_or_404(
+            WalletAdjustmentRequest.objects.select_related("organization__wallet", "requested_by"), pk=object_id)
+        if adjustment.requested_by_id == request.user.pk:
+            raise PermissionDenied  # four eyes: the requester never decides
+        return adjustment
+
+    def _decide_screen(self, request, adjustment, *, verb: str, form=None):
+        wallet = getattr(adjustment.organization, "wallet", None)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "adjustment": adjustment,
+                   "amount": cents(adjustment.amount_cents), "verb": verb, "form": form,
+                   "balance": cents(wallet.balance_cents if wallet else 0),
+                   "title": f"{verb.capitalize()} the adjustment of {adjustment.organization}"}
+        return TemplateResponse(request, "admin/billing/walletadjustmentrequest/decide.html", context)
+
+    def approve_view(self, request, object_id):
+        adjustment = self._decidable(request, object_id)
+        if request.method != "POST":
+            return self._decide_screen(request, adjustment, verb="approve")
+        try:
+            entry = wallet_adjustment_approve(adjustment_request=adjustment, acting_user=request.user)
+        except OrbitError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, f"Approved: {adjustment.organization} adjusted by "
+                                       f"{cents(entry.amount_cents)}; balance now "
+                                       f"{cents(entry.balance_after_cents)}.", messages.SUCCESS)
+        return redirect("admin:billing_walletadjustmentrequest_change", adjustment.pk)
+
+    def reject_view(self, request, object_id):
+        adjustment = self._decidable(request, object_id)
+        form = RejectAdjustmentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                wallet_adjustment_reject(adjustment_request=adjustment, reason=form.cleaned_data["reason"],
+                                         acting_user=request.user)
+            except OrbitError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(request, "Rejected: the wallet was not changed.", messages.SUCCESS)
+            return redirect("admin:billing_walletadjustmentrequest_change", adjustment.pk)
+        return self._decide_screen(request, adjustment, verb="reject", form=form)
 
 
 @admin.register(LedgerEntry)

@@ -8,8 +8,9 @@ cached balance equals its last entry (migration 0002).
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from orbit_numbers.models import Organization
 from orbit_numbers.money import format_dollars
@@ -68,3 +69,50 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.kind} {self.amount_cents:+d}¢ → {self.balance_after_cents}¢"
+
+
+class WalletAdjustmentRequest(models.Model):
+    """A staff adjustment above ORBIT["WALLET_ADJUSTMENT_APPROVAL_THRESHOLD_CENTS"], waiting for a
+    second staff member: approving posts it to the ledger, rejecting closes it. The database
+    refuses a decision by the requester and a decision that does not match the status."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    amount_cents = models.BigIntegerField()
+    reason = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # PROTECT: staff who asked for or decided on money movements are deactivated, never deleted.
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=255, blank=True, default="")
+    ledger_entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        permissions = [("approve_wallet_adjustment",
+                        "Can approve or reject a wallet adjustment another staff member requested")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_cents=0), name="adjustment_request_amount_non_zero"),
+            models.CheckConstraint(condition=~Q(decided_by=F("requested_by")),
+                                   name="adjustment_request_decided_by_someone_else"),
+            models.CheckConstraint(
+                condition=(Q(status="pending", decided_by__isnull=True, decided_at__isnull=True,
+                             ledger_entry__isnull=True)
+                           | Q(status="approved", decided_by__isnull=False, decided_at__isnull=False,
+                               ledger_entry__isnull=False)
+                           | Q(status="rejected", decided_by__isnull=False, decided_at__isnull=False,
+                               ledger_entry__isnull=True)),
+                name="adjustment_request_decision_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {format_dollars(self.amount_cents)} ({self.get_status_display()})"

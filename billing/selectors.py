@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from orbit_numbers.models import Organization
 
-from .models import LedgerEntry, Wallet
+from .models import LedgerEntry, Wallet, WalletAdjustmentRequest
 
 
 def wallet_for(*, organization: Organization) -> Wallet:
@@ -25,3 +25,9 @@ def wallets_below(*, threshold_cents: int) -> QuerySet[Wallet]:
     """Wallets of active organisations whose balance is under ``threshold_cents``, lowest first."""
     return (Wallet.objects.filter(balance_cents__lt=threshold_cents, organization__is_active=True)
             .order_by("balance_cents", "id"))
+
+
+def wallet_adjustment_requests_pending() -> QuerySet[WalletAdjustmentRequest]:
+    """Adjustment requests waiting for a second staff member, oldest first."""
+    return (WalletAdjustmentRequest.objects.filter(status=WalletAdjustmentRequest.Status.PENDING)
+            .order_by("requested_at", "id"))

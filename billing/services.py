@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
-from orbit_numbers.errors import InsufficientCredit, ValidationFailed
+from orbit_numbers.errors import Conflict, Forbidden, InsufficientCredit, ValidationFailed
 from orbit_numbers.money import format_dollars
 from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_record
 
-from .models import LedgerEntry, Wallet
+from .models import LedgerEntry, Wallet, WalletAdjustmentRequest
 
 _DEBIT_KINDS = {LedgerEntry.Kind.SETUP_FEE, LedgerEntry.Kind.MONTHLY_FEE, LedgerEntry.Kind.PORTING_FEE}
 
@@ -101,14 +103,33 @@ def wallet_credit(*, organization: Organization, amount_cents: int, kind: str = 
     return entry
 
 
-@transaction.atomic
-def wallet_adjust(*, organization: Organization, amount_cents: int, reason: str, acting_user=None) -> LedgerEntry:
-    """A staff correction (credit or debit) with a mandatory reason; the balance never goes below zero."""
+def wallet_adjustment_needs_approval(*, amount_cents: int) -> bool:
+    """Adjustments above the threshold (either sign) need a second staff member."""
+    return abs(amount_cents) > settings.ORBIT["WALLET_ADJUSTMENT_APPROVAL_THRESHOLD_CENTS"]
+
+
+def _adjustment_reason(*, amount_cents: int, reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed.field("reason", "is required")
     if amount_cents == 0:
         raise ValidationFailed.field("amount", "must not be zero")
+    return reason
+
+
+@transaction.atomic
+def wallet_adjust(*, organization: Organization, amount_cents: int, reason: str, acting_user=None,
+                  approved_request: WalletAdjustmentRequest | None = None) -> LedgerEntry:
+    """A staff correction (credit or debit) with a mandatory reason; the balance never goes below zero.
+
+    Above the approval threshold it runs only for the request being approved
+    (wallet_adjustment_approve); callers wanting "post or file for approval" use wallet_adjustment_submit.
+    """
+    reason = _adjustment_reason(amount_cents=amount_cents, reason=reason)
+    if wallet_adjustment_needs_approval(amount_cents=amount_cents) and (
+            approved_request is None or approved_request.amount_cents != amount_cents
+            or approved_request.organization_id != organization.pk):
+        raise Forbidden("An adjustment of this size needs a second staff member's approval.")
     wallet = wallet_lock(organization=organization)
     if wallet.balance_cents + amount_cents < 0:
         raise InsufficientCredit("An adjustment may not take the balance below zero.")
@@ -121,6 +142,84 @@ def wallet_adjust(*, organization: Organization, amount_cents: int, reason: str,
                  before={"balance_cents": before},
                  after={"balance_cents": wallet.balance_cents, "amount_cents": amount_cents, "reason": reason})
     return entry
+
+
+@transaction.atomic
+def wallet_adjustment_submit(*, organization: Organization, amount_cents: int, reason: str,
+                             acting_user) -> LedgerEntry | WalletAdjustmentRequest:
+    """What the console's adjust screen does: post the adjustment now, or, above the threshold,
+    file a request that another staff member approves or rejects."""
+    if wallet_adjustment_needs_approval(amount_cents=amount_cents):
+        return wallet_adjustment_request_create(organization=organization, amount_cents=amount_cents,
+                                                reason=reason, acting_user=acting_user)
+    return wallet_adjust(organization=organization, amount_cents=amount_cents, reason=reason,
+                         acting_user=acting_user)
+
+
+@transaction.atomic
+def wallet_adjustment_request_create(*, organization: Organization, amount_cents: int, reason: str,
+                                     acting_user) -> WalletAdjustmentRequest:
+    reason = _adjustment_reason(amount_cents=amount_cents, reason=reason)
+    wallet = wallet_get_or_create(organization=organization)
+    # Checked again, under the wallet lock, when approved: the balance may move in between.
+    if wallet.balance_cents + amount_cents < 0:
+        raise InsufficientCredit("An adjustment may not take the balance below zero.")
+    adjustment = WalletAdjustmentRequest.objects.create(organization=organization, amount_cents=amount_cents,
+                                                        reason=reason, requested_by=acting_user)
+    audit_record(action="wallet.adjustment_request", organization=organization, acting_user=acting_user,
+                 target=adjustment, after={"status": adjustment.status, "amount_cents": amount_cents,
+                                           "reason": reason, "balance_cents": wallet.balance_cents})
+    return adjustment
+
+
+def _adjustment_lock_for_decision(*, adjustment_request: WalletAdjustmentRequest,
+                                  acting_user) -> WalletAdjustmentRequest:
+    """Lock the request row: of two staff deciding at once, the second sees the first's decision."""
+    adjustment = (WalletAdjustmentRequest.objects.select_for_update(of=("self",)).select_related("organization")
+                  .get(pk=adjustment_request.pk))
+    if adjustment.status != WalletAdjustmentRequest.Status.PENDING:
+        raise Conflict(f"This adjustment request is already {adjustment.status}.",
+                       details={"status": adjustment.status})
+    if not getattr(acting_user, "is_authenticated", False) or acting_user.pk == adjustment.requested_by_id:
+        raise Forbidden("A second staff member must decide on this adjustment request.")
+    return adjustment
+
+
+@transaction.atomic
+def wallet_adjustment_approve(*, adjustment_request: WalletAdjustmentRequest, acting_user) -> LedgerEntry:
+    """Post the requested adjustment and mark the request approved, together or not at all."""
+    adjustment = _adjustment_lock_for_decision(adjustment_request=adjustment_request, acting_user=acting_user)
+    entry = wallet_adjust(organization=adjustment.organization, amount_cents=adjustment.amount_cents,
+                          reason=adjustment.reason, acting_user=acting_user, approved_request=adjustment)
+    adjustment.status = WalletAdjustmentRequest.Status.APPROVED
+    adjustment.decided_by = acting_user
+    adjustment.decided_at = timezone.now()
+    adjustment.ledger_entry = entry
+    adjustment.save(update_fields=["status", "decided_by", "decided_at", "ledger_entry"])
+    audit_record(action="wallet.adjustment_approve", organization=adjustment.organization,
+                 acting_user=acting_user, target=adjustment, before={"status": "pending"},
+                 after={"status": adjustment.status, "amount_cents": adjustment.amount_cents,
+                        "requested_by": adjustment.requested_by_id, "ledger_sequence": entry.sequence})
+    return entry
+
+
+@transaction.atomic
+def wallet_adjustment_reject(*, adjustment_request: WalletAdjustmentRequest, reason: str,
+                             acting_user) -> WalletAdjustmentRequest:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.field("reason", "is required")
+    adjustment = _adjustment_lock_for_decision(adjustment_request=adjustment_request, acting_user=acting_user)
+    adjustment.status = WalletAdjustmentRequest.Status.REJECTED
+    adjustment.decided_by = acting_user
+    adjustment.decided_at = timezone.now()
+    adjustment.decision_reason = reason[:255]
+    adjustment.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    audit_record(action="wallet.adjustment_reject", organization=adjustment.organization,
+                 acting_user=acting_user, target=adjustment, before={"status": "pending"},
+                 after={"status": adjustment.status, "amount_cents": adjustment.amount_cents,
+                        "requested_by": adjustment.requested_by_id, "reason": adjustment.decision_reason})
+    return adjustment
 
 
 @dataclass(frozen=True)

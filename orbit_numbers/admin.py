@@ -9,10 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from . import admin_staff  # noqa: F401  (audited user and group screens replace Django's)
 from .admin_base import OrbitModelAdmin, ReadOnlyInline, ReadOnlyModelAdmin, distinct_values_filter, recent_filter
 from .errors import OrbitError
-from .models import SCOPES, ApiKey, AuditLog, IdempotencyRecord, Organization
-from .services import api_key_create, api_key_revoke
+from .models import ApiKey, AuditLog, IdempotencyRecord, Organization
+from .services import api_key_create, api_key_grantable_scopes, api_key_revoke
 
 
 class ApiKeyInline(ReadOnlyInline, admin.TabularInline):
@@ -37,10 +38,16 @@ class OrganizationAdmin(OrbitModelAdmin):
 
 
 class ApiKeyCreateForm(forms.Form):
+    """Offers, and accepts, only the scopes the acting staff user may grant."""
+
     organization = forms.ModelChoiceField(queryset=Organization.objects.filter(is_active=True))
     name = forms.CharField(max_length=100, initial="default")
-    scopes = forms.MultipleChoiceField(choices=[(scope, scope) for scope in SCOPES],
-                                       widget=forms.CheckboxSelectMultiple, initial=["numbers:read"])
+    scopes = forms.MultipleChoiceField(choices=(), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, grantable_scopes: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [(scope, scope) for scope in grantable_scopes]
+        self.fields["scopes"].initial = [scope for scope in grantable_scopes if scope == "numbers:read"]
 
 
 class KeyStateFilter(admin.SimpleListFilter):
@@ -75,6 +82,10 @@ class ApiKeyAdmin(OrbitModelAdmin):
     def scope_list(self, obj: ApiKey) -> str:
         return ", ".join(obj.scopes)
 
+    def has_add_permission(self, request):
+        # Not add_apikey: minting needs mint_apikey and at least one scope the user may grant.
+        return bool(api_key_grantable_scopes(user=request.user))
+
     def has_change_permission(self, request, obj=None):
         return False
 
@@ -95,7 +106,7 @@ class ApiKeyAdmin(OrbitModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = ApiKeyCreateForm(request.POST or None)
+        form = ApiKeyCreateForm(request.POST or None, grantable_scopes=api_key_grantable_scopes(user=request.user))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Create API key"}
         if request.method == "POST" and form.is_valid():
             try:

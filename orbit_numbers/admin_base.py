@@ -127,19 +127,49 @@ class OrbitModelAdmin(admin.ModelAdmin):
         return f"admin.{self.model._meta.label_lower}.{verb}"[:64]
 
     def save_model(self, request, obj, form, change):
-        before = None
+        related_names = tuple(field.name for field in obj._meta.many_to_many)
+        before, related_before = None, {}
         if change:
             original = self.model._default_manager.filter(pk=obj.pk).first()
-            before = audit_snapshot(original, self.audit_exclude) if original is not None else None
+            if original is not None:
+                before = audit_snapshot(original, self.audit_exclude + related_names)
+                related_before = self._audit_related(original)
         super().save_model(request, obj, form, change)
-        after = audit_snapshot(obj, self.audit_exclude)
+        after = audit_snapshot(obj, self.audit_exclude + related_names)
         if before is not None:
             changed = sorted(name for name in after if before.get(name) != after.get(name))
             before = {name: before.get(name) for name in changed}
             after = {name: after[name] for name in changed}
-        audit_record(action=self.audit_action("change" if change else "create"),
-                     organization=audit_organization(obj), acting_user=request.user, target=obj,
-                     before=before, after=after)
+        entry = audit_record(action=self.audit_action("change" if change else "create"),
+                             organization=audit_organization(obj), acting_user=request.user, target=obj,
+                             before=before, after=after)
+        # Many-to-many values (groups, permissions …) are written later, by save_related: it
+        # completes this same row, so one save stays one audit entry.
+        obj._orbit_audit_pending = (entry, related_before)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        pending = form.instance.__dict__.pop("_orbit_audit_pending", None)
+        if pending is None:
+            return
+        entry, related_before = pending
+        related_after = self._audit_related(form.instance)
+        changed = sorted(name for name in related_after if related_before.get(name, []) != related_after[name])
+        if not changed:
+            return
+        if entry.before is not None:
+            entry.before = {**entry.before, **{name: related_before.get(name, []) for name in changed}}
+        entry.after = {**(entry.after or {}), **{name: related_after[name] for name in changed}}
+        entry.save(update_fields=["before", "after"])
+
+    def audit_related_values(self, obj: models.Model, field_name: str) -> list:
+        """How the audit log names the objects of a many-to-many field (their keys unless overridden)."""
+        return json_safe(list(getattr(obj, field_name).values_list("pk", flat=True)))
+
+    def _audit_related(self, obj: models.Model) -> dict[str, list]:
+        return {field.name: sorted(self.audit_related_values(obj, field.name), key=str)
+                for field in obj._meta.many_to_many
+                if field.name not in self.audit_exclude and not _SECRET_FIELD.search(field.name)}
 
     def delete_model(self, request, obj):
         self._audit_delete(request, obj)

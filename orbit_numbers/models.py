@@ -8,6 +8,11 @@ from .ids import new_key_id, new_org_id
 SCOPES = ("numbers:read", "numbers:write", "porting:read", "porting:write", "billing:read")
 
 
+def scope_grant_codename(scope: str) -> str:
+    """The permission a staff user needs to put ``scope`` on a key minted in the console."""
+    return "grant_" + scope.replace(":", "_")
+
+
 class Organization(models.Model):
     id = models.CharField(primary_key=True, max_length=32, default=new_org_id, editable=False)
     name = models.CharField(max_length=200, unique=True)
@@ -39,6 +44,12 @@ class ApiKey(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "API key"
+        # Minting a key hands out a tenant's credentials, so it is not Django's add_apikey (which
+        # staff roles used to hold): mint_apikey opens the screen, and each scope needs its own
+        # grant_* permission. No staff group holds them by default; superusers hold all.
+        permissions = [("mint_apikey", "Can mint a customer API key in the console"),
+                       *[(scope_grant_codename(scope), f"Can grant the {scope} scope to a minted key")
+                         for scope in SCOPES]]
 
     def __str__(self) -> str:
         return f"{self.organization} · {self.name} ({self.prefix}…)"

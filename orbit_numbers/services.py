@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .context import current_request_id
-from .errors import ValidationFailed
-from .models import SCOPES, ApiKey, AuditLog, IdempotencyRecord, Organization
+from .errors import Forbidden, ValidationFailed
+from .models import SCOPES, ApiKey, AuditLog, IdempotencyRecord, Organization, scope_grant_codename
 
 KEY_PREFIX = "orb_live_"
 
@@ -73,11 +73,27 @@ def validate_scopes(scopes: list[str]) -> list[str]:
     return sorted(set(scopes), key=SCOPES.index)
 
 
+def api_key_grantable_scopes(*, user) -> list[str]:
+    """The scopes ``user`` may put on a key minted in the console: none without mint_apikey, else
+    those whose grant_* permission they hold (a superuser holds every permission)."""
+    if user is None or not user.has_perm("orbit_numbers.mint_apikey"):
+        return []
+    return [scope for scope in SCOPES if user.has_perm(f"orbit_numbers.{scope_grant_codename(scope)}")]
+
+
 @transaction.atomic
 def api_key_create(*, organization: Organization, scopes: list[str], name: str = "default",
                    acting_user=None, acting_key: ApiKey | None = None) -> tuple[ApiKey, str]:
-    """Create a key; return it with the plaintext, which is never stored or shown again."""
+    """Create a key; return it with the plaintext, which is never stored or shown again.
+
+    A staff ``acting_user`` may only mint keys with scopes they may grant (api_key_grantable_scopes);
+    without one (management commands, the demo) the caller is the operator at the shell.
+    """
     scopes = validate_scopes(scopes)
+    if getattr(acting_user, "is_authenticated", False):
+        refused = [scope for scope in scopes if scope not in api_key_grantable_scopes(user=acting_user)]
+        if refused:
+            raise Forbidden(f"You may not grant the scope(s): {', '.join(refused)}.", details={"scopes": refused})
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     api_key = ApiKey.objects.create(

@@ -257,6 +257,9 @@ ORBIT = {
     "SIMULATOR_PORT_INELIGIBLE_SUFFIXES": env_list("ORBIT_SIMULATOR_PORT_INELIGIBLE_SUFFIXES", "0000"),
     # The operations dashboard flags wallets of active organisations below this balance.
     "LOW_WALLET_THRESHOLD_CENTS": int(os.environ.get("ORBIT_LOW_WALLET_THRESHOLD_CENTS", "1000")),
+    # Staff wallet adjustments above this (absolute, in cents) wait for a second staff member's approval.
+    "WALLET_ADJUSTMENT_APPROVAL_THRESHOLD_CENTS": int(
+        os.environ.get("ORBIT_WALLET_ADJUSTMENT_APPROVAL_THRESHOLD_CENTS", "50000")),
     # Low-stock alerts are also POSTed here (JSON) when set; staff are always mailed (STAFF_ALERT_EMAILS).
     "LOW_STOCK_WEBHOOK_URL": os.environ.get("ORBIT_LOW_STOCK_WEBHOOK_URL", ""),
     # Absolute links in staff e-mails point here (e.g. https://ops.example.com).

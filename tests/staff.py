@@ -44,11 +44,17 @@ def action_names(html: str) -> set[str]:
 
 
 def staff_roles_restore() -> None:
-    """Re-create the staff groups of inventory's data migration. Transactional tests (the live
+    """Re-create the staff groups as the data migrations leave them. Transactional tests (the live
     server's) flush the database between tests, data migrations included."""
     roles = importlib.import_module("inventory.migrations.0004_staff_roles").ROLES
     later = importlib.import_module("inventory.migrations.0008_support_may_force_expire_holds").GRANTS
-    for name, grants in [*roles.items(), *later.items()]:
+    approvals = importlib.import_module("billing.migrations.0005_wallet_adjustment_approval").GRANTS
+    revokes = importlib.import_module("inventory.migrations.0010_support_may_not_mint_keys").REVOKES
+    for name, grants in [*roles.items(), *later.items(), *approvals.items()]:
         group, _ = Group.objects.get_or_create(name=name)
         for app_label, codename in grants:
             group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    for name, codenames in revokes.items():
+        group = Group.objects.get(name=name)
+        for app_label, codename in codenames:
+            group.permissions.remove(Permission.objects.get(content_type__app_label=app_label, codename=codename))

@@ -1,9 +1,10 @@
 """Wallets in the console: read-only balance and ledger; adjustments only by finance, with a reason."""
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
-from billing.models import LedgerEntry, Wallet
+from billing.models import LedgerEntry, Wallet, WalletAdjustmentRequest
 from orbit_numbers.models import AuditLog
 from tests.staff import action_names, make_staff, superuser_client  # noqa: F401
 
@@ -117,3 +118,111 @@ def test_wallet_and_ledger_changelists_query_count(superuser_client, make_org, d
     with django_assert_max_num_queries(10):
         response = superuser_client.get(reverse("admin:billing_ledgerentry_changelist"))
     assert len(response.context["cl"].result_list) == 50
+
+
+# Adjustments above the threshold: filed by one finance member, decided by another.
+
+@pytest.fixture
+def threshold(settings):
+    settings.ORBIT = {**settings.ORBIT, "WALLET_ADJUSTMENT_APPROVAL_THRESHOLD_CENTS": 50_00}
+
+
+def decide_url(verb: str, adjustment: WalletAdjustmentRequest) -> str:
+    return reverse(f"admin:billing_walletadjustmentrequest_{verb}", args=[adjustment.pk])
+
+
+def test_an_adjustment_above_the_threshold_becomes_a_pending_request(make_staff, org, threshold):
+    client = make_staff("finance")
+    screen = client.get(adjust_url(org.wallet)).content.decode()
+    assert "$50.00" in screen  # the threshold is on the screen
+
+    response = client.post(adjust_url(org.wallet), {"amount": "60.00", "reason": "Goodwill credit, ticket 7"})
+
+    adjustment = WalletAdjustmentRequest.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:billing_walletadjustmentrequest_change", args=[adjustment.pk])
+    assert (adjustment.status, adjustment.amount_cents, adjustment.requested_by) == ("pending", 60_00, client.user)
+    org.wallet.refresh_from_db()
+    assert org.wallet.balance_cents == 100_00 and not LedgerEntry.objects.filter(kind="adjustment").exists()
+
+
+def test_another_finance_member_approves_from_the_console(make_staff, org, threshold):
+    requester, approver = make_staff("finance"), make_staff("finance")
+    requester.post(adjust_url(org.wallet), {"amount": "-60.00", "reason": "Chargeback"})
+    adjustment = WalletAdjustmentRequest.objects.get()
+
+    page = approver.get(reverse("admin:billing_walletadjustmentrequest_change", args=[adjustment.pk])).content.decode()
+    assert 'id="approve-adjustment"' in page and 'id="reject-adjustment"' in page
+    screen = approver.get(decide_url("approve", adjustment))
+    assert screen.status_code == 200 and "-$60.00" in screen.content.decode()
+
+    response = approver.post(decide_url("approve", adjustment))
+
+    assert response.status_code == 302
+    adjustment.refresh_from_db()
+    assert adjustment.status == "approved" and adjustment.decided_by == approver.user
+    org.wallet.refresh_from_db()
+    assert org.wallet.balance_cents == 40_00
+    assert AuditLog.objects.get(action="wallet.adjustment_approve").acting_user == approver.user
+    again = approver.post(decide_url("approve", adjustment), follow=True)
+    assert "already approved" in again.content.decode()
+    assert LedgerEntry.objects.filter(kind="adjustment").count() == 1
+
+
+def test_the_requester_cannot_approve_or_reject_their_own_request(make_staff, org, threshold):
+    client = make_staff("finance")
+    client.post(adjust_url(org.wallet), {"amount": "60.00", "reason": "Goodwill"})
+    adjustment = WalletAdjustmentRequest.objects.get()
+    page = client.get(reverse("admin:billing_walletadjustmentrequest_change", args=[adjustment.pk])).content.decode()
+    assert 'id="approve-adjustment"' not in page
+    assert client.get(decide_url("approve", adjustment)).status_code == 403
+    assert client.post(decide_url("approve", adjustment)).status_code == 403
+    assert client.post(decide_url("reject", adjustment), {"reason": "oops"}).status_code == 403
+    adjustment.refresh_from_db()
+    assert adjustment.status == "pending" and not LedgerEntry.objects.filter(kind="adjustment").exists()
+
+
+def test_staff_without_the_approve_permission_cannot_decide(make_staff, org, threshold):
+    make_staff("finance").post(adjust_url(org.wallet), {"amount": "60.00", "reason": "Goodwill"})
+    adjustment = WalletAdjustmentRequest.objects.get()
+    support = make_staff("support")
+    assert support.get(reverse("admin:billing_walletadjustmentrequest_changelist")).status_code == 403
+    assert support.post(decide_url("approve", adjustment)).status_code == 403
+    assert support.post(decide_url("reject", adjustment), {"reason": "no"}).status_code == 403
+    adjustment.refresh_from_db()
+    assert adjustment.status == "pending"
+
+
+def test_rejecting_needs_a_reason_and_is_audited(make_staff, org, threshold):
+    make_staff("finance").post(adjust_url(org.wallet), {"amount": "60.00", "reason": "Goodwill"})
+    adjustment = WalletAdjustmentRequest.objects.get()
+    approver = make_staff("finance")
+
+    blank = approver.post(decide_url("reject", adjustment), {"reason": "  "})
+    assert blank.status_code == 200 and blank.context["form"].errors["reason"]
+    response = approver.post(decide_url("reject", adjustment), {"reason": "No ticket for this"})
+
+    assert response.status_code == 302
+    adjustment.refresh_from_db()
+    assert (adjustment.status, adjustment.decision_reason) == ("rejected", "No ticket for this")
+    audit = AuditLog.objects.get(action="wallet.adjustment_reject")
+    assert audit.acting_user == approver.user and audit.after["reason"] == "No ticket for this"
+    org.wallet.refresh_from_db()
+    assert org.wallet.balance_cents == 100_00
+
+
+def test_pending_requests_are_listed_read_only_and_on_the_dashboard(make_staff, org, threshold):
+    make_staff("finance").post(adjust_url(org.wallet), {"amount": "60.00", "reason": "Goodwill"})
+    adjustment = WalletAdjustmentRequest.objects.get()
+    approver = make_staff("finance")
+
+    changelist = approver.get(reverse("admin:billing_walletadjustmentrequest_changelist"), {"status__exact": "pending"})
+    assert [row.pk for row in changelist.context["cl"].result_list] == [adjustment.pk]
+    assert approver.get(reverse("admin:billing_walletadjustmentrequest_add")).status_code == 403
+    change_url = reverse("admin:billing_walletadjustmentrequest_change", args=[adjustment.pk])
+    assert approver.post(change_url, {"amount_cents": 1, "status": "approved"}).status_code == 403
+    assert "delete_selected" not in action_names(changelist.content.decode())
+
+    dashboard = approver.get(reverse("admin:index")).content.decode()
+    assert 'id="panel-pending-adjustments"' in dashboard and "$60.00" in dashboard
+    assert 'id="panel-pending-adjustments"' not in make_staff("support").get(reverse("admin:index")).content.decode()

@@ -7,10 +7,11 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
-from billing.models import LedgerEntry, Wallet
-from billing.services import (Charge, ledger_reconcile, wallet_adjust, wallet_charge, wallet_credit,
+from billing.models import LedgerEntry, Wallet, WalletAdjustmentRequest
+from billing.services import (Charge, ledger_reconcile, wallet_adjust, wallet_adjustment_approve,
+                              wallet_adjustment_reject, wallet_adjustment_submit, wallet_charge, wallet_credit,
                               wallet_get_or_create, wallet_preflight)
-from orbit_numbers.errors import InsufficientCredit, ValidationFailed
+from orbit_numbers.errors import Conflict, Forbidden, InsufficientCredit, ValidationFailed
 from orbit_numbers.models import AuditLog
 from orbit_numbers.services import organization_get_or_create
 
@@ -189,4 +190,151 @@ def test_concurrent_charges_never_overspend(make_org):
         thread.join(timeout=30)
     assert sorted(outcomes) == ["charged", "refused"]
     assert Wallet.objects.get(organization=organization).balance_cents == 40_00
+    assert ledger_reconcile() == []
+
+
+# Adjustments above the approval threshold: a second staff member approves or rejects.
+
+@pytest.fixture
+def threshold(settings):
+    settings.ORBIT = {**settings.ORBIT, "WALLET_ADJUSTMENT_APPROVAL_THRESHOLD_CENTS": 50_00}
+    return 50_00
+
+
+@pytest.fixture
+def finance_staff(db):
+    from django.contrib.auth.models import User
+
+    def make(username: str):
+        return User.objects.create_user(username=username, is_staff=True)
+
+    return make
+
+
+def test_the_default_approval_threshold_is_500_dollars():
+    from django.conf import settings
+
+    assert settings.ORBIT["WALLET_ADJUSTMENT_APPROVAL_THRESHOLD_CENTS"] == 500_00
+
+
+def test_adjustments_up_to_the_threshold_post_at_once_above_it_wait(org, threshold, finance_staff):
+    alice = finance_staff("alice")
+    at_threshold = wallet_adjustment_submit(organization=org, amount_cents=50_00, reason="refund", acting_user=alice)
+    assert isinstance(at_threshold, LedgerEntry) and at_threshold.amount_cents == 50_00
+
+    above = wallet_adjustment_submit(organization=org, amount_cents=-50_01, reason="chargeback", acting_user=alice)
+
+    assert isinstance(above, WalletAdjustmentRequest) and above.status == "pending"
+    assert above.requested_by == alice and above.amount_cents == -50_01
+    assert Wallet.objects.get(organization=org).balance_cents == 150_00
+    audit = AuditLog.objects.get(action="wallet.adjustment_request")
+    assert audit.acting_user == alice and audit.after["amount_cents"] == -50_01
+
+
+def test_wallet_adjust_refuses_an_amount_above_the_threshold_without_an_approved_request(org, threshold):
+    with pytest.raises(Forbidden):
+        wallet_adjust(organization=org, amount_cents=60_00, reason="goodwill")
+    assert not LedgerEntry.objects.filter(kind="adjustment").exists()
+
+
+def test_a_second_staff_member_approves_and_the_ledger_moves_once(org, threshold, finance_staff):
+    alice, bob = finance_staff("alice"), finance_staff("bob")
+    adjustment = wallet_adjustment_submit(organization=org, amount_cents=-80_00, reason="chargeback",
+                                          acting_user=alice)
+
+    entry = wallet_adjustment_approve(adjustment_request=adjustment, acting_user=bob)
+
+    adjustment.refresh_from_db()
+    assert adjustment.status == "approved" and adjustment.decided_by == bob and adjustment.ledger_entry == entry
+    assert entry.amount_cents == -80_00 and entry.description == "chargeback"
+    assert Wallet.objects.get(organization=org).balance_cents == 20_00
+    approved = AuditLog.objects.get(action="wallet.adjustment_approve")
+    assert approved.acting_user == bob and approved.after["requested_by"] == alice.pk
+    assert AuditLog.objects.get(action="wallet.adjustment").acting_user == bob
+    with pytest.raises(Conflict):
+        wallet_adjustment_approve(adjustment_request=adjustment, acting_user=bob)
+    with pytest.raises(Conflict):
+        wallet_adjustment_reject(adjustment_request=adjustment, reason="late", acting_user=bob)
+    assert LedgerEntry.objects.filter(kind="adjustment").count() == 1
+
+
+def test_the_requester_can_neither_approve_nor_reject(org, threshold, finance_staff):
+    alice = finance_staff("alice")
+    adjustment = wallet_adjustment_submit(organization=org, amount_cents=90_00, reason="goodwill", acting_user=alice)
+    with pytest.raises(Forbidden):
+        wallet_adjustment_approve(adjustment_request=adjustment, acting_user=alice)
+    with pytest.raises(Forbidden):
+        wallet_adjustment_reject(adjustment_request=adjustment, reason="never mind", acting_user=alice)
+    adjustment.refresh_from_db()
+    assert adjustment.status == "pending"
+    assert not LedgerEntry.objects.filter(kind="adjustment").exists()
+
+
+def test_the_database_refuses_a_self_approval(org, threshold, finance_staff):
+    alice = finance_staff("alice")
+    adjustment = wallet_adjustment_submit(organization=org, amount_cents=90_00, reason="goodwill", acting_user=alice)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WalletAdjustmentRequest.objects.filter(pk=adjustment.pk).update(
+            status="rejected", decided_by=alice, decided_at=adjustment.requested_at)
+
+
+def test_rejecting_needs_a_reason_and_leaves_the_wallet_alone(org, threshold, finance_staff):
+    alice, bob = finance_staff("alice"), finance_staff("bob")
+    adjustment = wallet_adjustment_submit(organization=org, amount_cents=90_00, reason="goodwill", acting_user=alice)
+    with pytest.raises(ValidationFailed):
+        wallet_adjustment_reject(adjustment_request=adjustment, reason="  ", acting_user=bob)
+
+    rejected = wallet_adjustment_reject(adjustment_request=adjustment, reason="no ticket", acting_user=bob)
+
+    assert rejected.status == "rejected" and rejected.decision_reason == "no ticket" and rejected.decided_by == bob
+    assert Wallet.objects.get(organization=org).balance_cents == 100_00
+    audit = AuditLog.objects.get(action="wallet.adjustment_reject")
+    assert audit.acting_user == bob and audit.after["reason"] == "no ticket"
+    with pytest.raises(Conflict):
+        wallet_adjustment_approve(adjustment_request=adjustment, acting_user=bob)
+
+
+def test_an_approval_that_would_overdraw_the_wallet_fails_and_stays_pending(org, threshold, finance_staff):
+    alice, bob = finance_staff("alice"), finance_staff("bob")
+    adjustment = wallet_adjustment_submit(organization=org, amount_cents=-90_00, reason="chargeback",
+                                          acting_user=alice)
+    wallet_charge(organization=org, charges=[Charge(kind="setup_fee", amount_cents=20_00)])
+    with pytest.raises(InsufficientCredit):
+        wallet_adjustment_approve(adjustment_request=adjustment, acting_user=bob)
+    adjustment.refresh_from_db()
+    assert adjustment.status == "pending" and adjustment.ledger_entry is None
+    assert not AuditLog.objects.filter(action="wallet.adjustment_approve").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_approving_at_once_post_one_adjustment(make_org, settings):
+    from django.contrib.auth.models import User
+
+    settings.ORBIT = {**settings.ORBIT, "WALLET_ADJUSTMENT_APPROVAL_THRESHOLD_CENTS": 50_00}
+    org = make_org("Racy", credit_cents=100_00)
+    alice = User.objects.create_user(username="alice", is_staff=True)
+    approvers = [User.objects.create_user(username=f"approver{index}", is_staff=True) for index in range(4)]
+    adjustment = wallet_adjustment_submit(organization=org, amount_cents=75_00, reason="goodwill", acting_user=alice)
+    barrier = threading.Barrier(len(approvers))
+    outcomes = []
+
+    def approve(user):
+        try:
+            barrier.wait(timeout=30)
+            outcomes.append(wallet_adjustment_approve(adjustment_request=adjustment, acting_user=user))
+        except Conflict as exc:
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(user,)) for user in approvers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sum(isinstance(outcome, LedgerEntry) for outcome in outcomes) == 1
+    assert sum(isinstance(outcome, Conflict) for outcome in outcomes) == len(approvers) - 1
+    assert LedgerEntry.objects.filter(kind="adjustment").count() == 1
+    assert Wallet.objects.get(organization=org).balance_cents == 175_00
     assert ledger_reconcile() == []

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.urls import reverse
 
@@ -95,6 +95,65 @@ def test_api_key_add_rejects_missing_scopes(superuser_client, org):
     response = superuser_client.post(reverse("admin:orbit_numbers_apikey_add"), {"organization": org.pk, "name": "x"})
     assert response.status_code == 200 and "raw_key" not in response.context
     assert not ApiKey.objects.filter(name="x").exists()
+
+
+def grant(client, *codenames: str) -> None:
+    client.user.user_permissions.add(*Permission.objects.filter(content_type__app_label="orbit_numbers",
+                                                                codename__in=codenames))
+
+
+def test_support_can_neither_open_nor_post_the_key_create_screen(make_staff, org):
+    client = make_staff("support")
+    add_url = reverse("admin:orbit_numbers_apikey_add")
+    assert client.get(add_url).status_code == 403
+    response = client.post(add_url, {"organization": org.pk, "name": "stolen", "scopes": [
+        "numbers:read", "numbers:write", "porting:read", "porting:write", "billing:read"]})
+    assert response.status_code == 403
+    assert not ApiKey.objects.filter(name="stolen").exists()
+    assert not AuditLog.objects.filter(action="api_key.create").exists()
+    changelist = client.get(reverse("admin:orbit_numbers_apikey_changelist")).content.decode()
+    assert add_url not in changelist  # no "Add API key" button either
+
+
+def test_no_staff_group_may_mint_keys(db):
+    mint_codenames = {"add_apikey", "mint_apikey", "grant_numbers_read", "grant_numbers_write",
+                      "grant_porting_read", "grant_porting_write", "grant_billing_read"}
+    holders = Group.objects.filter(permissions__content_type__app_label="orbit_numbers",
+                                   permissions__codename__in=mint_codenames)
+    assert list(holders.values_list("name", flat=True)) == []
+
+
+def test_mint_permission_without_scope_grants_opens_nothing(make_staff, org):
+    client = make_staff("support")
+    grant(client, "mint_apikey")
+    assert client.get(reverse("admin:orbit_numbers_apikey_add")).status_code == 403
+
+
+def test_minting_offers_and_accepts_only_the_scopes_the_user_may_grant(make_staff, org):
+    client = make_staff("support")
+    grant(client, "mint_apikey", "grant_numbers_read", "grant_billing_read")
+    add_url = reverse("admin:orbit_numbers_apikey_add")
+
+    screen = client.get(add_url)
+    assert screen.status_code == 200
+    assert [value for value, _ in screen.context["form"].fields["scopes"].choices] == ["numbers:read", "billing:read"]
+    assert 'value="porting:write"' not in screen.content.decode()
+
+    refused = client.post(add_url, {"organization": org.pk, "name": "wide", "scopes": ["numbers:read", "porting:write"]})
+    assert refused.status_code == 200 and "raw_key" not in refused.context
+    assert refused.context["form"].errors["scopes"]
+    assert not ApiKey.objects.filter(name="wide").exists()
+
+    created = client.post(add_url, {"organization": org.pk, "name": "narrow", "scopes": ["numbers:read", "billing:read"]})
+    assert created.status_code == 200
+    raw_key = created.context["raw_key"]
+    api_key = ApiKey.objects.get(name="narrow")
+    assert api_key.scopes == ["numbers:read", "billing:read"]
+    audit = AuditLog.objects.get(action="api_key.create")
+    assert audit.acting_user == client.user and audit.organization == org
+    assert audit.after == {"name": "narrow", "prefix": api_key.prefix, "scopes": ["numbers:read", "billing:read"]}
+    secret = raw_key.rsplit("_", 1)[1]
+    assert secret not in str(audit.after) and api_key.hashed_secret not in str(audit.after)
 
 
 def test_revoke_action_revokes_through_the_service(make_staff, org, make_client):
