@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('billing', '0004_wallet_adjust_permission'),
-        ('orbit_numbers', '0003_apikey_mint_permission'),
+        ('orbit_numbers', '0004_apikey_mint_permission'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('auth', '0012_alter_user_first_name_max_length'),
         ('contenttypes', '0002_remove_content_type_name'),

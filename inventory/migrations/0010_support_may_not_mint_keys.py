@@ -22,6 +22,6 @@ def forward(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("inventory", "0008_support_may_force_expire_holds"),
-        ("orbit_numbers", "0003_apikey_mint_permission"),
+        ("orbit_numbers", "0004_apikey_mint_permission"),
     ]
     operations = [migrations.RunPython(forward, migrations.RunPython.noop)]

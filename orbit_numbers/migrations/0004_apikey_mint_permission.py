@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orbit_numbers', '0002_files_and_webhooks'),
+        ('orbit_numbers', '0003_idempotency_lease'),
     ]
 
     operations = [
