@@ -23,7 +23,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-Id", "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else f"req_{uuid.uuid4().hex}"
+        request_id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else f"req_{uuid.uuid4().hex}"
         request.request_id = request_id
         token = current_request_id.set(request_id)
         try:

@@ -382,6 +382,8 @@ def test_put_toggles_status_between_active_and_inactive(client, org, owned):
     ({"tags": ["a" * 65]}, "tags", []),
     ({"tags": "support"}, "tags", []),
     ({"tags": [5]}, "tags", ["slug"]),
+    ({"tags": ["abc\n"]}, "tags", ["slug"]),  # `$` matches before a trailing newline: fullmatch does not
+    ({"channel_config": {"greeting": "a\u0000b"}}, "channel_config.greeting", ["NUL"]),  # jsonb cannot store it
     ({"channel_config": ["not", "an", "object"]}, "channel_config", []),
     ({"channel_config": {"blob": "x" * 20_000}}, "channel_config", ["bytes"]),
     ({"compliance_profile_id": "cp_unknown"}, "compliance_profile_id", []),
