@@ -116,7 +116,10 @@ STORAGES = {
     "default": {"BACKEND": os.environ.get("FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 26 * 1024 * 1024
+# Request bodies: JSON (and form) bodies, and the non-file fields of a multipart body, are refused over
+# this with 413. File parts do not count: the two upload endpoints take up to 25 MB and refuse a larger
+# body from its Content-Length before reading it (orbit_numbers/files/api.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("ORBIT_JSON_BODY_MAX_BYTES", str(1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -154,6 +157,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "orbit_numbers.api.schema_links.postprocess_schema_links",
         "orbit_numbers.api.schema.postprocess_required_bodies",
+        "orbit_numbers.api.schema.postprocess_payload_too_large",
     ],
     # One name per choice set that several components or fields share (e.g. "type", "capabilities");
     # model choices are matched with their labels, so serializers use Model.Choices.choices.

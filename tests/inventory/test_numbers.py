@@ -396,6 +396,15 @@ def test_put_refuses_bad_input_and_changes_nothing(client, org, owned, body, fie
     assert client.get(detail(number.id)).json()["data"] == before
 
 
+def test_a_json_body_over_1_mb_is_413_and_changes_nothing(client, org, owned):
+    number = owned(org)
+    before = client.get(detail(number.id)).json()["data"]
+    response = client.put(detail(number.id), {"channel_config": {"blob": "x" * (1024 * 1024)}}, format="json")
+    assert response.status_code == 413, response.content[:200]
+    assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert client.get(detail(number.id)).json()["data"] == before
+
+
 def test_put_refuses_forwarding_a_number_to_itself(client, org, owned):
     number = owned(org)
     for field in ("forwarding_number", "sms_forwarding"):
