@@ -51,9 +51,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "orbit_numbers.api.middleware.RequestIdMiddleware",
+    "orbit_numbers.api.middleware.ApiErrorsAsJsonMiddleware",  # under /api/, never an HTML error page
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "orbit_numbers.api.middleware.ApiCommonMiddleware",  # CommonMiddleware, no slash redirects under /api/
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -62,6 +63,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "orbit_numbers.urls"
+CSRF_FAILURE_VIEW = "orbit_numbers.api.handlers.api_aware_csrf_failure"
 WSGI_APPLICATION = "orbit_numbers.wsgi.application"
 
 TEMPLATES = [

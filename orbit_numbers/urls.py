@@ -3,7 +3,7 @@ from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from .api import converters
-from .api.handlers import api_aware_404, api_aware_500
+from .api.handlers import api_aware_400, api_aware_403, api_aware_404, api_aware_500
 
 register_converter(converters.NumberIdConverter, "number_id")
 register_converter(converters.E164Converter, "e164")
@@ -20,5 +20,7 @@ urlpatterns = [
     path("api/v1/", include("inventory.urls")),
 ]
 
+handler400 = api_aware_400
+handler403 = api_aware_403
 handler404 = api_aware_404
 handler500 = api_aware_500
