@@ -113,7 +113,7 @@ class FileViewSet(OrbitViewSet):
         body = multipart_body(request, FileUploadSerializer)
         stored = services.file_store(organization=self.organization, upload=body.get("file"),
                                      purpose=body.get("purpose") or StoredFile.Purpose.LOA, **self.actor())
-        signed = services.file_signed_url(stored_file=stored, request=request)
+        signed = services.file_signed_url(stored_file=stored)
         return self.respond(UploadedFile(stored, signed), status=201)
 
 

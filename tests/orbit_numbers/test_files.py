@@ -219,6 +219,29 @@ def test_public_base_url_is_used_and_enforced(client, org, settings):
         services.file_resolve_signed_url(url=url.replace("api.orbit.test", "testserver"), organization=org)
 
 
+def test_signed_urls_use_the_configured_base_whatever_the_host_header(client, settings):
+    settings.ALLOWED_HOSTS = ["evil.example", "testserver"]  # even a Host that Django accepts
+    handle = io.BytesIO(PDF)
+    handle.name = "loa.pdf"
+    response = client.post("/api/v1/files/upload", {"file": handle}, format="multipart", HTTP_HOST="evil.example",
+                           HTTP_X_FORWARDED_HOST="evil.example")
+    url = response.json()["data"]["url"]
+    assert url.startswith("http://127.0.0.1:8000/api/v1/files/") and "evil" not in url  # the default base
+
+
+def test_the_default_base_is_where_make_run_serves(client):
+    assert upload(client, PDF).json()["data"]["url"].startswith("http://127.0.0.1:8000/api/v1/files/")
+
+
+def test_only_urls_on_the_configured_origin_resolve(client, org, settings):
+    settings.ORBIT = {**settings.ORBIT, "PUBLIC_BASE_URL": "https://files.orbit.test"}
+    url = upload(client, PDF).json()["data"]["url"]
+    assert services.file_resolve_signed_url(url=url, organization=org)
+    for other in ("http://files.orbit.test", "https://files.orbit.test:8443", "https://files.orbit.test:x"):
+        with pytest.raises(LoaUrlInvalidOrigin):
+            services.file_resolve_signed_url(url=url.replace("https://files.orbit.test", other), organization=org)
+
+
 def test_sniffer_table():
     assert services.sniff_content_type(PDF) == "application/pdf"
     assert services.sniff_content_type(JPEG) == "image/jpeg"
