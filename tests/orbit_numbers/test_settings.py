@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from rest_framework.test import APIClient
 
 ROOT = Path(__file__).resolve().parents[2]
