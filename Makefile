@@ -27,9 +27,14 @@ install-test: $(VENV)/.installed-test
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-run: migrate
-	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+# DEBUG is off, so the demo needs a SECRET_KEY: the environment's, else a local one generated once
+# into .secret_key (git-ignored) and reused, so sessions and signed URLs survive a restart.
+run: install
+	@test -s .secret_key || (umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > .secret_key)
+	export SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" && \
+		$(PY) manage.py migrate --noinput && \
+		$(PY) manage.py seed_demo && \
+		$(PY) manage.py runserver 127.0.0.1:8000
 
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \

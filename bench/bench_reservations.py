@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orbit_numbers.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")  # DEBUG is off: the settings require one
 
 import django  # noqa: E402
 

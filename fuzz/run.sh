@@ -39,6 +39,7 @@ mkdir -p "$REPORT_DIR" "$WORK_DIR"
 export DATABASE_URL="$FUZZ_PG/$FUZZ_DB"
 export REDIS_URL="$FUZZ_REDIS_URL"
 export DEBUG=false
+export SECRET_KEY="${SECRET_KEY:-fuzz-only-secret-key-$(date +%s%N)}"  # outside DEBUG the settings require one
 export ORBIT_RATE_LIMIT_MULTIPLIER="$FUZZ_RATE_LIMIT_MULTIPLIER"
 export ORBIT_PROVIDER_DEVOTEL=simulator ORBIT_PROVIDER_TELNYX=simulator ORBIT_PROVIDER_DIDWW=simulator
 export MEDIA_ROOT="$WORK_DIR/media"
@@ -79,6 +80,7 @@ export ORBIT_FUZZ_KEY
 
 PORT=$("$PY" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
 BASE="http://127.0.0.1:$PORT"
+export ORBIT_PUBLIC_BASE_URL="$BASE"  # signed file URLs point at this server
 echo "fuzz: server on $BASE (log: fuzz/report/server.log)"
 "$PY" manage.py runserver --noreload "127.0.0.1:$PORT" > "$REPORT_DIR/server.log" 2>&1 &
 SERVER_PID=$!

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 
 from django import forms
-from django.core.validators import RegexValidator
 from django.db.models import F, Q
 from django.db.models.fields.json import DataContains
 from django_filters import rest_framework as django_filters
@@ -23,6 +22,7 @@ from drf_spectacular.drainage import set_override
 from orbit_numbers.api.filters import (CommaListFilter, CountryFilter, DigitsFilter, EnumFilter, LimitFilter,
                                        OrbitFilterSet)
 from orbit_numbers.models import Organization
+from orbit_numbers.validators import FullMatchValidator
 
 from .api.fields import (LISTED_STATUSES, OWNED_CAPABILITIES, PURCHASE_ONLY_REASON, RELEASED_REASON,
                          SEARCH_CAPABILITIES, SHORT_CODE_REASON, TAG_PATTERN, TAG_RULE)
@@ -72,7 +72,7 @@ class TagFilter(django_filters.CharFilter):
     """One tag (a slug): numbers whose tags include it."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validators", []).append(RegexValidator(TAG_PATTERN, f"must be a {TAG_RULE}"))
+        kwargs.setdefault("validators", []).append(FullMatchValidator(TAG_PATTERN, f"must be a {TAG_RULE}"))
         super().__init__(*args, **kwargs)
         set_override(self, "field", {"type": "string", "pattern": TAG_PATTERN.pattern, "example": "support",
                                      "description": str(self.extra.get("help_text", ""))})

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from orbit_numbers.api.exception_handler import flatten_validation_details
 from orbit_numbers.api.serializers import StrictSerializer, parse_e164
 from orbit_numbers.errors import ValidationFailed
+from orbit_numbers.validators import FullMatchValidator
 
 from .models import RouteType, SmsRouteType
 
@@ -31,13 +32,13 @@ class IdentifierField(serializers.CharField):
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        if not _IDENTIFIER.match(value):
+        if not _IDENTIFIER.fullmatch(value):
             raise serializers.ValidationError("must be 1-64 letters, digits, '_' or '-'")
         return value
 
 
 def validate_sip_uri(value: str) -> str:
-    if not isinstance(value, str) or len(value) > 255 or not _SIP_URI.match(value):
+    if not isinstance(value, str) or len(value) > 255 or not _SIP_URI.fullmatch(value):
         raise serializers.ValidationError("must be a sip: or sips: URI such as sip:alice@pbx.example.com")
     return value
 
@@ -92,8 +93,8 @@ class SoftphoneUserRoute(StrictSerializer):
 class SoftphoneRegisterRoute(StrictSerializer):
     """Ring whatever device is registered under a SIP username on our registrar."""
 
-    username = serializers.RegexField(r"^[A-Za-z0-9._-]{1,64}$", error_messages={
-        "invalid": "must be 1-64 letters, digits, '.', '_' or '-'"})
+    username = serializers.CharField(validators=[FullMatchValidator(
+        r"^[A-Za-z0-9._-]{1,64}$", "must be 1-64 letters, digits, '.', '_' or '-'")])
     ring_timeout_seconds = _ring_timeout(default=30)
 
 
@@ -118,7 +119,7 @@ class SipForwardRoute(StrictSerializer):
     def validate_headers(self, value: dict) -> dict:
         if len(value) > 10:
             raise serializers.ValidationError("at most 10 headers")
-        bad = sorted(name for name in value if not _SIP_HEADER_NAME.match(name))
+        bad = sorted(name for name in value if not _SIP_HEADER_NAME.fullmatch(name))
         if bad:
             raise serializers.ValidationError(
                 f"only custom X- headers may be added (X-Name, letters/digits/'-'); refused: {', '.join(bad)}")

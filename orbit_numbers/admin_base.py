@@ -74,7 +74,7 @@ class EstimatedCountPaginator(Paginator):
 def phone_digits(term: str) -> str | None:
     """The digits of a search term that looks like (part of) a phone number, else None."""
     term = (term or "").strip()
-    if not term or not _PHONE_QUERY.match(term):
+    if not term or not _PHONE_QUERY.fullmatch(term):
         return None
     digits = re.sub(r"\D", "", term)
     return digits or None

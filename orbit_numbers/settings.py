@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,7 +29,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-secret-key-change-me-in-production"
+# SECRET_KEY, HTTPS, cookies and the CSP: the hardening block at the end of this file.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -51,9 +53,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "orbit_numbers.api.middleware.RequestIdMiddleware",
+    "orbit_numbers.api.middleware.ApiErrorsAsJsonMiddleware",  # under /api/, never an HTML error page
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "orbit_numbers.api.middleware.ApiCommonMiddleware",  # CommonMiddleware, no slash redirects under /api/
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -62,6 +65,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "orbit_numbers.urls"
+CSRF_FAILURE_VIEW = "orbit_numbers.api.handlers.api_aware_csrf_failure"
 WSGI_APPLICATION = "orbit_numbers.wsgi.application"
 
 TEMPLATES = [
@@ -116,7 +120,10 @@ STORAGES = {
     "default": {"BACKEND": os.environ.get("FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 26 * 1024 * 1024
+# Request bodies: JSON (and form) bodies, and the non-file fields of a multipart body, are refused over
+# this with 413. File parts do not count: the two upload endpoints take up to 25 MB and refuse a larger
+# body from its Content-Length before reading it (orbit_numbers/files/api.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("ORBIT_JSON_BODY_MAX_BYTES", str(1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -154,6 +161,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "orbit_numbers.api.schema_links.postprocess_schema_links",
         "orbit_numbers.api.schema.postprocess_required_bodies",
+        "orbit_numbers.api.schema.postprocess_payload_too_large",
     ],
     # One name per choice set that several components or fields share (e.g. "type", "capabilities");
     # model choices are matched with their labels, so serializers use Model.Choices.choices.
@@ -232,8 +240,9 @@ ORBIT = {
     # Every rate limit (the per-key default and the named per-organisation ones) is multiplied by this.
     # Keep 1 in production; test harnesses (make fuzz) raise it so limits do not mask behaviour.
     "RATE_LIMIT_MULTIPLIER": float(os.environ.get("ORBIT_RATE_LIMIT_MULTIPLIER", "1")),
-    # Files: signed download URLs are minted for this base (else the request's host) and expire.
-    "PUBLIC_BASE_URL": os.environ.get("ORBIT_PUBLIC_BASE_URL", ""),
+    # Files: signed download URLs are minted for this base, never the request's Host, and expire.
+    # Default: where `make run` serves; required in production (the hardening block below).
+    "PUBLIC_BASE_URL": (os.environ.get("ORBIT_PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
     "FILE_URL_TTL_SECONDS": int(os.environ.get("ORBIT_FILE_URL_TTL_SECONDS", str(7 * 24 * 3600))),
     # Webhooks: delivery attempts before an event is marked failed (exponential backoff between).
     "WEBHOOK_MAX_ATTEMPTS": int(os.environ.get("ORBIT_WEBHOOK_MAX_ATTEMPTS", "8")),
@@ -276,6 +285,64 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    X_FRAME_OPTIONS = "SAMEORIGIN"  # the LoA review screen embeds PDFs from this origin
+# --- Hardening: secret key, HTTPS, cookies, Content-Security-Policy -----------------------------------
+# ORBIT_PRODUCTION=1 is the production profile (behind a TLS-terminating proxy that sets
+# X-Forwarded-Proto): it turns on every setting below, each of which has its own override.
+# `manage.py check --deploy` is clean in it (tests/orbit_numbers/test_settings.py).
+PRODUCTION = env_bool("ORBIT_PRODUCTION", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when ORBIT_PRODUCTION is on.")
+
+# It signs sessions, cursors and file URLs and derives the porting PIN key: never a known default
+# outside DEBUG. `make run` generates a local one (.secret_key, git-ignored); tests/settings.py has its own.
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it in the environment (e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'); `make run` creates a local one.")
+    SECRET_KEY = "dev-only-insecure-secret-key-for-debug-runs"
+
+if PRODUCTION and not os.environ.get("ORBIT_PUBLIC_BASE_URL"):
+    raise ImproperlyConfigured("ORBIT_PUBLIC_BASE_URL (e.g. https://api.example.com) is required in production: "
+                               "signed file URLs are built on it.")
+
+if env_bool("ORBIT_BEHIND_TLS_PROXY", PRODUCTION):
+    # Only behind a proxy that always sets (and never forwards a client's) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("ORBIT_SSL_REDIRECT", PRODUCTION)
+# Probes and the metrics scraper talk plain HTTP inside the network (Django re.search()es the path).
+SECURE_REDIRECT_EXEMPT = [r"\A(healthz|readyz|metrics)/?\Z"]
+SECURE_HSTS_SECONDS = int(os.environ.get("ORBIT_HSTS_SECONDS", str(365 * 24 * 3600 if PRODUCTION else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ORBIT_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("ORBIT_HSTS_PRELOAD", PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("ORBIT_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+# Nothing is framed, except the LoA file in the review screen, which allows its own origin (porting/admin.py).
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on every page, admin and API docs included; ORBIT_CSP=0 turns it off.
+# Scripts only from this origin, no inline script (the Swagger UI page loads its init script from
+# ?script, orbit_numbers/urls.py). Inline styles are allowed: the admin and the docs use style
+# attributes and <style> blocks, and Redoc injects its styles.
+if env_bool("ORBIT_CSP", True):
+    INSTALLED_APPS.append("csp")
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                      "csp.middleware.CSPMiddleware")
+    CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {
+            "default-src": [SELF],
+            "script-src": [SELF],
+            "style-src": [SELF, UNSAFE_INLINE],
+            "img-src": [SELF, "data:"],
+            "font-src": [SELF, "data:"],
+            "connect-src": [SELF],
+            "worker-src": [SELF, "blob:"],  # Redoc's search runs in a worker
+            "frame-src": [SELF],  # the LoA review screen frames the LoA file
+            "object-src": [NONE],
+            "frame-ancestors": [NONE],
+            "base-uri": [SELF],
+            "form-action": [SELF],
+        },
+    }

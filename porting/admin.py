@@ -15,6 +15,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
+
 from orbit_numbers.admin_base import OrbitModelAdmin
 from orbit_numbers.errors import OrbitError
 from orbit_numbers.files.services import file_open
@@ -165,7 +168,9 @@ class PortRequestAdmin(OrbitModelAdmin):
         }
         return TemplateResponse(request, "admin/porting/portrequest/review.html", context)
 
+    # The review screen (same origin) frames it; Chrome shows a PDF through an embed in that frame.
     @xframe_options_sameorigin
+    @csp_replace({"frame-ancestors": [SELF], "object-src": [SELF]})
     def loa_file_view(self, request, object_id: str):
         """Staff-only: the LoA bytes, inline so the review screen can embed them."""
         self._require(request, "porting.view_portrequest")

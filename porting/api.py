@@ -26,7 +26,7 @@ from orbit_numbers.api.pagination import KeysetPagination
 from orbit_numbers.api.ratelimit import RateLimit
 from orbit_numbers.api.viewsets import OrbitViewSet
 from orbit_numbers.errors import ValidationFailed
-from orbit_numbers.files.api import UNSUPPORTED_MEDIA_TYPE, multipart_body
+from orbit_numbers.files.api import UNSUPPORTED_MEDIA_TYPE, UPLOAD_TOO_LARGE, multipart_body
 
 from . import portability, selectors, services
 from .filters import PortOutFilterSet, PortRequestFilterSet
@@ -151,7 +151,7 @@ class PortRequestViewSet(OrbitViewSet):
             400: "Malformed multipart body.",
             409: "The LoA cannot change once the request is with the carrier (or completed or cancelled).",
             422: "No file, an empty file, a file over 25 MB or not a PDF, JPEG, PNG or HEIC (read from its content), "
-                 "or an unknown field."}), 415: UNSUPPORTED_MEDIA_TYPE},
+                 "or an unknown field."}), 413: UPLOAD_TOO_LARGE, 415: UNSUPPORTED_MEDIA_TYPE},
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def loa(self, request, port_request_id: str):

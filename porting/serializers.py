@@ -6,7 +6,6 @@ numbers-api-v1 accepted as aliases; port-out bodies and responses keep the snake
 """
 from __future__ import annotations
 
-from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
@@ -14,6 +13,7 @@ from rest_framework import serializers
 from inventory.models import Provider
 from orbit_numbers.api.openapi import schema_field
 from orbit_numbers.api.serializers import CountryField, E164Field, OutputSerializer, StrictSerializer, parse_e164
+from orbit_numbers.validators import FullMatchValidator
 
 from .models import PORT_IN_STAGES, LoaSignatureStatus, PortOutStatus, PortRequest, PortStatus
 from .portability import CHECK_STATUSES
@@ -166,7 +166,7 @@ class PortOutSingleSerializer(StrictSerializer):
     losing_carrier_account_number = serializers.CharField(max_length=100)
     authorized_person = serializers.CharField(max_length=200)
     target_carrier_ocn = serializers.CharField(
-        max_length=8, validators=[RegexValidator(r"^[A-Za-z0-9]{4}$", _OCN_MESSAGE)],
+        max_length=8, validators=[FullMatchValidator(r"^[A-Za-z0-9]{4}$", _OCN_MESSAGE)],
         help_text="Operating Company Number of the winning carrier, e.g. 6529.")
     port_out_pin = SecretField(max_length=64, required=False, allow_blank=True, help_text=_PIN_HELP)
 

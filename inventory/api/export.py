@@ -17,6 +17,7 @@ from orbit_numbers.api.openapi import RESPONSE_HEADERS, EnvelopeMetaSerializer, 
 from orbit_numbers.api.ratelimit import RateLimit
 from orbit_numbers.api.responses import meta
 from orbit_numbers.api.viewsets import OrbitRouter, OrbitViewSet
+from orbit_numbers.validators import FullMatchValidator
 
 from ..exporting import TENANT, export_response
 from ..filters import OwnedNumberExportFilterSet
@@ -43,7 +44,7 @@ _COLUMN_FIELDS = {
     "label": serializers.CharField(allow_blank=True),
     "capabilities": serializers.ListField(child=serializers.ChoiceField(choices=OWNED_CAPABILITIES)),
     "status": serializers.ChoiceField(choices=OwnedNumber.Status.choices),
-    "tags": serializers.ListField(child=serializers.RegexField(TAG_PATTERN)),
+    "tags": serializers.ListField(child=serializers.CharField(validators=[FullMatchValidator(TAG_PATTERN)])),
     "monthly_cost": serializers.FloatField(help_text="US dollars per month (CSV: 1.50)."),
     "setup_cost": serializers.FloatField(help_text="US dollars, charged once at purchase (CSV: 1.00)."),
     "provider": serializers.ChoiceField(choices=Provider.choices),

@@ -82,7 +82,7 @@ class ConfigureBody(StrictSerializer):
             field.required = False
 
     def validate_tags(self, value: list[str]) -> list[str]:
-        bad = [tag for tag in value if not isinstance(tag, str) or not TAG_PATTERN.match(tag)]
+        bad = [tag for tag in value if not isinstance(tag, str) or not TAG_PATTERN.fullmatch(tag)]
         if bad:
             raise serializers.ValidationError(
                 f"each tag must be a {TAG_RULE}; refused: {', '.join(map(repr, bad))}")

@@ -95,7 +95,7 @@ def clean_tags(tags: Sequence[str], *, field: str = "tags") -> list[str]:
         tag = (tag or "").strip().lower()
         if not tag:
             continue
-        if not TAG_PATTERN.match(tag):
+        if not TAG_PATTERN.fullmatch(tag):
             raise ValidationFailed.field(field, f"{tag!r} is not a tag: use a-z, 0-9, '-' and '_' (at most 64)")
         if tag not in cleaned:
             cleaned.append(tag)

@@ -5,7 +5,8 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest as DjangoBadRequest
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -46,6 +47,8 @@ def to_orbit_error(exc: Exception) -> errors.OrbitError:
         return errors.PayloadTooLarge()
     if isinstance(exc, drf.ParseError):
         return errors.BadRequest(f"Malformed request body: {exc.detail}")
+    if isinstance(exc, (SuspiciousOperation, DjangoBadRequest)):  # e.g. too many fields, a bad Host header
+        return errors.BadRequest()
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
         return errors.Unauthorized(str(exc.detail) if isinstance(exc, drf.AuthenticationFailed) else None)
     if isinstance(exc, (drf.PermissionDenied, DjangoPermissionDenied)):

@@ -165,6 +165,7 @@ _GENERIC: dict[int, tuple[list[str], str]] = {
     404: ([orbit_errors.NotFound.code], "No such object in your organisation."),
     409: ([orbit_errors.Conflict.code, orbit_errors.IdempotencyConflict.code],
           "Conflicts with the current state; or the Idempotency-Key was used with a different request."),
+    413: ([orbit_errors.PayloadTooLarge.code], "The request body is over the limit (1 MB for JSON bodies)."),
     422: ([orbit_errors.ValidationFailed.code], "Validation failed; error.details maps each field to its message."),
     429: ([orbit_errors.RateLimited.code], "Rate limited; retry after Retry-After seconds."),
 }
@@ -195,7 +196,7 @@ def _error_with_data(data: serializers.BaseSerializer) -> serializers.Serializer
 
 
 ERROR_RESPONSES: dict[int, OpenApiResponse] = {status: error_response(status) for status in _GENERIC}
-"""400/401/402/403/404/409/422/429 → the error envelope with the status's generic codes."""
+"""400/401/402/403/404/409/413/422/429 → the error envelope with the status's generic codes."""
 
 
 def errors(*statuses: int, notes: dict[int, str] | None = None) -> dict[int, OpenApiResponse]:

@@ -146,3 +146,27 @@ def postprocess_required_bodies(result, generator, request, public):
             if any(_requires_something(media.get("schema", {}), components) for media in body["content"].values()):
                 body["required"] = True
     return result
+
+
+def postprocess_payload_too_large(result, generator, request, public):
+    """Any operation that takes a body may answer 413 PAYLOAD_TOO_LARGE (DATA_UPLOAD_MAX_MEMORY_SIZE is
+    checked by the request itself, whatever the view): document it wherever a view did not say more."""
+    from .openapi import ERROR_RESPONSES
+
+    too_large = ERROR_RESPONSES[413].description
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "requestBody" not in operation:
+                continue
+            responses = operation.setdefault("responses", {})
+            if "413" in responses:
+                continue
+            response = {"description": too_large, "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}}
+            request_id = next((r["headers"]["X-Request-Id"] for r in responses.values()
+                               if "X-Request-Id" in r.get("headers", {})), None)
+            if request_id is not None:
+                response["headers"] = {"X-Request-Id": request_id}
+            responses["413"] = response
+            operation["responses"] = dict(sorted(responses.items()))
+    return result

@@ -22,19 +22,34 @@ from rest_framework.permissions import AllowAny
 from ..api.openapi import RESPONSE_HEADERS, envelope, error_response, errors, schema_field
 from ..api.serializers import OutputSerializer, StrictSerializer
 from ..api.viewsets import OrbitViewSet
-from ..errors import Forbidden, ValidationFailed
+from ..errors import BadRequest, Forbidden, PayloadTooLarge, ValidationFailed
 from . import services
 from .models import StoredFile
 
-# The multipart envelope around a 25 MB file: anything far larger is refused before parsing.
+# The multipart envelope around a 25 MB file: a body larger than both is refused before it is read.
 _BODY_SLACK = 1024 * 1024
 
 UNSUPPORTED_MEDIA_TYPE = error_response(415, "The body must be multipart/form-data.", codes=["UNSUPPORTED_MEDIA_TYPE"])
+UPLOAD_TOO_LARGE = error_response(413, (
+    "The body is over 25 MB plus its multipart envelope (refused from Content-Length before it is read), or "
+    "its non-file fields are over 1 MB."))
+
+
+def refuse_oversized_upload(request) -> None:
+    """413 from the Content-Length header alone, before a byte of the body is read (the JSON limit,
+    DATA_UPLOAD_MAX_MEMORY_SIZE, does not count file parts, so an upload needs its own)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise BadRequest("Content-Length must be a number of bytes.") from None
+    if length > services.MAX_UPLOAD_BYTES + _BODY_SLACK:
+        raise PayloadTooLarge("The body is over the 25 MB upload limit.")
 
 
 def multipart_body(request, body_class: type[serializers.Serializer]) -> dict:
     """The fields of a multipart body that ``body_class`` declares; any other field is 422. The
-    values are checked by the service that stores the file."""
+    values are checked by the service that stores the file. An oversized body is 413 unread."""
+    refuse_oversized_upload(request)
     declared = body_class().fields
     unknown = sorted(set(request.data.keys()) - set(declared))
     if unknown:
@@ -91,17 +106,14 @@ class FileViewSet(OrbitViewSet):
         responses={201: envelope(UploadedFileSerializer), **errors(400, 401, 403, 422, 429, notes={
             400: "Malformed multipart body.",
             422: "No file, an empty file, a file over 25 MB, a type that is not allowed (read from the content), "
-                 "an unknown purpose or an unknown field."}), 415: UNSUPPORTED_MEDIA_TYPE},
+                 "an unknown purpose or an unknown field."}), 413: UPLOAD_TOO_LARGE, 415: UNSUPPORTED_MEDIA_TYPE},
     )
     @action(detail=False, methods=["post"])
     def upload(self, request):
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > services.MAX_UPLOAD_BYTES + _BODY_SLACK:
-            raise ValidationFailed.field("file", "must be at most 25 MB")
         body = multipart_body(request, FileUploadSerializer)
         stored = services.file_store(organization=self.organization, upload=body.get("file"),
                                      purpose=body.get("purpose") or StoredFile.Purpose.LOA, **self.actor())
-        signed = services.file_signed_url(stored_file=stored, request=request)
+        signed = services.file_signed_url(stored_file=stored)
         return self.respond(UploadedFile(stored, signed), status=201)
 
 

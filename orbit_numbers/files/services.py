@@ -59,20 +59,16 @@ def _ttl() -> int:
     return int(settings.ORBIT["FILE_URL_TTL_SECONDS"])
 
 
-def _base_url(request=None) -> str:
-    configured = settings.ORBIT.get("PUBLIC_BASE_URL", "")
-    if configured:
-        return configured.rstrip("/")
-    if request is not None:
-        return request.build_absolute_uri("/").rstrip("/")
-    return "http://localhost"
+def _base_url() -> str:
+    """ORBIT["PUBLIC_BASE_URL"]: never the request's Host, which a client chooses."""
+    return settings.ORBIT["PUBLIC_BASE_URL"].rstrip("/")
 
 
-def file_signed_url(*, stored_file: StoredFile, request=None) -> SignedUrl:
+def file_signed_url(*, stored_file: StoredFile) -> SignedUrl:
     token = signing.TimestampSigner(salt=_URL_SALT).sign_object(
         {"f": stored_file.id, "o": stored_file.organization_id}, compress=True)
     path = reverse("file-content", kwargs={"file_id": stored_file.id})
-    return SignedUrl(url=f"{_base_url(request)}{path}?{urlencode({'token': token})}",
+    return SignedUrl(url=f"{_base_url()}{path}?{urlencode({'token': token})}",
                      expires_at=timezone.now() + timedelta(seconds=_ttl()))
 
 
@@ -88,13 +84,10 @@ def file_token_verify(*, file_id: str, token: str) -> StoredFile | None:
     return StoredFile.objects.filter(pk=file_id, organization_id=payload.get("o")).first()
 
 
-def _allowed_host(host: str) -> bool:
-    configured = settings.ORBIT.get("PUBLIC_BASE_URL", "")
-    if configured:
-        return host == (urlsplit(configured).hostname or "")
-    allowed = [h.lower() for h in settings.ALLOWED_HOSTS]
-    return "*" in allowed or host in allowed or any(
-        h.startswith(".") and (host.endswith(h) or host == h[1:]) for h in allowed)
+def _is_our_origin(parts) -> bool:
+    """Scheme, host and port of the URLs this system signs (PUBLIC_BASE_URL)."""
+    ours = urlsplit(_base_url())
+    return (parts.scheme, parts.hostname, parts.port) == (ours.scheme, ours.hostname, ours.port)
 
 
 def file_resolve_signed_url(*, url: str, organization: Organization) -> StoredFile:
@@ -104,7 +97,11 @@ def file_resolve_signed_url(*, url: str, organization: Organization) -> StoredFi
     if not isinstance(url, str) or not url:
         raise LoaUrlInvalidOrigin()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or not _allowed_host(parts.hostname.lower()):
+    try:
+        ours = _is_our_origin(parts)
+    except ValueError:  # a port that is no number
+        ours = False
+    if not ours:
         raise LoaUrlInvalidOrigin()
     try:
         match = resolve(parts.path)

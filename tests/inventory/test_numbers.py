@@ -382,6 +382,8 @@ def test_put_toggles_status_between_active_and_inactive(client, org, owned):
     ({"tags": ["a" * 65]}, "tags", []),
     ({"tags": "support"}, "tags", []),
     ({"tags": [5]}, "tags", ["slug"]),
+    ({"tags": ["abc\n"]}, "tags", ["slug"]),  # `$` matches before a trailing newline: fullmatch does not
+    ({"channel_config": {"greeting": "a\u0000b"}}, "channel_config.greeting", ["NUL"]),  # jsonb cannot store it
     ({"channel_config": ["not", "an", "object"]}, "channel_config", []),
     ({"channel_config": {"blob": "x" * 20_000}}, "channel_config", ["bytes"]),
     ({"compliance_profile_id": "cp_unknown"}, "compliance_profile_id", []),
@@ -391,6 +393,15 @@ def test_put_refuses_bad_input_and_changes_nothing(client, org, owned, body, fie
     number = owned(org)
     before = client.get(detail(number.id)).json()["data"]
     assert_error(client.put(detail(number.id), body, format="json"), 422, "VALIDATION_ERROR", field, *words)
+    assert client.get(detail(number.id)).json()["data"] == before
+
+
+def test_a_json_body_over_1_mb_is_413_and_changes_nothing(client, org, owned):
+    number = owned(org)
+    before = client.get(detail(number.id)).json()["data"]
+    response = client.put(detail(number.id), {"channel_config": {"blob": "x" * (1024 * 1024)}}, format="json")
+    assert response.status_code == 413, response.content[:200]
+    assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
     assert client.get(detail(number.id)).json()["data"] == before
 
 

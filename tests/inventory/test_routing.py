@@ -101,6 +101,9 @@ BAD_ROUTES = [
     ("sip_forward", {"sip_uri": "https://pbx.example.com"}, "config.sip_uri", "sip:"),
     ("sip_forward", {"sip_uri": "sip:"}, "config.sip_uri", ""),
     ("sip_forward", {"sip_uri": "sip:a@b.com", "headers": {"Via": "x"}}, "config.headers", "X-"),
+    # Keys are not trimmed: a trailing newline would be a header injection on the SIP leg.
+    ("sip_forward", {"sip_uri": "sip:a@b.com", "headers": {"X-Tenant\n": "x"}}, "config.headers", "X-"),
+    ("sip_forward", {"sip_uri": "sip:a@b.com", "headers": {"X-Tenant": "a\u0000"}}, "config.headers.X-Tenant", "NUL"),
     ("sip_forward", {"sip_uri": "sip:a@b.com", "headers": {f"X-H{i}": "v" for i in range(11)}},
      "config.headers", "10"),
     ("transfer", {"to": "14155550111"}, "config.to", "E.164"),

@@ -40,7 +40,8 @@ def test_a_safe_incoming_request_id_is_echoed(client):
     assert response.json()["meta"]["request_id"] == "client-trace-0001"
 
 
-@pytest.mark.parametrize("incoming", ["short", "has spaces in it!", "x" * 65, "<script>alert(1)</script>"])
+@pytest.mark.parametrize("incoming", ["short", "has spaces in it!", "x" * 65, "<script>alert(1)</script>",
+                                      "client-trace-0001\n"])
 def test_an_unsafe_incoming_request_id_is_replaced(client, incoming):
     response = client.get("/api/v1/billing/balance", HTTP_X_REQUEST_ID=incoming)
     assert response["X-Request-Id"] != incoming

@@ -13,6 +13,7 @@ from orbit_numbers.errors import LoaUrlInvalidOrigin
 from orbit_numbers.files import services
 from orbit_numbers.files.models import StoredFile
 from orbit_numbers.models import AuditLog
+from tests.bodies import post_unread
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
@@ -77,6 +78,31 @@ def test_over_25_mb_is_422(client, monkeypatch):
     response = upload(client, PDF + b"\x00" * 2048)
     assert response.status_code == 422
     assert response.json()["error"]["details"]["file"] == "must be at most 25 MB"
+
+
+def test_a_body_over_the_upload_limit_is_413_before_it_is_read(client):
+    response = post_unread(client, "/api/v1/files/upload", content_length=27 * 1024 * 1024)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert response.json()["error"]["request_id"] == response["X-Request-Id"]
+
+
+def test_an_upload_may_be_larger_than_the_json_limit(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # file parts do not count against it
+    response = upload(client, PDF + b"\x00" * (256 * 1024))
+    assert response.status_code == 201, response.json()
+
+
+def test_non_file_fields_are_held_to_the_json_limit(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = upload(client, PDF, purpose="x" * 2048)
+    assert response.status_code == 413 and response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_a_content_length_that_is_no_number_is_400(client):
+    response = client.generic("POST", "/api/v1/files/upload", b"x", content_type="multipart/form-data; boundary=x",
+                              CONTENT_LENGTH="lots")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "BAD_REQUEST"
 
 
 def test_requires_porting_write_and_a_key(make_client, org):
@@ -191,6 +217,29 @@ def test_public_base_url_is_used_and_enforced(client, org, settings):
     assert services.file_resolve_signed_url(url=url, organization=org)
     with pytest.raises(LoaUrlInvalidOrigin):
         services.file_resolve_signed_url(url=url.replace("api.orbit.test", "testserver"), organization=org)
+
+
+def test_signed_urls_use_the_configured_base_whatever_the_host_header(client, settings):
+    settings.ALLOWED_HOSTS = ["evil.example", "testserver"]  # even a Host that Django accepts
+    handle = io.BytesIO(PDF)
+    handle.name = "loa.pdf"
+    response = client.post("/api/v1/files/upload", {"file": handle}, format="multipart", HTTP_HOST="evil.example",
+                           HTTP_X_FORWARDED_HOST="evil.example")
+    url = response.json()["data"]["url"]
+    assert url.startswith("http://127.0.0.1:8000/api/v1/files/") and "evil" not in url  # the default base
+
+
+def test_the_default_base_is_where_make_run_serves(client):
+    assert upload(client, PDF).json()["data"]["url"].startswith("http://127.0.0.1:8000/api/v1/files/")
+
+
+def test_only_urls_on_the_configured_origin_resolve(client, org, settings):
+    settings.ORBIT = {**settings.ORBIT, "PUBLIC_BASE_URL": "https://files.orbit.test"}
+    url = upload(client, PDF).json()["data"]["url"]
+    assert services.file_resolve_signed_url(url=url, organization=org)
+    for other in ("http://files.orbit.test", "https://files.orbit.test:8443", "https://files.orbit.test:x"):
+        with pytest.raises(LoaUrlInvalidOrigin):
+            services.file_resolve_signed_url(url=url.replace("https://files.orbit.test", other), organization=org)
 
 
 def test_sniffer_table():

@@ -44,6 +44,16 @@ def test_nul_anywhere_is_422_naming_where(client, body, field):
     assert error["code"] == "VALIDATION_ERROR" and field in error["details"]
 
 
+def test_a_json_body_under_1_mb_is_parsed(client):
+    response = post(client, json.dumps({"phone_number": "+14155550100", "note": "x" * (1000 * 1000)}))
+    assert response.status_code == 422 and "note" in response.json()["error"]["details"]
+
+
+def test_a_json_body_over_1_mb_is_413(client):
+    response = post(client, json.dumps({"phone_number": "+14155550100", "note": "x" * (1024 * 1024)}))
+    assert response.status_code == 413 and response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
 def test_body_over_the_limit_is_413(client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
     response = post(client, json.dumps({"phone_number": "+14155550100", "note": "x" * 2048}))

@@ -239,7 +239,7 @@ def test_purchase_documents_idempotency_the_strict_body_and_its_failures(schema)
     assert resolve(schema, body["properties"]["capabilities"]["items"])["enum"] == ["sms", "voice", "whatsapp", "rcs"]
     assert body["properties"]["phone_number"]["pattern"].startswith("^\\+")
 
-    assert set(operation["responses"]) == {"201", "400", "401", "402", "403", "404", "409", "422", "429"}
+    assert set(operation["responses"]) == {"201", "400", "401", "402", "403", "404", "409", "413", "422", "429"}
     for status, code in ((402, "INSUFFICIENT_CREDIT"), (409, "CONFLICT"), (409, "IDEMPOTENCY_CONFLICT"),
                          (422, "VALIDATION_ERROR")):
         response = operation["responses"][str(status)]
@@ -455,6 +455,24 @@ def test_every_operation_accepts_either_api_key_header(schema):
     assert public == {"files_content"}  # the signed download link: the URL itself is the credential
 
 
+def test_every_operation_that_takes_a_body_documents_413(schema):
+    """Any body may be over the limit (1 MB for JSON, 25 MB for the two uploads): 413 PAYLOAD_TOO_LARGE."""
+    uploads = {"files_upload", "porting_loa_upload"}
+    seen = set()
+    for operations in schema["paths"].values():
+        for method, operation in operations.items():
+            if method == "parameters" or "requestBody" not in operation:
+                continue
+            seen.add(operation["operationId"])
+            response = operation["responses"]["413"]
+            assert response["description"].startswith("PAYLOAD_TOO_LARGE: "), operation["operationId"]
+            assert "ErrorEnvelope" in str(response["content"]["application/json"]["schema"])
+            assert "X-Request-Id" in response["headers"]
+            limit = "25 MB" if operation["operationId"] in uploads else "1 MB"
+            assert limit in response["description"], operation["operationId"]
+    assert uploads | {"numbers_purchase", "numbers_update", "numbers_routing_update"} <= seen
+
+
 # --- porting and files --------------------------------------------------------------------------------
 
 PORTING_MODULES = ("porting.urls", "orbit_numbers.files.urls")
@@ -465,27 +483,27 @@ NUMBER = "/api/v1/numbers/{number_id}"
 UPLOAD, CONTENT = "/api/v1/files/upload", "/api/v1/files/{file_id}/content"
 # Every porting and files operation: its operationId and every status it can answer.
 PORTING_OPERATIONS = {
-    (PI + "/check", "post"): ("porting_check", {200, 400, 401, 403, 422, 429}),
+    (PI + "/check", "post"): ("porting_check", {200, 400, 401, 403, 413, 422, 429}),
     (PI, "get"): ("porting_list", {200, 401, 403, 422, 429}),
-    (PI, "post"): ("porting_submit", {201, 400, 401, 403, 409, 422, 429}),
+    (PI, "post"): ("porting_submit", {201, 400, 401, 403, 409, 413, 422, 429}),
     (PORT_IN, "get"): ("porting_get", {200, 401, 403, 404, 429}),
     (PORT_IN, "delete"): ("porting_cancel", {200, 401, 403, 404, 409, 422, 429}),
-    (PORT_IN + "/loa", "post"): ("porting_loa_upload", {201, 400, 401, 403, 404, 409, 415, 422, 429}),
-    (PORT_IN + "/loa/sign", "post"): ("porting_loa_sign", {200, 400, 401, 403, 404, 409, 422, 429}),
+    (PORT_IN + "/loa", "post"): ("porting_loa_upload", {201, 400, 401, 403, 404, 409, 413, 415, 422, 429}),
+    (PORT_IN + "/loa/sign", "post"): ("porting_loa_sign", {200, 400, 401, 403, 404, 409, 413, 422, 429}),
     (PORT_IN + "/timeline", "get"): ("porting_timeline", {200, 401, 403, 404, 429}),
     (PORT_IN + "/refresh", "post"): ("porting_refresh", {200, 401, 403, 404, 409, 429}),
-    (PORT_IN + "/supplement", "post"): ("porting_supplement", {200, 400, 401, 403, 404, 409, 422, 429}),
+    (PORT_IN + "/supplement", "post"): ("porting_supplement", {200, 400, 401, 403, 404, 409, 413, 422, 429}),
     (PO, "get"): ("porting_out_list", {200, 401, 403, 422, 429}),
-    (PO, "post"): ("porting_out_submit", {201, 400, 401, 403, 409, 422, 429}),
+    (PO, "post"): ("porting_out_submit", {201, 400, 401, 403, 409, 413, 422, 429}),
     (PORT_OUT, "get"): ("porting_out_get", {200, 401, 403, 404, 429}),
     (PORT_OUT, "delete"): ("porting_out_cancel", {200, 401, 403, 404, 409, 422, 429}),
     (PORT_OUT + "/refresh", "post"): ("porting_out_refresh", {200, 401, 403, 404, 409, 429}),
-    (NUMBER + "/port-out", "post"): ("number_port_out", {201, 400, 401, 403, 404, 409, 422, 429}),
+    (NUMBER + "/port-out", "post"): ("number_port_out", {201, 400, 401, 403, 404, 409, 413, 422, 429}),
     (NUMBER + "/port-out-protection", "get"): ("number_port_out_protection_get", {200, 401, 403, 404, 429}),
     (NUMBER + "/port-out-protection", "post"): ("number_port_out_protection_set",
-                                                {201, 400, 401, 403, 404, 422, 429}),
+                                                {201, 400, 401, 403, 404, 413, 422, 429}),
     (NUMBER + "/port-out-protection", "delete"): ("number_port_out_protection_disable", {200, 401, 403, 404, 429}),
-    (UPLOAD, "post"): ("files_upload", {201, 400, 401, 403, 415, 422, 429}),
+    (UPLOAD, "post"): ("files_upload", {201, 400, 401, 403, 413, 415, 422, 429}),
     (CONTENT, "get"): ("files_content", {200, 403}),
 }
 IDEMPOTENT_PORTING = {(PI, "post"), (PORT_IN, "delete"), (PORT_IN + "/supplement", "post"), (PO, "post"),
@@ -824,10 +842,11 @@ def test_export_responses_match_the_schema(schema, client, org, make_number):
 BULK_MODULES = ("inventory.api.bulk", "inventory.api.reservations", "inventory.api.orders")
 # Every status each operation can return (the tests below provoke each one and validate its body).
 BULK_OPERATIONS = {
-    ("/api/v1/numbers/buy-bulk", "post"): ("numbers_buy_bulk", {200, 400, 401, 402, 403, 409, 422, 429}),
-    ("/api/v1/numbers/orders", "post"): ("numbers_orders_create", {201, 400, 401, 402, 403, 409, 422, 429}),
+    ("/api/v1/numbers/buy-bulk", "post"): ("numbers_buy_bulk", {200, 400, 401, 402, 403, 409, 413, 422, 429}),
+    ("/api/v1/numbers/orders", "post"): ("numbers_orders_create", {201, 400, 401, 402, 403, 409, 413, 422, 429}),
     ("/api/v1/numbers/bulk-reserve", "get"): ("numbers_bulk_reserve_list", {200, 401, 403, 422, 429}),
-    ("/api/v1/numbers/bulk-reserve", "post"): ("numbers_bulk_reserve_create", {201, 400, 401, 403, 409, 422, 429}),
+    ("/api/v1/numbers/bulk-reserve", "post"): ("numbers_bulk_reserve_create",
+                                               {201, 400, 401, 403, 409, 413, 422, 429}),
     ("/api/v1/numbers/bulk-reserve/{reservation_id}", "get"): (
         "numbers_bulk_reserve_retrieve", {200, 401, 403, 404, 429}),
     ("/api/v1/numbers/bulk-reserve/{reservation_id}/finalize", "post"): (

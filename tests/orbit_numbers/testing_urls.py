@@ -2,6 +2,7 @@
 crashes, a minimal idempotent POST, a named rate limit). Used with @pytest.mark.urls."""
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import HttpResponse
 from django.urls import include, path
 from rest_framework import serializers
@@ -15,7 +16,8 @@ from orbit_numbers.api.serializers import E164Field, StrictSerializer
 from orbit_numbers.api.viewsets import OrbitViewSet
 from orbit_numbers.errors import Conflict
 from orbit_numbers.services import audit_record
-from orbit_numbers.urls import handler404, handler500, urlpatterns as project_urlpatterns  # noqa: F401
+from orbit_numbers.urls import (handler400, handler403, handler404, handler500,  # noqa: F401
+                                urlpatterns as project_urlpatterns)
 
 SECRET_DETAIL = "db password is hunter2"
 
@@ -100,13 +102,30 @@ def plain_page(request):
     return HttpResponse("<html>not an API</html>")
 
 
+def plain_form(request):
+    """A plain Django view (not DRF, so not CSRF-exempt) that reads a form body."""
+    return HttpResponse(f"<html>{len(request.POST)} fields</html>")
+
+
+def plain_denied(request):
+    raise PermissionDenied("staff only")
+
+
+def plain_suspicious(request):
+    raise SuspiciousOperation("looks like an attack")
+
+
 test_patterns = [
     path("api/v1/_test/echo", EchoViewSet.as_view({"post": "create"})),
     path("api/v1/_test/phased-echo", PhasedEchoViewSet.as_view({"post": "create"})),
     path("api/v1/_test/crash", CrashViewSet.as_view({"get": "list"})),
     path("api/v1/_test/unscoped", UnscopedViewSet.as_view({"get": "list"})),
     path("api/v1/_test/django-crash", plain_django_crash),
+    path("api/v1/_test/form", plain_form),
+    path("api/v1/_test/denied", plain_denied),
+    path("api/v1/_test/suspicious", plain_suspicious),
     path("_test/page", plain_page),
+    path("_test/form", plain_form),
 ]
 
 urlpatterns = [path("", include(test_patterns)), *project_urlpatterns]

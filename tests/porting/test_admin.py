@@ -67,7 +67,15 @@ def test_staff_loa_view_serves_the_file_inline(staff, pending):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("inline")
     assert response["X-Frame-Options"] == "SAMEORIGIN"
+    # The review screen may frame it (the CSP's frame-ancestors wins over X-Frame-Options in browsers).
+    policy = response["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in policy and "object-src 'self'" in policy and "script-src 'self'" in policy
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_the_review_screen_may_frame_its_own_origin(staff, pending):
+    policy = staff.get(f"/admin/porting/portrequest/{pending}/review/")["Content-Security-Policy"]
+    assert "frame-src 'self'" in policy and "frame-ancestors 'none'" in policy
 
 
 def test_approve_dispatches_and_is_audited(staff, pending, reviewer, slow_carrier):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from porting import services
 from porting.models import PortInNumber, PortRequest
+from tests.bodies import post_unread
 from tests.porting.conftest import PDF_BYTES, PNG_BYTES
 
 URL = "/api/v1/numbers/porting"
@@ -211,6 +212,13 @@ def test_loa_upload_rules(client):
     missing = client.post(f"{URL}/{port_id}/loa", {}, format="multipart")
     assert missing.status_code == 422
     assert client.post(f"{URL}/{port_id}/loa", {"file": "x"}, format="json").status_code == 415
+
+
+def test_an_loa_body_over_the_upload_limit_is_413_before_it_is_read(client):
+    port_id = submit(client).json()["data"]["id"]
+    response = post_unread(client, f"{URL}/{port_id}/loa", content_length=27 * 1024 * 1024)
+    assert response.status_code == 413 and response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert PortRequest.objects.get(pk=port_id).loa_file_id is None
 
 
 def test_replacing_a_signed_loa_goes_back_to_draft(client, upload_loa):

@@ -1,0 +1,8 @@
+"""The suite's settings: the project's own, plus a throwaway SECRET_KEY when the environment has none
+(outside DEBUG the project refuses to start without one). Set before the project's settings are read,
+and in os.environ, so that subprocesses the tests start (a Celery worker, manage.py) get it too."""
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+
+from orbit_numbers.settings import *  # noqa: E402,F401,F403
