@@ -264,9 +264,9 @@ class PortabilityResultsSerializer(OutputSerializer):
 
 class StoredServiceAddressSerializer(OutputSerializer):
     line1 = serializers.CharField()
-    line2 = serializers.CharField(required=False)
+    line2 = serializers.CharField(required=False, allow_blank=True)
     city = serializers.CharField()
-    state = serializers.CharField(required=False)
+    state = serializers.CharField(required=False, allow_blank=True)
     postalCode = serializers.CharField()
     countryCode = serializers.CharField(help_text="ISO 3166-1 alpha-2.")
 
