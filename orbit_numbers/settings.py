@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "orbit_numbers.api.middleware.RequestIdMiddleware",
+    # /healthz and /readyz answer before host validation and HTTPS redirects (probes use the pod IP, plain HTTP).
+    "orbit_numbers.observability.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files in every mode (make run, make serve): compressed, hashed names cached forever.
     "whitenoise.middleware.WhiteNoiseMiddleware",
