@@ -1,7 +1,7 @@
 """Billing reads. Selectors never write: an organisation without a wallet reads as an empty one."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from orbit_numbers.models import Organization
 
@@ -25,3 +25,11 @@ def wallets_below(*, threshold_cents: int) -> QuerySet[Wallet]:
     """Wallets of active organisations whose balance is under ``threshold_cents``, lowest first."""
     return (Wallet.objects.filter(balance_cents__lt=threshold_cents, organization__is_active=True)
             .order_by("balance_cents", "id"))
+
+
+def ledger_drift_cents() -> int:
+    """Sum of all wallet balances minus the sum of all ledger entries: 0 while the books balance.
+    Two aggregates, no per-wallet work (check_ledger names the wallets when this is not 0)."""
+    balances = Wallet.objects.aggregate(total=Sum("balance_cents"))["total"] or 0
+    entries = LedgerEntry.objects.aggregate(total=Sum("amount_cents"))["total"] or 0
+    return balances - entries

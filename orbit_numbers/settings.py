@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "orbit_numbers.api.middleware.RequestIdMiddleware",
+    # Access log line and request metrics for every response, health probes and static files included.
+    "orbit_numbers.observability.middleware.RequestObservabilityMiddleware",
     # /healthz and /readyz answer before host validation and HTTPS redirects (probes use the pod IP, plain HTTP).
     "orbit_numbers.observability.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -268,13 +270,31 @@ ORBIT = {
     "EXPORT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_EXPORT_RATE_LIMIT_PER_MINUTE", "10")),
 }
 
+# Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.
+# Every line carries the request id (or Celery task id) of the work it belongs to; one access line per
+# request comes from orbit_numbers.access (orbit_numbers/observability/).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "orbit_numbers.observability.logs.LogContextFilter"}},
+    "formatters": {
+        "json": {"()": "orbit_numbers.observability.logs.JsonLogFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(log_context)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Celery workers log through LOGGING above (same format, task id on every line) instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Metrics (/metrics, Prometheus text): staff session, or "Authorization: Bearer <ORBIT_METRICS_TOKEN>".
+ORBIT_METRICS_TOKEN = os.environ.get("ORBIT_METRICS_TOKEN", "")
+# Celery task counts go to this Redis so workers on any host add to the numbers /metrics shows;
+# unset (the zero-setup demo), each process counts its own.
+ORBIT_METRICS_REDIS_URL = os.environ.get("ORBIT_METRICS_REDIS_URL") or os.environ.get("REDIS_URL", "")
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
