@@ -79,7 +79,8 @@ def test_a_worker_elsewhere_counts_into_the_metrics_the_web_serves(db, scrape):
          "-n", f"{queue}@%h"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
-    client = Celery("metrics-test-client", broker=url, backend=url)
+    # Not the current app: shared tasks of later tests must keep running eagerly on the project app.
+    client = Celery("metrics-test-client", broker=url, backend=url, set_as_current=False)
     purge = "orbit_numbers.tasks.purge_idempotency_records"
     try:
         result = client.send_task(purge, queue=queue)
