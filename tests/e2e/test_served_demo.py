@@ -117,10 +117,13 @@ def header_background(browser) -> str:
 
 
 def stylesheets_that_failed(browser) -> list[str]:
-    """<link rel=stylesheet> whose file did not load: the browser holds no rules for them."""
+    """<link rel=stylesheet> whose file did not load: the browser holds no rules for them (or refuses
+    to read them, as for a 404 page served in a stylesheet's place)."""
     return browser.execute_script("""
-        return Array.from(document.querySelectorAll('link[rel=stylesheet]'))
-            .filter(link => !link.sheet || link.sheet.cssRules.length === 0).map(link => link.href);""")
+        const unusable = link => { try { return !link.sheet || link.sheet.cssRules.length === 0; }
+                                   catch (refused) { return true; } };
+        return Array.from(document.querySelectorAll('link[rel=stylesheet]')).filter(unusable)
+            .map(link => link.href);""")
 
 
 def test_the_admin_is_styled(demo, browser):
