@@ -63,7 +63,7 @@ def test_task_lines_carry_the_task_id(db, json_log):
     assert line["task_id"] == result.id and result.id
 
 
-def test_a_task_run_inside_a_request_carries_both_ids(db, json_log, settings):
+def test_a_task_run_inside_a_request_carries_both_ids(db, json_log):
     from orbit_numbers.context import current_request_id
 
     token = current_request_id.set("req_outer-request-1")
