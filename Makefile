@@ -7,8 +7,10 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orbit_numbers
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 FUZZ_MAX_SECONDS ?= 240
+# Where `make run` listens.
+RUN_ADDR ?= 127.0.0.1:8000
 
-.PHONY: install install-test run test test-e2e fuzz migrate seed bench bench-api clean
+.PHONY: install install-test run demo-server test test-e2e fuzz migrate seed bench bench-api clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,14 +29,21 @@ install-test: $(VENV)/.installed-test
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-# DEBUG is off, so the demo needs a SECRET_KEY: the environment's, else a local one generated once
-# into .secret_key (git-ignored) and reused, so sessions and signed URLs survive a restart.
 run: install
-	@test -s .secret_key || (umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > .secret_key)
+	$(MAKE) --no-print-directory demo-server
+
+# `make run` without the install step; the e2e lane starts the demo exactly this way
+# (tests/e2e/test_served_demo.py). DEBUG stays off: WhiteNoise serves the collected static files,
+# and the demo needs a SECRET_KEY: the environment's, else a local one generated once into
+# .secret_key (git-ignored) and reused, so sessions and signed URLs survive a restart.
+demo-server:
+	@test -n "$$SECRET_KEY" || test -s .secret_key || \
+		(umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > .secret_key)
 	export SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" && \
 		$(PY) manage.py migrate --noinput && \
+		$(PY) manage.py collectstatic --noinput -v 0 && \
 		$(PY) manage.py seed_demo && \
-		$(PY) manage.py runserver 127.0.0.1:8000
+		$(PY) manage.py runserver $(RUN_ADDR)
 
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
@@ -54,4 +63,4 @@ bench-api:
 	$(PY) bench/bench_api.py $(BENCH_API_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media .pytest_cache fuzz/report fuzz/.work
+	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache fuzz/report fuzz/.work tests/e2e/artifacts

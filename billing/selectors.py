@@ -1,7 +1,7 @@
 """Billing reads. Selectors never write: an organisation without a wallet reads as an empty one."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from orbit_numbers.models import Organization
 
@@ -31,3 +31,11 @@ def wallet_adjustment_requests_pending() -> QuerySet[WalletAdjustmentRequest]:
     """Adjustment requests waiting for a second staff member, oldest first."""
     return (WalletAdjustmentRequest.objects.filter(status=WalletAdjustmentRequest.Status.PENDING)
             .order_by("requested_at", "id"))
+
+
+def ledger_drift_cents() -> int:
+    """Sum of all wallet balances minus the sum of all ledger entries: 0 while the books balance.
+    Two aggregates, no per-wallet work (check_ledger names the wallets when this is not 0)."""
+    balances = Wallet.objects.aggregate(total=Sum("balance_cents"))["total"] or 0
+    entries = LedgerEntry.objects.aggregate(total=Sum("amount_cents"))["total"] or 0
+    return balances - entries

@@ -5,6 +5,7 @@ class InventoryConfig(AppConfig):
     name = "inventory"
 
     def ready(self) -> None:
-        from . import dashboard
+        from . import dashboard, metrics
 
         dashboard.register_panels()
+        metrics.register_gauges()

@@ -8,7 +8,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_obje
 from orbit_numbers.errors import NotFound
 from orbit_numbers.models import Organization
 
-from .models import BulkReservation, BulkReservationItem, LineType, NumberRoute, OwnedNumber, PhoneNumber
+from .models import (BulkReservation, BulkReservationItem, LineType, LowStockAlert, NumberRoute, OwnedNumber,
+                     PhoneNumber)
 
 
 def searchable_inventory(*, now: datetime | None = None) -> QuerySet[PhoneNumber]:
@@ -106,3 +107,17 @@ def owned_numbers_in_order(*, organization: Organization, ids: list[str]) -> lis
     found = {number.pk: number for number in OwnedNumber.objects.select_related("phone_number")
              .filter(organization=organization, pk__in=ids)}
     return [found[pk] for pk in ids if pk in found]
+
+
+def sellable_stock_by_pool(*, now: datetime | None = None) -> dict[tuple[str, str], int]:
+    """{(country, line type): numbers for sale now}, one grouped count (index inv_status_pool)."""
+    rows = (PhoneNumber.objects.sellable(now=now).order_by().values_list("country", "line_type")
+            .annotate(count=Count("id")))
+    return {(country, line_type): count for country, line_type, count in rows}
+
+
+def open_low_stock_alerts_by_pool() -> dict[tuple[str, str], int]:
+    """{(country, line type): open low-stock alerts}; alerts on an area code count toward their country."""
+    rows = (LowStockAlert.objects.filter(resolved_at__isnull=True).order_by()
+            .values_list("threshold__country", "threshold__line_type").annotate(count=Count("id")))
+    return {(country, line_type): count for country, line_type, count in rows}

@@ -7,3 +7,7 @@ class OrbitNumbersConfig(AppConfig):
 
     def ready(self) -> None:
         from .api import schema  # noqa: F401  registers the OpenAPI auth extension
+        from .observability import celery_metrics, kernel_gauges
+
+        celery_metrics.connect_signals()
+        kernel_gauges.register_gauges()

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver leaves static files to WhiteNoise, as in production.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
@@ -53,8 +55,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "orbit_numbers.api.middleware.RequestIdMiddleware",
+    # Access log line and request metrics for every response, health probes and static files included.
+    "orbit_numbers.observability.middleware.RequestObservabilityMiddleware",
+    # /healthz and /readyz answer before host validation and HTTPS redirects (probes use the pod IP, plain HTTP).
+    "orbit_numbers.observability.health.HealthCheckMiddleware",
     "orbit_numbers.api.middleware.ApiErrorsAsJsonMiddleware",  # under /api/, never an HTML error page
     "django.middleware.security.SecurityMiddleware",
+    # Static files in every mode (make run, make serve): compressed, hashed names cached forever.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "orbit_numbers.api.middleware.ApiCommonMiddleware",  # CommonMiddleware, no slash redirects under /api/
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -113,12 +121,15 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic writes here and WhiteNoise serves from here (make run and make serve run collectstatic).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": os.environ.get("FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Hashed, pre-compressed copies; with DEBUG on, templates link the plain names and nothing needs collecting.
+    # The test suite links plain names too (tests/conftest.py), so `make test` needs no collectstatic.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Request bodies: JSON (and form) bodies, and the non-file fields of a multipart body, are refused over
 # this with 413. File parts do not count: the two upload endpoints take up to 25 MB and refuse a larger
@@ -277,13 +288,31 @@ ORBIT = {
     "EXPORT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_EXPORT_RATE_LIMIT_PER_MINUTE", "10")),
 }
 
+# Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.
+# Every line carries the request id (or Celery task id) of the work it belongs to; one access line per
+# request comes from orbit_numbers.access (orbit_numbers/observability/).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "orbit_numbers.observability.logs.LogContextFilter"}},
+    "formatters": {
+        "json": {"()": "orbit_numbers.observability.logs.JsonLogFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(log_context)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Celery workers log through LOGGING above (same format, task id on every line) instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Metrics (/metrics, Prometheus text): staff session, or "Authorization: Bearer <ORBIT_METRICS_TOKEN>".
+ORBIT_METRICS_TOKEN = os.environ.get("ORBIT_METRICS_TOKEN", "")
+# Celery task counts go to this Redis so workers on any host add to the numbers /metrics shows;
+# unset (the zero-setup demo), each process counts its own.
+ORBIT_METRICS_REDIS_URL = os.environ.get("ORBIT_METRICS_REDIS_URL") or os.environ.get("REDIS_URL", "")
 
 # --- Hardening: secret key, HTTPS, cookies, Content-Security-Policy -----------------------------------
 # ORBIT_PRODUCTION=1 is the production profile (behind a TLS-terminating proxy that sets

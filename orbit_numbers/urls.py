@@ -4,12 +4,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from .api import converters
 from .api.handlers import api_aware_400, api_aware_403, api_aware_404, api_aware_500
+from .observability.views import metrics_view
 
 register_converter(converters.NumberIdConverter, "number_id")
 register_converter(converters.E164Converter, "e164")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Prometheus (staff session or bearer token). /healthz and /readyz: observability/health.py middleware.
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Split: the page loads its init script from ?script instead of inlining it (no inline script under the CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -14,6 +14,20 @@ from orbit_numbers.models import SCOPES
 from orbit_numbers.services import api_key_create, organization_get_or_create
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_without_collectstatic():
+    """Static files as with DEBUG on: templates link plain names and WhiteNoise finds the files in
+    the apps, so the suite needs no collectstatic. The hashed, compressed production storage is
+    exercised by tests/orbit_numbers/test_static_files.py and the e2e lane (test_served_demo.py)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain},
+                           WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
