@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -28,6 +29,7 @@ from .models import (PortInNumber, PortOutNumber, PortOutProtection, PortOutRequ
 from .reject_codes import STAFF_CODES, explain
 
 REVIEW_PERMISSION = "porting.review_loa"
+RESET_PIN_PERMISSION = "porting.reset_pin"
 
 
 class ApproveForm(forms.Form):
@@ -50,6 +52,17 @@ class CarrierUpdateForm(forms.Form):
                                         help_text="The carrier's reference for the port, once known.")
     reject_code = forms.CharField(max_length=50, required=False, help_text="Carrier reject code, for a rejection.")
     note = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PinResetForm(forms.Form):
+    reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 3}), help_text=(
+        "How the customer proved they own the number (ticket, call-back…). Audited."))
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give the reason.")
+        return reason
 
 
 class PortInNumberInline(admin.TabularInline):
@@ -256,6 +269,39 @@ class PortOutProtectionAdmin(OrbitModelAdmin):
     fields = ("number", "enabled_flag", "set_at", "failed_attempts", "window_started_at", "locked_until")
     readonly_fields = fields
     list_select_related = ("number",)
+    change_form_template = "admin/porting/portoutprotection/change_form.html"
+
+    def get_urls(self):
+        return [
+            path("<str:object_id>/reset/", self.admin_site.admin_view(self.reset_view),
+                 name="porting_portoutprotection_reset"),
+        ] + super().get_urls()
+
+    def reset_view(self, request, object_id: str):
+        """Staff reset of a lost PIN: clears the PIN and any lock, with an audited reason."""
+        if not request.user.has_perm(RESET_PIN_PERMISSION):
+            raise PermissionDenied
+        protection = get_object_or_404(PortOutProtection.objects.select_related("number__organization"),
+                                       pk=object_id)
+        form = PinResetForm()
+        if request.method == "POST":
+            form = PinResetForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.port_out_protection_reset(protection_id=protection.pk, acting_user=request.user,
+                                                       reason=form.cleaned_data["reason"])
+                    messages.success(request, f"{protection.number.e164}: port-out PIN reset.")
+                    return redirect("admin:porting_portoutprotection_change", quote(protection.pk))
+                except OrbitError as exc:
+                    messages.error(request, exc.message)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": protection,
+                   "title": f"Reset the port-out PIN of {protection.number.e164}", "form": form,
+                   "protection": protection}
+        return TemplateResponse(request, "admin/porting/portoutprotection/reset.html", context)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_reset_pin"] = context.get("original") is not None and request.user.has_perm(RESET_PIN_PERMISSION)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     @admin.display(description="number")
     def number_link(self, obj):

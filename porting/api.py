@@ -20,8 +20,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 
 from inventory.models import OwnedNumber
 from orbit_numbers.api.idempotency import idempotent
-from orbit_numbers.api.openapi import (IDEMPOTENT_PARAMETERS, RESPONSE_HEADERS, AnyOfSerializer, envelope,
-                                       error_response, errors)
+from orbit_numbers.api.openapi import (IDEMPOTENT_PARAMETERS, RESPONSE_HEADERS, AnyOfSerializer,
+                                       DeleteBodyAutoSchema, envelope, error_response, errors)
 from orbit_numbers.api.pagination import KeysetPagination
 from orbit_numbers.api.ratelimit import RateLimit
 from orbit_numbers.api.viewsets import OrbitViewSet
@@ -35,7 +35,7 @@ from .serializers import (LoaSignSerializer, LoaUploadSerializer, NumberPortOutS
                           PortabilityResultSerializer, PortabilityResultsSerializer, PortInSubmitSerializer,
                           PortInSupplementSerializer, PortOutBatchSerializer, PortOutProtectionSerializer,
                           PortOutSerializer, PortOutSingleSerializer, PortRequestSerializer, PortTimelineSerializer,
-                          ProtectionSetSerializer)
+                          ProtectionDisableSerializer, ProtectionSetSerializer)
 
 READ, WRITE = "porting:read", "porting:write"
 TAGS = ["porting"]
@@ -45,6 +45,10 @@ TAGS = ["porting"]
 PIN_MISMATCH = error_response(401, (
     "The API key is missing, invalid or revoked (UNAUTHORIZED); or a number has Port-Out Protection and "
     "port_out_pin is missing or does not match (PORT_OUT_PIN_MISMATCH, before any carrier call)."),
+    codes=["UNAUTHORIZED", "PORT_OUT_PIN_MISMATCH"])
+CURRENT_PIN_MISMATCH = error_response(401, (
+    "The API key is missing, invalid or revoked (UNAUTHORIZED); or the number's PIN is set and the current PIN is "
+    "missing or does not match (PORT_OUT_PIN_MISMATCH; counts towards the lockout)."),
     codes=["UNAUTHORIZED", "PORT_OUT_PIN_MISMATCH"])
 PIN_LOCKOUT = error_response(429, (
     "Rate limited; or port-outs of a protected number are locked after 5 wrong PINs within 15 minutes, for 30 "
@@ -293,6 +297,7 @@ class NumberPortingViewSet(OrbitViewSet):
     lookup_url_kwarg = "number_id"
     lookup_value_converter = "number_id"
     serializer_class = PortOutProtectionSerializer
+    schema = DeleteBodyAutoSchema()  # DELETE …/port-out-protection takes the current PIN
     required_scopes = {"port_out": WRITE, "port_out_protection": READ, "port_out_protection_set": WRITE,
                        "port_out_protection_disable": WRITE}
 
@@ -326,23 +331,33 @@ class NumberPortingViewSet(OrbitViewSet):
 
     @extend_schema(
         operation_id="number_port_out_protection_set", summary="Set or rotate the port-out PIN", tags=TAGS,
+        description=("The first PIN needs no other. Rotating a PIN that is set presents it as "
+                     "`current_port_out_pin`; a missing or wrong one is 401 and counts towards the lockout, and "
+                     "while the number is locked rotation is refused (429) too."),
         parameters=RESPONSE_HEADERS, request=ProtectionSetSerializer,
-        responses={201: envelope(PortOutProtectionSerializer), **errors(400, 401, 403, 404, 422, 429)},
+        responses={201: envelope(PortOutProtectionSerializer), **errors(400, 403, 404, 422),
+                   401: CURRENT_PIN_MISMATCH, 429: PIN_LOCKOUT},
     )
     @port_out_protection.mapping.post
     def port_out_protection_set(self, request, number_id: str):
         body = self.validated(ProtectionSetSerializer)
-        protection = services.port_out_protection_set(organization=self.organization, number_id=number_id,
-                                                      pin=body["port_out_pin"], **self.actor())
+        protection = services.port_out_protection_set(
+            organization=self.organization, number_id=number_id, pin=body["port_out_pin"],
+            current_pin=body.get("current_port_out_pin") or None, **self.actor())
         return self.respond(selectors.port_out_protection_status(protection=protection), status=201)
 
     @extend_schema(
         operation_id="number_port_out_protection_disable", summary="Disable Port-Out Protection", tags=TAGS,
-        parameters=RESPONSE_HEADERS, request=None,
-        responses={200: envelope(PortOutProtectionSerializer), **errors(401, 403, 404, 429)},
+        description=("Presents the current PIN as `port_out_pin`; a missing or wrong one is 401 and counts towards "
+                     "the lockout, and while the number is locked removal is refused (429) too. A number without a "
+                     "PIN answers {enabled: false} with or without a body."),
+        parameters=RESPONSE_HEADERS, request=ProtectionDisableSerializer,
+        responses={200: envelope(PortOutProtectionSerializer), **errors(400, 403, 404, 422),
+                   401: CURRENT_PIN_MISMATCH, 429: PIN_LOCKOUT},
     )
     @port_out_protection.mapping.delete
     def port_out_protection_disable(self, request, number_id: str):
+        body = self.validated(ProtectionDisableSerializer)
         protection = services.port_out_protection_disable(organization=self.organization, number_id=number_id,
-                                                          **self.actor())
+                                                          pin=body.get("port_out_pin") or None, **self.actor())
         return self.respond(selectors.port_out_protection_status(protection=protection))

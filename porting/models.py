@@ -233,6 +233,7 @@ class PortOutProtection(models.Model):
 
     class Meta:
         verbose_name = "port-out protection"
+        permissions = [("reset_pin", "Can reset a lost port-out PIN and its lock")]
 
     def __str__(self) -> str:
         return f"{self.number.e164}: {'enabled' if self.enabled else 'disabled'}"

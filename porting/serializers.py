@@ -184,9 +184,19 @@ class PortOutBatchSerializer(StrictSerializer):
 
 
 class ProtectionSetSerializer(StrictSerializer):
-    aliases = {"portOutPin": "port_out_pin", "pin": "port_out_pin"}
+    aliases = {"portOutPin": "port_out_pin", "pin": "port_out_pin", "currentPortOutPin": "current_port_out_pin"}
     port_out_pin = SecretField(min_length=4, max_length=32, help_text=(
-        "4-32 characters, stored scrypt-hashed and never returned. Setting it again rotates it."))
+        "The new PIN: 4-32 characters, stored scrypt-hashed and never returned."))
+    current_port_out_pin = SecretField(max_length=64, required=False, allow_blank=True, help_text=(
+        "Required to rotate a PIN that is already set (not for the first one): a missing or wrong value is 401 "
+        "PORT_OUT_PIN_MISMATCH and counts towards the wrong-PIN lockout."))
+
+
+class ProtectionDisableSerializer(StrictSerializer):
+    aliases = {"portOutPin": "port_out_pin", "pin": "port_out_pin"}
+    port_out_pin = SecretField(max_length=64, required=False, allow_blank=True, help_text=(
+        "The current PIN, required while protection is enabled: a missing or wrong value is 401 "
+        "PORT_OUT_PIN_MISMATCH and counts towards the wrong-PIN lockout."))
 
 
 # --- schema of the request bodies the generic strict-body schema cannot say ------------------------

@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.drainage import set_override
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.serializers import PolymorphicProxySerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema_field,
@@ -286,3 +287,22 @@ class AnyOfSerializerSchema(PolymorphicProxySerializerExtension):
 
     def map_serializer(self, auto_schema, direction):
         return {"anyOf": super().map_serializer(auto_schema, direction)["oneOf"]}
+
+
+# --- request bodies on DELETE ---------------------------------------------------------------------
+
+
+class DeleteBodyAutoSchema(AutoSchema):
+    """For views whose DELETE takes a body (e.g. the PIN that removes Port-Out Protection):
+    drf-spectacular documents request bodies on PUT/PATCH/POST only. A DELETE whose
+    ``extend_schema`` has ``request=X`` gets that body, mapped as for POST; ``request=None``
+    keeps none (so say it on a DELETE without a body). Per view: ``schema = DeleteBodyAutoSchema()``."""
+
+    def _get_request_body(self, direction="request"):
+        if self.method != "DELETE" or self.get_request_serializer() is None:
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"

@@ -502,7 +502,8 @@ PORTING_OPERATIONS = {
     (NUMBER + "/port-out-protection", "get"): ("number_port_out_protection_get", {200, 401, 403, 404, 429}),
     (NUMBER + "/port-out-protection", "post"): ("number_port_out_protection_set",
                                                 {201, 400, 401, 403, 404, 413, 422, 429}),
-    (NUMBER + "/port-out-protection", "delete"): ("number_port_out_protection_disable", {200, 401, 403, 404, 429}),
+    (NUMBER + "/port-out-protection", "delete"): ("number_port_out_protection_disable",
+                                                  {200, 400, 401, 403, 404, 413, 422, 429}),
     (UPLOAD, "post"): ("files_upload", {201, 400, 401, 403, 413, 415, 422, 429}),
     (CONTENT, "get"): ("files_content", {200, 403}),
 }
@@ -757,6 +758,21 @@ def test_porting_and_files_responses_match_the_schema(schema, client, org, make_
                "POST", single, 400)
     plain = own()
     documented(client.delete(f"/api/v1/numbers/{plain.id}/port-out-protection"), "DELETE", protection, 200)
+    # changing or removing a PIN presents the current one, through the same lockout
+    guarded = own()
+    guard = f"/api/v1/numbers/{guarded.id}/port-out-protection"
+    post(protection, guard, {"port_out_pin": "s3cret-Pin"}, 201)
+    documented(client.delete(guard, b"{", content_type="application/json"), "DELETE", protection, 400)
+    documented(client.delete(guard, {"port_out_pin": 1234}, format="json"), "DELETE", protection, 422)
+    post(protection, guard, {"port_out_pin": "new-Pin-1"}, 401)
+    post(protection, guard, {"port_out_pin": "new-Pin-1", "current_port_out_pin": "wrong"}, 401)
+    for _ in range(3):
+        documented(client.delete(guard, {"port_out_pin": "wrong"}, format="json"), "DELETE", protection, 401)
+    documented(client.delete(guard, {"port_out_pin": "s3cret-Pin"}, format="json"), "DELETE", protection, 429)
+    post(protection, guard, {"port_out_pin": "new-Pin-1", "current_port_out_pin": "s3cret-Pin"}, 429)
+    PortOutProtection.objects.filter(number=guarded).update(locked_until=None)
+    post(protection, guard, {"port_out_pin": "new-Pin-1", "current_port_out_pin": "s3cret-Pin"}, 201)
+    documented(client.delete(guard, {"port_out_pin": "new-Pin-1"}, format="json"), "DELETE", protection, 200)
     documented(other.delete(f"/api/v1/numbers/{plain.id}/port-out-protection"), "DELETE", protection, 404)
 
     # batch port-outs: pending, listed, refreshed, cancelled; and one the carrier rejects

@@ -40,10 +40,11 @@ def test_protection_set_read_rotate_disable(client, org, own_number):
     stored = PortOutProtection.objects.get(number=number)
     assert stored.pin_hash.startswith("scrypt$") and PIN not in stored.pin_hash
     first_hash = stored.pin_hash
-    assert protect(client, number, "another-pin").status_code == 201
+    rotated = client.post(path, {"port_out_pin": "another-pin", "current_port_out_pin": PIN}, format="json")
+    assert rotated.status_code == 201
     stored.refresh_from_db()
     assert stored.pin_hash != first_hash  # rotated, fresh salt
-    deleted = client.delete(path)
+    deleted = client.delete(path, {"port_out_pin": "another-pin"}, format="json")
     assert deleted.status_code == 200 and deleted.json()["data"] == {"enabled": False, "set_at": None}
     assert client.get(path).json()["data"]["enabled"] is False
     actions = list(AuditLog.objects.filter(object_id=number.id, action__startswith="port_out_protection")
@@ -163,12 +164,15 @@ def test_failures_outside_the_window_do_not_add_up(client, org, own_number, slow
     assert port_out_one(client, number, port_out_pin=PIN).status_code == 201
 
 
-def test_rotating_the_pin_clears_a_lock(client, org, own_number, slow_carrier):
+def test_rotating_the_pin_does_not_clear_a_lock(client, org, own_number, slow_carrier):
     number = own_number(org)
     protect(client, number)
     PortOutProtection.objects.filter(number=number).update(locked_until=timezone.now() + timedelta(minutes=20))
-    protect(client, number, "fresh-pin")
-    assert port_out_one(client, number, port_out_pin="fresh-pin").status_code == 201
+    rotate = client.post(f"/api/v1/numbers/{number.id}/port-out-protection",
+                         {"port_out_pin": "fresh-pin", "current_port_out_pin": PIN}, format="json")
+    assert rotate.status_code == 429
+    assert port_out_one(client, number, port_out_pin=PIN).status_code == 429
+    assert PortOutProtection.objects.get(number=number).locked_until > timezone.now()
 
 
 def test_single_port_out_isolation_and_state(client, org, own_number, make_client, make_org, slow_carrier):
