@@ -92,9 +92,10 @@ class PortRequestViewSet(OrbitViewSet):
     def check(self, request):
         body = self.validated(PortabilityCheckSerializer)
         if "numbers" in body:
-            results = portability.portability_check(numbers=body["numbers"])
+            results = portability.portability_check(organization=self.organization, numbers=body["numbers"])
             return self.respond({"results": results}, serializer_class=PortabilityResultsSerializer)
-        [verdict] = portability.portability_check(numbers=[body["phone_number"]])
+        [verdict] = portability.portability_check(organization=self.organization,
+                                                       numbers=[body["phone_number"]])
         return self.respond(verdict, serializer_class=PortabilityResultSerializer)
 
     @extend_schema(
@@ -113,8 +114,9 @@ class PortRequestViewSet(OrbitViewSet):
         parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS],
         request=PortInSubmitSerializer,
         responses={201: envelope(PortRequestSerializer), **errors(400, 401, 403, 409, 429, notes={
-            409: "A number is already hosted on Orbit or in an open port-in; or the Idempotency-Key was used with "
-                 "a different request."}), 422: LOA_URL_INVALID},
+            409: "A number cannot be ported in: error.details.reasons maps it to YOUR_NUMBER (already one of "
+                 "your numbers), YOUR_OPEN_PORT_IN or NOT_ELIGIBLE; or the Idempotency-Key was used with a "
+                 "different request."}), 422: LOA_URL_INVALID},
     )
     @idempotent
     def create(self, request):

@@ -3,25 +3,22 @@
 Numbers are grouped by the carrier that would port them (Telnyx for US/CA, DIDWW elsewhere).
 A carrier that fails or does not answer in time (ProviderError, including timeouts) yields
 check-skipped with an optimistic eligible=true; the submission will be checked for real.
-Orbit's own blockers (already hosted here, a port already open) are added to the carrier's.
+Orbit's own blockers (already hosted here, a port already open) are added to the carrier's: by
+name for the asking organisation's own numbers and ports, as "not eligible" for anyone else's.
 """
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
-from django.db.models import Q
-from django.utils import timezone
-
-from inventory.models import OwnedNumber
 from inventory.providers import get_adapter, porting_provider_for
 from inventory.providers.base import PortabilityResult
 from orbit_numbers.errors import ProviderError
+from orbit_numbers.models import Organization
 
-from .models import PortInNumber, PortStatus
+from .selectors import PORT_IN_BLOCKER_REASONS, port_in_blockers
 from .services import number_country
 
 logger = logging.getLogger(__name__)
@@ -45,20 +42,9 @@ class PortabilityVerdict:
     fast_portable: bool | None = None
 
 
-def _local_blockers(numbers: list[str]) -> dict[str, list[str]]:
-    blockers: dict[str, list[str]] = defaultdict(list)
-    for e164 in OwnedNumber.objects.live().filter(e164__in=numbers).values_list("e164", flat=True):
-        blockers[e164].append("This number is already hosted on Orbit.")
-    cutoff = timezone.now() - timedelta(days=settings.ORBIT["PORT_SUPPLEMENT_WINDOW_DAYS"])
-    open_ports = (PortInNumber.objects.filter(e164__in=numbers, active=True)
-                  .exclude(Q(port_request__status=PortStatus.REJECTED) & Q(port_request__rejected_at__lt=cutoff)))
-    for e164 in open_ports.values_list("e164", flat=True):
-        blockers[e164].append("A port-in request for this number is already open.")
-    return blockers
-
-
-def portability_check(*, numbers: list[str]) -> list[PortabilityVerdict]:
-    """One verdict per number, in the order asked."""
+def portability_check(*, organization: Organization, numbers: list[str]) -> list[PortabilityVerdict]:
+    """One verdict per number, in the order asked, for ``organization``: another organisation's
+    number or open port-in is "not eligible", never named."""
     by_provider: dict[str, list[str]] = defaultdict(list)
     for number in numbers:
         by_provider[porting_provider_for(number_country(number))].append(number)
@@ -75,13 +61,14 @@ def portability_check(*, numbers: list[str]) -> list[PortabilityVerdict]:
             # A carrier that answers for fewer numbers than asked is treated as not answering for them.
             verdicts[number] = (provider, by_number.get(number) or PortabilityResult(
                 phone_number=number, eligible=True, check_status="check-skipped"))
-    blockers = _local_blockers(numbers)
+    blockers = port_in_blockers(organization=organization, numbers=numbers)
     answers = []
     for number in numbers:
         provider, result = verdicts[number]
+        blocker = [PORT_IN_BLOCKER_REASONS[blockers[number]]] if number in blockers else []
         answers.append(PortabilityVerdict(
-            phone_number=number, eligible=result.eligible and not blockers.get(number), provider=provider,
-            check_status=result.check_status, reasons=list(result.reasons) + blockers.get(number, []),
+            phone_number=number, eligible=result.eligible and not blocker, provider=provider,
+            check_status=result.check_status, reasons=list(result.reasons) + blocker,
             splittable=result.splittable, estimated_foc_date=result.estimated_foc_date,
             fast_portable=result.fast_portable))
     return answers

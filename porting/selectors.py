@@ -4,16 +4,17 @@ numbers of a batch port-out) and the staff review queue."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from inventory.models import OwnedNumber
 from orbit_numbers.models import Organization
 
-from .models import (PORT_IN_STAGES, PortOutProtection, PortOutRequest, PortOutStatus, PortRequest, PortRequestEvent,
-                     PortStatus)
+from .models import (PORT_IN_STAGES, PortInNumber, PortOutProtection, PortOutRequest, PortOutStatus, PortRequest,
+                     PortRequestEvent, PortStatus)
 from .reject_codes import explain
 
 #: A stage of the port-in timeline is done, the current one, or still to come.
@@ -113,3 +114,30 @@ def loa_review_queue() -> QuerySet[PortRequest]:
     """Staff: requests whose LoA waits for review, oldest first."""
     return (PortRequest.objects.filter(status=PortStatus.VALIDATING_LOA).select_related("organization", "loa_file")
             .order_by("submitted_at", "id"))
+
+
+#: Why Orbit itself will not port a number in for an organisation. Another organisation's number or
+#: open port-in is only ever NOT_ELIGIBLE: which tenant hosts or ports which number is never told.
+YOUR_NUMBER, YOUR_OPEN_PORT_IN, NOT_ELIGIBLE = "YOUR_NUMBER", "YOUR_OPEN_PORT_IN", "NOT_ELIGIBLE"
+PORT_IN_BLOCKER_REASONS = {
+    YOUR_NUMBER: "This number is already one of your numbers on Orbit.",
+    YOUR_OPEN_PORT_IN: "You already have an open port-in request for this number.",
+    NOT_ELIGIBLE: "This number is not eligible to port to Orbit.",
+}
+
+
+def port_in_blockers(*, organization: Organization, numbers: list[str]) -> dict[str, str]:
+    """E.164 → blocker code (YOUR_NUMBER, YOUR_OPEN_PORT_IN, NOT_ELIGIBLE) for the numbers Orbit
+    will not port in for ``organization``: hosted here, or in an open port-in (a rejection whose
+    supplement window has closed no longer holds its number)."""
+    blockers: dict[str, str] = {}
+    hosted = OwnedNumber.objects.live().filter(e164__in=numbers).values_list("e164", "organization_id")
+    for e164, organization_id in hosted:
+        blockers[e164] = YOUR_NUMBER if organization_id == organization.pk else NOT_ELIGIBLE
+    cutoff = timezone.now() - timedelta(days=settings.ORBIT["PORT_SUPPLEMENT_WINDOW_DAYS"])
+    open_ports = (PortInNumber.objects.filter(e164__in=numbers, active=True)
+                  .exclude(Q(port_request__status=PortStatus.REJECTED) & Q(port_request__rejected_at__lt=cutoff))
+                  .values_list("e164", "port_request__organization_id"))
+    for e164, organization_id in open_ports:
+        blockers.setdefault(e164, YOUR_OPEN_PORT_IN if organization_id == organization.pk else NOT_ELIGIBLE)
+    return blockers

@@ -90,10 +90,11 @@ def _is_our_origin(parts) -> bool:
     return (parts.scheme, parts.hostname, parts.port) == (ours.scheme, ours.hostname, ours.port)
 
 
-def file_resolve_signed_url(*, url: str, organization: Organization) -> StoredFile:
-    """The file behind a URL this system signed for ``organization``; anything else —
-    a foreign host, another path, a forged, tampered or expired token, another tenant's
-    file — is LOA_URL_INVALID_ORIGIN."""
+def file_resolve_signed_url(*, url: str, organization: Organization,
+                            purpose: str = StoredFile.Purpose.LOA) -> StoredFile:
+    """The file behind a URL this system signed for ``organization``, uploaded for ``purpose``;
+    anything else — a foreign host, another path, a forged, tampered or expired token, another
+    tenant's file, a file uploaded for another purpose — is LOA_URL_INVALID_ORIGIN."""
     if not isinstance(url, str) or not url:
         raise LoaUrlInvalidOrigin()
     parts = urlsplit(url)
@@ -113,6 +114,10 @@ def file_resolve_signed_url(*, url: str, organization: Organization) -> StoredFi
     stored = file_token_verify(file_id=match.kwargs["file_id"], token=tokens[0]) if len(tokens) == 1 else None
     if stored is None or stored.organization_id != organization.pk:
         raise LoaUrlInvalidOrigin()
+    if stored.purpose != purpose:
+        # e.g. an invoice copy passed as the LoA: its type was checked for another purpose.
+        raise LoaUrlInvalidOrigin(f"The file was uploaded with purpose {stored.purpose!r}; upload it with purpose "
+                                  f"{purpose!r}.")
     return stored
 
 

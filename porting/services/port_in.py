@@ -28,6 +28,7 @@ from .. import pins
 from ..models import (CARRIER_STAGES, PORT_IN_STAGES, LoaSignatureStatus, PortInNumber, PortRequest,
                       PortRequestEvent, PortStatus)
 from ..reject_codes import REJECT_CODES, explain
+from ..selectors import PORT_IN_BLOCKER_REASONS, port_in_blockers
 from ._common import _cancel_quietly, number_country
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,17 @@ def _snapshot(port_request: PortRequest) -> dict:
     }
 
 
+def _refuse_blocked(organization: Organization, numbers: list[str]) -> None:
+    """409 when Orbit will not port some of the numbers in: named for the organisation's own
+    numbers and ports, "not eligible" for another organisation's (never which one or why)."""
+    blockers = port_in_blockers(organization=organization, numbers=numbers)
+    if blockers:
+        blocked = sorted(blockers)
+        reasons = "; ".join(f"{e164}: {PORT_IN_BLOCKER_REASONS[blockers[e164]]}" for e164 in blocked)
+        raise Conflict(f"Cannot port in {reasons}", details={
+            "numbers": ", ".join(blocked), "reasons": {e164: blockers[e164] for e164 in blocked}})
+
+
 def _release_expired_rejections(numbers: list[str]) -> None:
     """Rejected requests whose supplement window has closed no longer hold their numbers."""
     cutoff = timezone.now() - timedelta(days=settings.ORBIT["PORT_SUPPLEMENT_WINDOW_DAYS"])
@@ -107,10 +119,10 @@ def port_request_submit(*, organization: Organization, numbers: list[str], curre
         raise ValidationFailed.field("numbers", "contains duplicates")
     if country:
         _check_numbers_country(numbers, country)
-    loa_file = file_resolve_signed_url(url=loa_file_url, organization=organization) if loa_file_url else None
-    owned = sorted(OwnedNumber.objects.live().filter(e164__in=numbers).values_list("e164", flat=True))
-    if owned:
-        raise Conflict(f"Already hosted on Orbit: {', '.join(owned)}.", details={"numbers": ", ".join(owned)})
+    loa_file = file_resolve_signed_url(url=loa_file_url, organization=organization,
+                                       purpose=StoredFile.Purpose.LOA) if loa_file_url else None
+    _release_expired_rejections(numbers)
+    _refuse_blocked(organization, numbers)
 
     now = timezone.now()
     port_request = PortRequest(
@@ -126,14 +138,13 @@ def port_request_submit(*, organization: Organization, numbers: list[str], curre
         port_request.loa_signed_at = now
     port_request.save(force_insert=True)
 
-    _release_expired_rejections(numbers)
     try:
         with transaction.atomic():
             PortInNumber.objects.bulk_create([PortInNumber(port_request=port_request, e164=n) for n in numbers])
     except IntegrityError:
-        busy = sorted(PortInNumber.objects.filter(e164__in=numbers, active=True).values_list("e164", flat=True))
-        raise Conflict(f"A port-in is already open for: {', '.join(busy)}.",
-                       details={"numbers": ", ".join(busy)}) from None
+        # A concurrent submission opened a port of one of these numbers since the check above.
+        _refuse_blocked(organization, numbers)
+        raise Conflict("A number is not eligible to port to Orbit.") from None
 
     mode = port_request.loa_mode
     _record(port_request, PortStatus.SUBMITTED,
@@ -470,7 +481,8 @@ def port_request_supplement(*, organization: Organization, port_request_id: str,
             before = _snapshot(port_request)
             changed = sorted(changes)
             if "loa_file_url" in changes:
-                port_request.loa_file = file_resolve_signed_url(url=changes["loa_file_url"], organization=organization)
+                port_request.loa_file = file_resolve_signed_url(
+                    url=changes["loa_file_url"], organization=organization, purpose=StoredFile.Purpose.LOA)
                 port_request.loa_signature_status = LoaSignatureStatus.SIGNED
                 port_request.loa_signer_name = changes.get("authorized_signer") or port_request.authorized_signer
                 port_request.loa_signed_at = timezone.now()

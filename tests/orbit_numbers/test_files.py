@@ -250,3 +250,10 @@ def test_sniffer_table():
     assert services.sniff_content_type(b"\x00\x00\x00\x18ftypmp42") is None  # an MP4, not HEIF
     assert services.sniff_content_type(b"GIF89a") is None
     assert services.sniff_content_type(b"") is None
+
+
+def test_resolve_signed_url_refuses_a_file_of_another_purpose(client, org):
+    invoice = upload(client, PDF, purpose="invoice").json()["data"]["url"]
+    with pytest.raises(LoaUrlInvalidOrigin, match="purpose 'invoice'"):
+        services.file_resolve_signed_url(url=invoice, organization=org, purpose="loa")
+    assert services.file_resolve_signed_url(url=invoice, organization=org, purpose="invoice").purpose == "invoice"

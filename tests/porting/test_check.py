@@ -63,13 +63,34 @@ def test_carrier_timeout_is_check_skipped(client, monkeypatch):
 
 
 def test_orbit_blockers_are_reported(client, org, own_number, upload_loa):
-    owned = own_number(org)
+    owned = own_number(org, e164="+12015550132")
     client.post("/api/v1/numbers/porting", {"numbers": ["+12015550130"], "currentCarrier": "Acme"}, format="json")
     results = {r["phone_number"]: r for r in check(client, numbers=[owned.e164, "+12015550130"]).json()["data"]["results"]}
     assert results[owned.e164]["eligible"] is False
-    assert any("already hosted on Orbit" in reason for reason in results[owned.e164]["reasons"])
+    assert results[owned.e164]["reasons"] == ["This number is already one of your numbers on Orbit."]
     assert results["+12015550130"]["eligible"] is False
-    assert any("already open" in reason for reason in results["+12015550130"]["reasons"])
+    assert results["+12015550130"]["reasons"] == ["You already have an open port-in request for this number."]
+
+
+def test_another_organisations_numbers_are_not_eligible_without_saying_why(client, org, own_number, make_client,
+                                                                          make_org):
+    """Whether another tenant hosts a number or is porting it in, the answer is the same plain
+    "not eligible", with nothing about that tenant's state."""
+    hosted = own_number(org, e164="+12015550132")
+    client.post("/api/v1/numbers/porting", {"numbers": ["+12015550130"], "currentCarrier": "Acme"}, format="json")
+    prober = make_client(make_org("Prober"))
+    results = check(prober, numbers=[hosted.e164, "+12015550130", "+12015550131"]).json()["data"]["results"]
+    by_number = {r["phone_number"]: r for r in results}
+    nobodys = by_number["+12015550131"]  # on no one's books at Orbit: the carrier's verdict alone
+    assert nobodys["eligible"] is True and nobodys["reasons"] == []
+    for e164 in (hosted.e164, "+12015550130"):
+        verdict = by_number[e164]
+        assert verdict["eligible"] is False and verdict["reasons"] == ["This number is not eligible to port to Orbit."]
+        leftover = {k: v for k, v in verdict.items() if k not in ("phone_number", "eligible", "reasons",
+                                                                   "estimated_foc_date", "fast_portable")}
+        assert leftover == {k: v for k, v in nobodys.items() if k in leftover}  # the carrier's answer, as for anyone
+    text = str(results).lower()
+    assert "hosted" not in text and "port-in" not in text and "acme" not in text and "your" not in text
 
 
 def test_one_number_in_numbers_still_answers_results(client):

@@ -135,14 +135,70 @@ def test_numbers_already_on_orbit_are_409(client, org, own_number):
     owned = own_number(org)
     response = submit(client, numbers=[owned.e164, "+12015550125"])
     assert response.status_code == 409 and owned.e164 in response.json()["error"]["message"]
+    assert "already one of your numbers" in response.json()["error"]["message"]
+    assert response.json()["error"]["details"]["reasons"] == {owned.e164: "YOUR_NUMBER"}
 
 
 def test_one_open_port_per_number_across_tenants(client, make_client, make_org):
     assert submit(client, numbers=["+12015550123"]).status_code == 201
+    again = submit(client, numbers=["+12015550123"])
+    assert again.status_code == 409 and again.json()["error"]["details"]["reasons"] == {
+        "+12015550123": "YOUR_OPEN_PORT_IN"}
     other = make_client(make_org("Other"))
     response = submit(other, numbers=["+12015550124", "+12015550123"])
     assert response.status_code == 409 and "+12015550123" in response.json()["error"]["message"]
     assert PortRequest.objects.count() == 1
+
+
+def test_another_tenants_numbers_and_ports_are_409_not_eligible_alike(client, org, own_number, make_client,
+                                                                      make_org):
+    """Submitting another tenant's hosted number or a number it is porting in gets one answer that
+    says neither: not which, not whose."""
+    hosted = own_number(org)
+    assert submit(client, numbers=["+12015550123"]).status_code == 201
+    other = make_client(make_org("Other"))
+    answers = [submit(other, numbers=[e164]).json()["error"] for e164 in (hosted.e164, "+12015550123")]
+    for error, e164 in zip(answers, (hosted.e164, "+12015550123")):
+        assert error["code"] == "CONFLICT"
+        assert error["details"] == {"numbers": e164, "reasons": {e164: "NOT_ELIGIBLE"}}
+        assert error["message"] == f"Cannot port in {e164}: This number is not eligible to port to Orbit."
+    assert PortRequest.objects.count() == 1
+
+
+def test_a_race_on_the_open_port_constraint_names_nothing_either(client, make_client, make_org, monkeypatch):
+    """If another tenant's port opens between the check and the insert, the constraint answers,
+    in the same words."""
+    from porting.services import port_in
+
+    assert submit(client, numbers=["+12015550123"]).status_code == 201
+    real, calls = port_in.port_in_blockers, []
+
+    def blind_at_first(**kwargs):  # the check before the insert sees nothing yet
+        calls.append(kwargs)
+        return {} if len(calls) == 1 else real(**kwargs)
+
+    monkeypatch.setattr(port_in, "port_in_blockers", blind_at_first)
+    response = submit(make_client(make_org("Other")), numbers=["+12015550123"])
+    assert response.status_code == 409
+    assert response.json()["error"]["details"]["reasons"] == {"+12015550123": "NOT_ELIGIBLE"}
+    assert len(calls) == 2
+
+
+def test_a_file_uploaded_for_another_purpose_is_no_loa(client, upload_loa, reviewer):
+    from tests.porting.conftest import pdf_file
+
+    invoice = client.post("/api/v1/files/upload", {"file": pdf_file("bill.pdf"), "purpose": "invoice"},
+                          format="multipart").json()["data"]["url"]
+    refused = submit(client, country="US", loaFileUrl=invoice)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "LOA_URL_INVALID_ORIGIN"
+    assert PortRequest.objects.count() == 0
+    port_id = submit(client, country="US", loaFileUrl=upload_loa(client)).json()["data"]["id"]
+    services.port_request_loa_reject(port_request_id=port_id, acting_user=reviewer, code="LOA_UNSIGNED")
+    loa_file_id = PortRequest.objects.get(pk=port_id).loa_file_id
+    again = client.post(f"{URL}/{port_id}/supplement", {"loaFileUrl": invoice}, format="json")
+    assert again.status_code == 422 and again.json()["error"]["code"] == "LOA_URL_INVALID_ORIGIN"
+    stored = PortRequest.objects.get(pk=port_id)
+    assert stored.status == "rejected" and stored.loa_file_id == loa_file_id
 
 
 def test_cancelled_or_expired_rejections_free_the_number(client):
