@@ -209,7 +209,8 @@ class PortRequestAdmin(OrbitModelAdmin):
                     services.port_request_record_carrier_update(port_request_id=port_request.pk,
                                                                 acting_user=request.user, **form.cleaned_data)
                     messages.success(request, f"{port_request.pk}: carrier update recorded.")
-                    return redirect("admin:porting_portrequest_change", port_request.pk)
+                    # The admin's own views unquote their object id ("_12" would become "\x12"): quote it.
+                    return redirect("admin:porting_portrequest_change", quote(port_request.pk))
                 except OrbitError as exc:
                     messages.error(request, exc.message)
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": port_request,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib.admin.utils import quote  # ids like org_12… must be quoted as the admin quotes them
 from django.urls import reverse
 from django.utils import timezone
 
@@ -127,7 +128,7 @@ def test_tag_action_adds_and_removes_tags(make_staff, org, make_number):
 
 def test_owned_number_edit_is_limited_to_label_and_tags_and_audited(superuser_client, org, make_number):
     number = buy(org, make_number("US"))
-    url = reverse("admin:inventory_ownednumber_change", args=[number.pk])
+    url = reverse("admin:inventory_ownednumber_change", args=[quote(number.pk)])
     page = superuser_client.get(url).content.decode()
     assert 'name="label"' in page and 'name="status"' not in page and 'name="monthly_cents"' not in page
 
@@ -284,6 +285,6 @@ def test_reservation_money_reads_in_dollars(superuser_client, org, make_number):
     page = superuser_client.get(RESERVATIONS).content.decode()
     assert "$497.50" in page and "49750" not in page
     item = reservation.items.get()
-    detail = superuser_client.get(reverse("admin:inventory_bulkreservation_change", args=[reservation.pk]))
+    detail = superuser_client.get(reverse("admin:inventory_bulkreservation_change", args=[quote(reservation.pk)]))
     assert detail.status_code == 200
     assert format_dollars(item.monthly_cents) in detail.content.decode()

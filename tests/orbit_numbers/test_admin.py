@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.utils import quote  # ids like org_12… must be quoted as the admin quotes them
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.urls import reverse
@@ -84,7 +85,7 @@ def test_api_key_add_view_shows_the_key_once(superuser_client, org):
     api_key = ApiKey.objects.get(name="ci")
     assert api_key_authenticate(raw_key=raw_key) == api_key
     assert raw_key not in api_key.hashed_secret
-    change_page = superuser_client.get(reverse("admin:orbit_numbers_apikey_change", args=[api_key.pk]))
+    change_page = superuser_client.get(reverse("admin:orbit_numbers_apikey_change", args=[quote(api_key.pk)]))
     assert raw_key not in change_page.content.decode()
     assert "hashed_secret" not in change_page.content.decode()
     audit = AuditLog.objects.get(action="api_key.create")
@@ -196,7 +197,7 @@ def test_audit_log_is_read_only_and_searchable(superuser_client, org):
 
 
 def test_model_admin_saves_are_audited_with_before_and_after(superuser_client, org):
-    url = reverse("admin:orbit_numbers_organization_change", args=[org.pk])
+    url = reverse("admin:orbit_numbers_organization_change", args=[quote(org.pk)])
     response = superuser_client.post(url, {"name": "Acme Renamed", "is_active": "on", "webhook_url": "",
                                            "api_keys-TOTAL_FORMS": 0, "api_keys-INITIAL_FORMS": 0})
     assert response.status_code == 302

@@ -3,8 +3,10 @@ staff-only LoA view, manual carrier updates, permissions, and no secrets on any 
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.utils import quote
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
+from django.urls import reverse
 
 from orbit_numbers.models import AuditLog
 from porting.models import PortRequest
@@ -13,6 +15,12 @@ from tests.porting.conftest import PNG_BYTES
 URL = "/api/v1/numbers/porting"
 ACCOUNT_PIN = "88-account-PIN-13"
 PORT_OUT_PIN = "port-out-PIN-99"
+
+
+def change_url(port_request_id: str) -> str:
+    """The admin's change page of a port request. Quoted as the admin quotes it: ids are
+    "port_" + random characters, and the admin would read "_12…" as the escape of "\x12"."""
+    return reverse("admin:porting_portrequest_change", args=[quote(port_request_id)])
 
 
 @pytest.fixture
@@ -137,7 +145,7 @@ def test_change_page_and_list_never_show_secrets(staff, pending, client, org, ow
     number = own_number(org)
     client.post(f"/api/v1/numbers/{number.id}/port-out-protection", {"port_out_pin": PORT_OUT_PIN}, format="json")
     pages = [
-        staff.get(f"/admin/porting/portrequest/{pending}/change/"),
+        staff.get(change_url(pending)),
         staff.get("/admin/porting/portrequest/"),
         staff.get("/admin/porting/portoutprotection/"),
     ]
@@ -157,7 +165,7 @@ def test_carrier_update_screen_for_manual_handling(staff, pending, settings):
                                                               "telnyx": "didww"}}  # an API-less carrier
     staff.post(f"/admin/porting/portrequest/{pending}/review/", {"action": "approve"})
     assert PortRequest.objects.get(pk=pending).handling == "manual"
-    change = staff.get(f"/admin/porting/portrequest/{pending}/change/").content.decode()
+    change = staff.get(change_url(pending)).content.decode()
     assert "Record carrier update" in change
     form = staff.get(f"/admin/porting/portrequest/{pending}/carrier-update/")
     assert form.status_code == 200
@@ -167,3 +175,19 @@ def test_carrier_update_screen_for_manual_handling(staff, pending, settings):
     port_request = PortRequest.objects.get(pk=pending)
     assert port_request.status == "foc_scheduled" and str(port_request.foc_date) == "2030-01-15"
     assert AuditLog.objects.filter(action="port_in.carrier_update", object_id=pending).exists()
+
+
+def test_carrier_update_lands_on_the_change_page_whatever_the_id(staff, org):
+    """Ids are random: one starting "port_" + two hex digits was read back by the admin as an
+    escaped character, so the redirect after a carrier update (and the test above, 1 run in ~10)
+    landed on "does not exist"."""
+    port_request = PortRequest.objects.create(
+        id="port_12abcdefghjkmnpqrstv", organization=org, numbers=["+12015550124"], country="US",
+        provider="didww", current_carrier="Acme", status="carrier_review", handling="manual")
+    response = staff.post(f"/admin/porting/portrequest/{port_request.pk}/carrier-update/",
+                          {"status": "foc_assigned"}, follow=True)
+    assert response.redirect_chain == [(change_url(port_request.pk), 302)]
+    assert response.status_code == 200 and "port_12abcdefghjkmnpqrstv" in response.content.decode()
+    assert PortRequest.objects.get(pk=port_request.pk).status == "foc_assigned"
+    review = staff.get(f"/admin/porting/portrequest/{port_request.pk}/review/").content.decode()
+    assert f'href="{change_url(port_request.pk)}"' in review
