@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 import phonenumbers
 import pytest
@@ -33,6 +34,20 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+#: Mid-window for every rate-limit window length the API uses (60 s and its divisors).
+RATE_LIMIT_NOW = 1_800_000_030.0
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_clock(monkeypatch):
+    """Rate limits count in fixed windows of wall-clock time, and tests count on their requests
+    sharing one window: at a window's end the count restarted, and a test expecting its 21st
+    check to be 429 got 200 (1 run in ~60). The limiter's clock stands still mid-window."""
+    from orbit_numbers.api import ratelimit
+
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: RATE_LIMIT_NOW))
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Rate limits: headers, 429 with Retry-After, per-tenant named limits, shared across processes."""
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -151,3 +152,15 @@ def test_multiplier_raises_named_per_tenant_limits(org, make_client, settings):
 def test_multiplier_never_drops_a_limit_to_zero(db):
     with multiplied(0.01):
         assert rate_limit_hit(rule=RateLimit("tiny", 2), subject="t", now=1_800_000_300.0).limit == 1
+
+
+def test_counts_in_the_suite_do_not_depend_on_the_wall_clock(client, monkeypatch):
+    """Even a wall clock that jumps a minute per reading changes no test's counts: the suite's
+    limiter clock stands still (tests/conftest.py), so no test straddles a window's end."""
+    import time
+
+    minutes = itertools.count(1_800_000_000, 61)
+    with budget(2), monkeypatch.context() as wall_clock:
+        wall_clock.setattr(time, "time", lambda: float(next(minutes)))
+        statuses = [client.get("/api/v1/billing/balance").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
