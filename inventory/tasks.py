@@ -33,3 +33,9 @@ def charge_renewals() -> dict:
     return {"organizations": result.organizations, "numbers_charged": result.numbers_charged,
             "cycles_charged": result.cycles_charged, "charged_cents": result.charged_cents,
             "unpaid": len(result.unpaid), "released": len(result.released)}
+
+
+@shared_task
+def release_at_carriers(release_ids: list[int]) -> dict:
+    """Hand numbers back to their carriers (recorded releases; the sweep retries failures)."""
+    return services.carrier_releases_perform(release_ids=release_ids)
