@@ -14,5 +14,6 @@ from .reservations import (FinalizeResult, reservation_cancel, reservation_creat
                            reservation_finalize, reservation_get, reservations_expire)
 from .purchase import number_purchase  # noqa: F401,E402
 from .carrier_releases import carrier_releases_perform  # noqa: F401,E402
-from .renewals import RenewalResult, number_renewals_charge, organization_renewals_charge  # noqa: F401,E402
+from .renewals import (RenewalResult, number_renewals_charge, organization_renewals_charge,  # noqa: F401,E402
+                       renewal_listener_register)
 from .reservations import reservations_force_expire  # noqa: F401,E402
