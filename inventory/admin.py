@@ -27,7 +27,8 @@ from orbit_numbers.services import audit_record
 from .api.fields import OWNED_CAPABILITIES
 from .exporting import FORMATS, INVENTORY, OWNED, export_response
 from .filters import InventoryFilterSet, StaffOwnedNumberFilterSet
-from .models import (Brand, BulkReservation, BulkReservationItem, Campaign, CarrierFailure, ComplianceProfile, LineType,
+from .models import (Brand, BulkReservation, BulkReservationItem, Campaign, CarrierFailure, CarrierRelease,
+                     ComplianceProfile, LineType,
                      LowStockAlert, LowStockThreshold, NumberRoute, OwnedNumber, PhoneNumber, Provider,
                      RegulatedCountry)
 from .services import number_release, reservation_cancel, reservations_expire, reservations_force_expire
@@ -468,6 +469,19 @@ class CarrierFailureAdmin(ReadOnlyModelAdmin):
     list_display = ("created_at", "provider", "operation", "e164", "code", "message", "organization")
     list_filter = (recent_filter(), "provider", distinct_values_filter("operation", "operation"))
     search_fields = ("=code", "message", "organization__name")
+    digit_search_fields = ("e164",)
+    list_select_related = ("organization",)
+    ordering = ("-created_at", "-id")
+
+
+@admin.register(CarrierRelease)
+class CarrierReleaseAdmin(ReadOnlyModelAdmin):
+    """Numbers being handed back to carriers: pending ones are retried by reconcile_carrier_orders."""
+
+    list_display = ("created_at", "provider", "e164", "reason", "status", "attempts", "next_attempt_at",
+                    "last_error", "organization")
+    list_filter = ("status", "reason", "provider")
+    search_fields = ("=provider_order_id", "last_error", "organization__name")
     digit_search_fields = ("e164",)
     list_select_related = ("organization",)
     ordering = ("-created_at", "-id")

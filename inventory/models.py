@@ -377,6 +377,53 @@ class CarrierFailure(models.Model):
         return f"{self.provider} {self.operation} {self.e164 or '—'}: {self.code or self.message[:40]}"
 
 
+class CarrierRelease(models.Model):
+    """A number to give back to its carrier, recorded in the transaction that decided it and
+    performed afterwards (never inside a transaction), retried with backoff until the carrier
+    confirms. While one is pending, its inventory row is kept off sale: carriers release by
+    number, so a release must never reach a number someone has bought again."""
+
+    class Reason(models.TextChoices):
+        RELEASED = "released", "Released by its owner, staff or unpaid renewals"
+        COMPENSATION = "compensation", "Ordered by a checkout that did not complete"
+        ORPHAN = "orphan", "Carrier order with no committed owner (reconciliation)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Released at the carrier"
+        SKIPPED = "skipped", "Not released: the number has a live owner again"
+
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    e164 = models.CharField("number", max_length=16)
+    provider_order_id = models.CharField(max_length=100, blank=True, default="")
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    phone_number = models.ForeignKey(PhoneNumber, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="carrier_releases")
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    attempts = models.PositiveIntegerField(default=0)
+    # Also a lease: a worker that claims the release pushes this forward before calling the carrier.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One release per carrier order, whoever found it first (checkout, release, reconciliation).
+            models.UniqueConstraint(fields=["provider", "provider_order_id"], condition=~Q(provider_order_id=""),
+                                    name="one_release_per_carrier_order"),
+        ]
+        indexes = [models.Index(fields=["next_attempt_at"], name="carrier_release_due",
+                                condition=Q(status="pending"))]
+
+    def __str__(self) -> str:
+        return f"{self.provider} release {self.e164} ({self.status})"
+
+
 class Brand(models.Model):
     """A US 10DLC brand (the business behind A2P messaging), as vetted by The Campaign Registry."""
 
@@ -457,6 +504,7 @@ class BulkReservation(models.Model):
         RESERVE = "reserve", "Bulk reservation"
         BUY_BULK = "buy_bulk", "Buy-bulk checkout"
         ORDER = "order", "Assign-order checkout"
+        PURCHASE = "purchase", "Single-purchase checkout"
 
     class PatternType(models.TextChoices):
         CONTAINS = "contains", "Contains"

@@ -32,4 +32,20 @@ def charge_renewals() -> dict:
     result = services.number_renewals_charge()
     return {"organizations": result.organizations, "numbers_charged": result.numbers_charged,
             "cycles_charged": result.cycles_charged, "charged_cents": result.charged_cents,
-            "unpaid": len(result.unpaid), "released": len(result.released)}
+            "unpaid": len(result.unpaid), "released": len(result.released),
+            "failed_organizations": len(result.failed_organizations)}
+
+
+@shared_task
+def release_at_carriers(release_ids: list[int]) -> dict:
+    """Hand numbers back to their carriers (recorded releases; the sweep retries failures)."""
+    return services.carrier_releases_perform(release_ids=release_ids)
+
+
+@shared_task
+def reconcile_carrier_orders() -> dict:
+    from .services.reconciliation import carrier_orders_reconcile
+
+    result = carrier_orders_reconcile()
+    return {"holds_expired": result.holds_expired, "orders_seen": result.orders_seen,
+            "orphaned": len(result.orphaned), "adopted": len(result.adopted), **result.releases}

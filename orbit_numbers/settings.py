@@ -213,6 +213,8 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-due-webhooks": {"task": "orbit_numbers.webhooks.deliver_due_webhook_events",
                              "schedule": timedelta(minutes=1)},
     "check-low-stock": {"task": "inventory.tasks.check_low_stock", "schedule": timedelta(minutes=15)},
+    "reconcile-carrier-orders": {"task": "inventory.tasks.reconcile_carrier_orders",
+                                 "schedule": timedelta(minutes=5)},
 }
 
 # Orbit business settings.

@@ -4,6 +4,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from orbit_numbers.api.idempotency import idempotent
 from orbit_numbers.api.openapi import IDEMPOTENT_PARAMETERS, RESPONSE_HEADERS, envelope, errors
@@ -116,11 +117,15 @@ class BuyBulkViewSet(OrbitViewSet):
                        429: "Rate limited: 2 calls a minute per organisation, besides the per-key budget."})},
     )
     @action(detail=False, methods=["post"], url_path="buy-bulk")
-    @idempotent
+    @idempotent(render="bought")
     def buy_bulk(self, request):
         body = self.validated(BuyBulkSerializer)
         result = services.number_buy_bulk(organization=self.organization, items=body["items"],
                                           compliance_profile_id=body.get("compliance_profile_id"), **self.actor())
+        return self.bought(result)
+
+    def bought(self, result: services.BuyBulkResult) -> Response:
+        """The 200; also rendered inside the checkout's effect transaction for Idempotency-Key replays."""
         return self.respond(result)
 
 

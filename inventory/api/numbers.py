@@ -114,25 +114,29 @@ class NumberViewSet(OrbitViewSet):
     @extend_schema(
         operation_id="numbers_purchase", tags=["numbers"], summary="Purchase a number",
         description=("Buys one available number and charges its setup fee and first month to the wallet in the "
-                     "same transaction. `capabilities` takes sms, voice, whatsapp, rcs (mms/fax come with the "
+                     "transaction that assigns it (the carrier order runs before, holding no lock). `capabilities` takes sms, voice, whatsapp, rcs (mms/fax come with the "
                      "line and are refused here with 422)."),
         parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS], request=PurchaseBody,
         responses={201: envelope(OwnedNumberSerializer, description="The number, now yours."),
                    **errors(400, 401, 402, 403, 404, 409, 422, 429, notes={
                        404: "The number is not in the inventory.",
-                       409: ("The number is no longer available, another request is buying it, or the carrier "
-                             "could not provision it; or the Idempotency-Key was used with a different body."),
+                       409: ("The number is no longer available, or the carrier could not provision it; or the "
+                             "Idempotency-Key was used with a different body, or its first request still runs."),
                        422: ("Validation failed (error.details maps each field to its message); or the "
                              "Idempotency-Key header is empty or longer than 255 characters.")})},
     )
     @action(detail=False, methods=["post"])
-    @idempotent
+    @idempotent(render="purchased")
     def purchase(self, request):
         body = self.validated(PurchaseBody)
         number = services.number_purchase(
             organization=self.organization, phone_number=body["phone_number"], country_code=body["country_code"],
             inventory_id=body.get("id"), capabilities=body.get("capabilities"),
             compliance_profile_id=body.get("compliance_profile_id") or None, **self.actor())
+        return self.purchased(number)
+
+    def purchased(self, number: OwnedNumber) -> Response:
+        """The 201; also rendered inside the purchase's effect transaction for Idempotency-Key replays."""
         return self.respond(number, status=201)
 
     @extend_schema(

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.response import Response
 
 from orbit_numbers.api.idempotency import idempotent
 from orbit_numbers.api.openapi import IDEMPOTENT_PARAMETERS, RESPONSE_HEADERS, envelope, error_response, errors
@@ -109,13 +110,17 @@ class OrderViewSet(OrbitViewSet):
                             "assigned.",
                        422: "Invalid body (details per field), or a campaign_id that is not usable."})},
     )
-    @idempotent
+    @idempotent(render="ordered")
     def create(self, request):
         body = self.validated(OrderSerializer)
         numbers = services.number_order_create(
             organization=self.organization, numbers=body["numbers"], inbound_url=body.get("inbound_url"),
             status_url=body.get("status_url"), label=body.get("label", ""), campaign_id=body.get("campaign_id"),
             **self.actor())
+        return self.ordered(numbers)
+
+    def ordered(self, numbers: list[OwnedNumber]) -> Response:
+        """The 201; also rendered inside the checkout's effect transaction for Idempotency-Key replays."""
         numbers = owned_numbers_in_order(organization=self.organization, ids=[number.id for number in numbers])
         return self.respond(numbers, status=201, many=True)
 

@@ -7,6 +7,7 @@ import re
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from orbit_numbers.api.idempotency import idempotent
 from orbit_numbers.api.openapi import IDEMPOTENT_PARAMETERS, RESPONSE_HEADERS, envelope, error_response, errors
@@ -270,11 +271,15 @@ class ReservationViewSet(OrbitViewSet):
                        422: "A body other than {} was sent."})},
     )
     @action(detail=True, methods=["post"])
-    @idempotent
+    @idempotent(render="finalized")
     def finalize(self, request, reservation_id: str):
         self.validated(EmptyBody, data=request.data or {})
         result = services.reservation_finalize(organization=self.organization, reservation_id=reservation_id,
                                                **self.actor())
+        return self.finalized(result)
+
+    def finalized(self, result: FinalizeResult) -> Response:
+        """The 200; also rendered inside the checkout's effect transaction for Idempotency-Key replays."""
         return self.respond(FinalizedReservation(result), serializer_class=FinalizedReservationSerializer)
 
     @extend_schema(

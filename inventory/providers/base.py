@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from orbit_numbers.errors import ProviderError
 
@@ -34,6 +34,18 @@ class InventoryOffer:
 class NumberOrder:
     provider_order_id: str
     status: str  # "completed" or "pending"
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """A number order as the carrier lists it (reconciliation compares these with our owners)."""
+
+    provider_order_id: str
+    e164: str
+    # "active" (placed: the number may be ours at the carrier), "released" (given back, where the
+    # carrier says so), or "failed" (never placed).
+    status: str
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,12 @@ class CarrierAdapter(abc.ABC):
 
     @abc.abstractmethod
     def release_number(self, *, e164: str, provider_order_id: str) -> None:
-        """Give a number back to the carrier."""
+        """Give a number back to the carrier. Releasing one already released is not an error."""
+
+    def list_number_orders(self, *, since: datetime) -> list[PlacedOrder]:
+        """Number orders placed since ``since`` (reconciliation). Carriers without a listing refuse
+        with NOT_SUPPORTED; their orders are then reconciled by hand."""
+        raise self._unsupported("listing number orders")
 
     # Porting is optional per carrier. The defaults refuse with a ProviderError whose
     # provider_code is NOT_SUPPORTED, so services can fall back to handling by hand.

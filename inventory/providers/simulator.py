@@ -9,10 +9,17 @@ from datetime import timezone as dt_timezone
 
 import phonenumbers
 from django.conf import settings
+from django.core.cache import cache
 
 from orbit_numbers.errors import ProviderError
 
-from .base import CarrierAdapter, InventoryOffer, NumberOrder, PortabilityResult, PortOrder
+from .base import CarrierAdapter, InventoryOffer, NumberOrder, PlacedOrder, PortabilityResult, PortOrder
+
+# The simulator's order book lives in the Django cache (Redis in production), shared by every web
+# and worker process like a real carrier's, so reconciliation can list what was ordered. Adapters
+# never touch the database.
+ORDER_BOOK_TTL = 3 * 24 * 3600
+_PAGE = 500
 
 
 class SimulatorAdapter(CarrierAdapter):
@@ -39,10 +46,42 @@ class SimulatorAdapter(CarrierAdapter):
         if self._fails(e164):
             raise ProviderError(f"{self.name}: number {e164} could not be ordered (carrier rejected the order)",
                                 provider_code="NUMBER_NOT_ORDERABLE")
-        return NumberOrder(provider_order_id=self._order_id("order", e164, str(time.time_ns())), status="completed")
+        order_id = self._order_id("order", e164, str(time.time_ns()))
+        self._book_order(order_id, e164)
+        return NumberOrder(provider_order_id=order_id, status="completed")
 
     def release_number(self, *, e164: str, provider_order_id: str) -> None:
         self._latency()
+        if provider_order_id:
+            cache.set(self._book_key("released", provider_order_id), True, ORDER_BOOK_TTL)
+
+    # The order book: a sequence number per order (an atomic counter), one entry per order.
+
+    def _book_key(self, *parts: str) -> str:
+        return ":".join(["simulator-orders", self.name, *parts])
+
+    def _book_order(self, order_id: str, e164: str) -> None:
+        sequence_key = self._book_key("seq")
+        cache.add(sequence_key, 0, timeout=None)
+        sequence = cache.incr(sequence_key)
+        cache.set(self._book_key(str(sequence)), {"id": order_id, "e164": e164, "created": time.time()},
+                  ORDER_BOOK_TTL)
+
+    def list_number_orders(self, *, since: datetime) -> list[PlacedOrder]:
+        self._latency()
+        last = cache.get(self._book_key("seq")) or 0
+        cutoff = since.timestamp()
+        orders = []
+        for start in range(1, last + 1, _PAGE):
+            keys = [self._book_key(str(n)) for n in range(start, min(start + _PAGE, last + 1))]
+            entries = [entry for entry in cache.get_many(keys).values() if entry["created"] >= cutoff]
+            released = cache.get_many([self._book_key("released", entry["id"]) for entry in entries])
+            orders += [PlacedOrder(provider_order_id=entry["id"], e164=entry["e164"],
+                                   status="released" if self._book_key("released", entry["id"]) in released
+                                   else "active",
+                                   created_at=datetime.fromtimestamp(entry["created"], tz=dt_timezone.utc))
+                       for entry in entries]
+        return orders
 
     # Porting. The simulator keeps no state: an order id carries its creation time and its
     # fate, and status is computed from the time elapsed since then, one stage per

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
+from datetime import timezone as dt_timezone
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
 from orbit_numbers.errors import ProviderError
 
-from .base import CarrierAdapter, InventoryOffer, NumberOrder, PortabilityResult, PortOrder
+from .base import CarrierAdapter, InventoryOffer, NumberOrder, PlacedOrder, PortabilityResult, PortOrder
 from .http import CarrierHttpClient
 
 _LINE_TYPES = {"local": "local", "toll_free": "toll_free", "mobile": "mobile"}
@@ -36,6 +37,15 @@ def _cents(amount) -> int:
         return int((Decimal(str(amount or "0")) * 100).quantize(Decimal("1")))
     except InvalidOperation:
         return 0
+
+
+def _datetime(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _date(value) -> date | None:
@@ -91,6 +101,28 @@ class TelnyxAdapter(CarrierAdapter):
         for item in body.get("data", []):
             if item.get("phone_number") == e164:
                 self.http.request("DELETE", f"/phone_numbers/{item['id']}", allow_404=True)
+
+    def list_number_orders(self, *, since: datetime) -> list[PlacedOrder]:
+        """GET /number_orders created after ``since``, every page. An order lists its numbers; a
+        number whose own status is failed was never ours. Telnyx keeps a successful order listed
+        after the number is deleted, so "active" here means "was placed"; the caller remembers
+        what it already released."""
+        orders, page = [], 1
+        while True:
+            body = self.http.request("GET", "/number_orders", params={
+                "filter[created_at][gt]": since.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "page[number]": page, "page[size]": 250}) or {}
+            for order in body.get("data", []):
+                created = _datetime(order.get("created_at"))
+                for number in order.get("phone_numbers") or []:
+                    failed = order.get("status") == "failure" or number.get("status") == "failure"
+                    orders.append(PlacedOrder(provider_order_id=order.get("id", ""),
+                                              e164=number.get("phone_number", ""),
+                                              status="failed" if failed else "active", created_at=created))
+            meta = body.get("meta") or {}
+            if page >= int(meta.get("total_pages") or 1):
+                return orders
+            page += 1
 
     # ---------------------------------------------------------------- portability and port-in
 

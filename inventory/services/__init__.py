@@ -1,7 +1,7 @@
 """Inventory writes, one module per concern; import the service functions from here."""
 from .numbers import (TOGGLEABLE_CAPABILITIES, aged_numbers_return, billing_cycle_end,  # noqa: F401
-                      carrier_release_quietly, compliance_profile_resolve, initial_status_for, number_purchase,
-                      number_release, number_snapshot, number_update, purchase_charges, purchase_cost_cents)
+                      compliance_profile_resolve, initial_status_for, number_release, number_snapshot,
+                      number_update, purchase_charges, purchase_cost_cents)
 from .porting_support import (numbers_mark_porting_out, numbers_release_ported_out,  # noqa: F401
                               numbers_restore_after_port_out, ported_number_activate)
 from .routing import number_route_update, route_snapshot  # noqa: F401
@@ -12,5 +12,8 @@ from .bulk import BuyBulkResult, RowFailure, number_buy_bulk  # noqa: F401,E402
 from .orders import campaign_resolve, number_order_create  # noqa: F401,E402
 from .reservations import (FinalizeResult, reservation_cancel, reservation_create,  # noqa: F401,E402
                            reservation_finalize, reservation_get, reservations_expire)
-from .renewals import RenewalResult, number_renewals_charge, organization_renewals_charge  # noqa: F401,E402
+from .purchase import number_purchase  # noqa: F401,E402
+from .carrier_releases import carrier_releases_perform  # noqa: F401,E402
+from .renewals import (RenewalResult, number_renewals_charge, organization_renewals_charge,  # noqa: F401,E402
+                       renewal_listener_register)
 from .reservations import reservations_force_expire  # noqa: F401,E402

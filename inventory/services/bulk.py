@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.services import wallet_preflight
+from orbit_numbers.api.idempotency import idempotency_effect_commit
 from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_record
 
 from ..models import BulkReservation, OwnedNumber, PhoneNumber
-from .checkout import checkout_run, hold_rows, regulated_countries
+from .checkout import CheckoutResult, checkout_run, hold_rows, regulated_countries
 from .numbers import compliance_profile_resolve, purchase_cost_cents
 
 BUY_BULK_MAX_ITEMS = 50
@@ -110,16 +111,19 @@ def number_buy_bulk(*, organization: Organization, items: list[dict], compliance
                          acting_user=acting_user, object_type="inventory.bulkreservation",
                          after={"requested": len(items), "purchased": 0, "failed": len(result.failed),
                                 "debited_cents": 0})
+            idempotency_effect_commit(result)
             return result
 
-    checkout = checkout_run(
+    def respond(checkout: CheckoutResult) -> BuyBulkResult:
+        result.reservation = checkout.reservation
+        result.succeeded = checkout.numbers
+        result.failed += [RowFailure(o.item.e164, o.error_code, o.error_message) for o in checkout.failed]
+        result.debited_cents = checkout.debited_cents
+        return result
+
+    return checkout_run(
         reservation=reservation, items=held, organization=organization, profile=profile, regulated=regulated,
         source=OwnedNumber.Source.BULK, audit_action="number.buy_bulk",
         audit_after={"requested": len(items), "rejected_before_carrier": {f.phone_number: f.code
                                                                          for f in result.failed}},
-        acting_key=acting_key, acting_user=acting_user)
-    result.reservation = checkout.reservation
-    result.succeeded = checkout.numbers
-    result.failed += [RowFailure(o.item.e164, o.error_code, o.error_message) for o in checkout.failed]
-    result.debited_cents = checkout.debited_cents
-    return result
+        respond=respond, acting_key=acting_key, acting_user=acting_user).value

@@ -18,7 +18,13 @@ organisation. Instead:
    exactly the assigned items in one ledger insert. If this fails (the wallet went short since
    the preflight, the hold was swept, anything) nothing of it commits: the carrier orders
    placed in phase 2 are released again and the hold is undone, so no partial-batch debit
-   and no number without its charge can exist.
+   and no number without its charge can exist. Releases go through the carrier-release outbox
+   (services/carrier_releases.py): recorded, then performed, retried until the carrier confirms.
+   A process that dies between phase 2 and 3 leaves carrier orders nobody committed: the
+   reconciliation job (services/reconciliation.py) finds and releases them.
+
+An idempotent request's stored response commits in phase 3's transaction
+(``idempotency_effect_commit``), so a retry either replays it or finds nothing done.
 
 Every phase issues a fixed number of SQL statements whatever the batch size.
 """
@@ -29,22 +35,25 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, Callable
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from billing.services import wallet_charge, wallet_lock
+from orbit_numbers.api.idempotency import idempotency_effect_commit
 from orbit_numbers.errors import Conflict, ProviderError
 from orbit_numbers.models import ApiKey, AuditLog, Organization
 from orbit_numbers.services import audit_entry, audit_record_many
 
-from ..models import (BulkReservation, BulkReservationItem, ComplianceProfile, InventoryStatus, NumberRoute,
-                      OwnedNumber, PhoneNumber, RegulatedCountry)
+from ..models import (BulkReservation, BulkReservationItem, CarrierRelease, ComplianceProfile, InventoryStatus,
+                      NumberRoute, OwnedNumber, PhoneNumber, RegulatedCountry)
 from ..providers import get_adapter
+from .carrier_releases import (ReleaseOrder, carrier_releases_perform, carrier_releases_record,
+                               rows_awaiting_release)
 from .carriers import carrier_failures_record_many
-from .numbers import carrier_release_quietly, enabled_capabilities, initial_status_for, number_snapshot, \
-    purchase_charges, purchase_cost_cents
+from .numbers import enabled_capabilities, initial_status_for, number_snapshot, purchase_charges, purchase_cost_cents
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +95,9 @@ def held_items_release(*, reservation_ids: list[str], now: datetime) -> int:
     row_ids = list(PhoneNumber.objects.select_for_update(of=("self",))
                    .filter(pk__in=held.values("phone_number_id")).order_by("id").values_list("id", flat=True))
     held.update(status=BulkReservationItem.Status.RELEASED)
-    PhoneNumber.objects.filter(pk__in=row_ids, status=InventoryStatus.RESERVED).update(
-        status=InventoryStatus.AVAILABLE, updated_at=now)
+    # A row whose carrier order is still being handed back stays off sale until the carrier confirms.
+    PhoneNumber.objects.filter(pk__in=row_ids, status=InventoryStatus.RESERVED).exclude(
+        pk__in=rows_awaiting_release()).update(status=InventoryStatus.AVAILABLE, updated_at=now)
     return len(row_ids)
 
 
@@ -99,6 +109,7 @@ class Outcome:
     provider_order_id: str = ""
     error_code: str = ""
     error_message: str = ""
+    provider_code: str = ""  # the carrier's own code for a refusal
     number: OwnedNumber | None = None
 
     @property
@@ -121,7 +132,8 @@ def carrier_order_all(items: list[BulkReservationItem], *, stop_on_failure: bool
             placed = get_adapter(item.provider).order_number(e164=item.e164, provider_ref=item.provider_ref)
             return Outcome(item, provider_order_id=placed.provider_order_id)
         except ProviderError as exc:
-            outcome = Outcome(item, error_code="CARRIER_REJECTED", error_message=exc.message[:255])
+            outcome = Outcome(item, error_code="CARRIER_REJECTED", error_message=exc.message[:255],
+                              provider_code=exc.provider_code or "")
         except Exception:  # an adapter bug is this item's failure, not the batch's: it is never charged
             logger.exception("Carrier order of %s at %s failed unexpectedly", item.e164, item.provider)
             outcome = Outcome(item, error_code="CARRIER_ERROR", error_message="the carrier call failed")
@@ -141,6 +153,8 @@ class CheckoutResult:
     succeeded: list[Outcome] = field(default_factory=list)
     failed: list[Outcome] = field(default_factory=list)
     debited_cents: int = 0
+    # What the calling service returns, built by its ``respond`` inside phase 3's transaction.
+    value: Any = None
 
     @property
     def numbers(self) -> list[OwnedNumber]:
@@ -149,10 +163,15 @@ class CheckoutResult:
 
 def checkout_complete(*, reservation: BulkReservation, outcomes: list[Outcome], organization: Organization,
                       profile: ComplianceProfile | None, regulated: set[str], source: str,
-                      number_fields: dict | None = None, audit_action: str, audit_after: dict | None = None,
+                      number_fields: dict | None = None, audit_action: str | None, audit_after: dict | None = None,
+                      respond: Callable[[CheckoutResult], Any] | None = None,
                       acting_key: ApiKey | None = None, acting_user=None) -> CheckoutResult:
     """Phase 3 in one transaction. Raises Conflict if the hold was swept meanwhile and
-    InsufficientCredit if the wallet no longer covers the succeeded items; either way nothing commits."""
+    InsufficientCredit if the wallet no longer covers the succeeded items; either way nothing commits.
+
+    ``respond(checkout)`` builds the calling service's result; it runs inside this transaction and
+    that result is handed to ``idempotency_effect_commit`` so the request's stored response commits
+    with the effect. ``audit_action`` None writes no batch-level audit row (a single purchase)."""
     now = timezone.now()
     with transaction.atomic():
         # Lock order: the reservation (parent), inventory rows by id, owned numbers, the wallet.
@@ -167,12 +186,12 @@ def checkout_complete(*, reservation: BulkReservation, outcomes: list[Outcome], 
 
         for outcome in succeeded:
             item, row = outcome.item, rows[outcome.item.phone_number_id]
-            outcome.number = OwnedNumber(
-                organization=organization, phone_number_id=row.pk, e164=row.e164,
-                status=initial_status_for(country=row.country, profile=profile, regulated=regulated), source=source,
-                capabilities=enabled_capabilities(row, None), compliance_profile=profile,
-                monthly_cents=item.monthly_cents, setup_cents=item.setup_cents,
-                provider_order_id=outcome.provider_order_id, **(number_fields or {}))
+            outcome.number = OwnedNumber(**{
+                "organization": organization, "phone_number_id": row.pk, "e164": row.e164,
+                "status": initial_status_for(country=row.country, profile=profile, regulated=regulated),
+                "source": source, "capabilities": enabled_capabilities(row, None), "compliance_profile": profile,
+                "monthly_cents": item.monthly_cents, "setup_cents": item.setup_cents,
+                "provider_order_id": outcome.provider_order_id, **(number_fields or {})})
             item.status, item.owned_number = BulkReservationItem.Status.PURCHASED, outcome.number
         for outcome in failed:
             outcome.item.status = BulkReservationItem.Status.FAILED
@@ -216,27 +235,44 @@ def checkout_complete(*, reservation: BulkReservation, outcomes: list[Outcome], 
                                "reservation_id": locked.pk, "charged_cents": purchase_cost_cents(outcome.item)})
             for outcome in succeeded
         ]
-        entries.append(audit_entry(action=audit_action, target=locked, **actor, after={
-            **(audit_after or {}), "purchased": len(succeeded), "failed": len(failed), "debited_cents": debited,
-            "failed_numbers": {outcome.item.e164: outcome.error_code for outcome in failed},
-        }))
+        if audit_action is not None:
+            entries.append(audit_entry(action=audit_action, target=locked, **actor, after={
+                **(audit_after or {}), "purchased": len(succeeded), "failed": len(failed), "debited_cents": debited,
+                "failed_numbers": {outcome.item.e164: outcome.error_code for outcome in failed},
+            }))
         audit_record_many(entries=entries)
-    return CheckoutResult(reservation=locked, succeeded=succeeded, failed=failed, debited_cents=debited)
+        result = CheckoutResult(reservation=locked, succeeded=succeeded, failed=failed, debited_cents=debited)
+        result.value = respond(result) if respond is not None else result
+        idempotency_effect_commit(result.value)
+    return result
 
 
 def checkout_undo(*, reservation: BulkReservation, placed: list[Outcome], restore_status: str | None) -> None:
-    """Compensate a checkout whose phase 3 did not commit: release what the carriers gave us, then
+    """Compensate a checkout whose phase 3 did not commit: hand back what the carriers gave us, then
     either put a customer reservation back as it was (``restore_status``: still held, can be retried)
-    or return a buy-bulk/order hold's rows to inventory."""
-    for outcome in placed:
-        carrier_release_quietly(provider=outcome.item.provider, e164=outcome.item.e164,
-                                provider_order_id=outcome.provider_order_id)
+    or return a buy-bulk/order hold's rows to inventory.
+
+    The releases are recorded before they are attempted, so one that fails (or a crash right here)
+    is retried by the release sweep, never lost. An item whose release is still pending leaves the
+    hold (status failed) and its row stays off sale until the carrier confirms."""
+    releases = carrier_releases_record(orders=[
+        ReleaseOrder(provider=o.item.provider, e164=o.item.e164, provider_order_id=o.provider_order_id,
+                     phone_number_id=o.item.phone_number_id) for o in placed],
+        reason=CarrierRelease.Reason.COMPENSATION, organization_id=reservation.organization_id)
+    carrier_releases_perform(release_ids=[release.pk for release in releases])
+    pending_rows = set(CarrierRelease.objects.filter(pk__in=[release.pk for release in releases],
+                                                     status=CarrierRelease.Status.PENDING)
+                       .values_list("phone_number_id", flat=True))
     now = timezone.now()
     with transaction.atomic():
         locked = (BulkReservation.objects.select_for_update(of=("self",))
                   .filter(pk=reservation.pk, status=BulkReservation.Status.FINALIZING).first())
-        if locked is None:  # swept meanwhile: its rows are already back
+        if locked is None:  # swept meanwhile: its rows are already back (or kept off sale, if pending)
             return
+        if pending_rows:
+            locked.items.filter(status=BulkReservationItem.Status.HELD, phone_number_id__in=pending_rows).update(
+                status=BulkReservationItem.Status.FAILED, error_code="CARRIER_RELEASE_PENDING",
+                error_message="Ordered, then handed back to the carrier; not charged.")
         if restore_status is not None:
             locked.status = restore_status
             locked.save(update_fields=["status", "updated_at"])
@@ -247,9 +283,10 @@ def checkout_undo(*, reservation: BulkReservation, placed: list[Outcome], restor
 
 
 def checkout_run(*, reservation: BulkReservation, items: list[BulkReservationItem], organization: Organization,
-                 profile: ComplianceProfile | None, regulated: set[str], source: str, audit_action: str,
+                 profile: ComplianceProfile | None, regulated: set[str], source: str, audit_action: str | None,
                  audit_after: dict | None = None, number_fields: dict | None = None,
                  restore_status: str | None = None, all_or_nothing_error=None,
+                 respond: Callable[[CheckoutResult], Any] | None = None,
                  acting_key: ApiKey | None = None, acting_user=None) -> CheckoutResult:
     """Phases 2 and 3 for a hold already in status FINALIZING.
 
@@ -267,8 +304,8 @@ def checkout_run(*, reservation: BulkReservation, items: list[BulkReservationIte
             raise all_or_nothing_error([o for o in outcomes if not o.ok and o.error_code != SKIPPED])
         return checkout_complete(reservation=reservation, outcomes=outcomes, organization=organization,
                                  profile=profile, regulated=regulated, source=source, number_fields=number_fields,
-                                 audit_action=audit_action, audit_after=audit_after, acting_key=acting_key,
-                                 acting_user=acting_user)
+                                 audit_action=audit_action, audit_after=audit_after, respond=respond,
+                                 acting_key=acting_key, acting_user=acting_user)
     except BaseException:
         checkout_undo(reservation=reservation, placed=placed, restore_status=restore_status)
         raise

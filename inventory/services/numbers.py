@@ -1,4 +1,5 @@
-"""Inventory writes: purchase, configure, route and release numbers.
+"""Inventory writes: configure and release numbers, and the pricing/compliance rules every
+purchase path shares (the purchase itself is services/purchase.py, through the checkout engine).
 
 Lock order, everywhere in this app: inventory rows (by id), then owned numbers, then the
 wallet. Money and inventory change in one transaction or not at all.
@@ -13,15 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.models import LedgerEntry
-from billing.services import Charge, wallet_charge, wallet_lock, wallet_preflight
-from orbit_numbers.errors import Conflict, NotFound, ProviderError, ValidationFailed
+from billing.services import Charge
+from orbit_numbers.errors import Conflict, NotFound, ValidationFailed
 from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_record
 
-from ..models import (CAPABILITY_FIELDS, ComplianceProfile, InventoryStatus, NumberRoute, OwnedNumber,
+from ..models import (CAPABILITY_FIELDS, CarrierRelease, ComplianceProfile, InventoryStatus, OwnedNumber,
                       PhoneNumber, RegulatedCountry)
-from ..providers import get_adapter
-from .carriers import carrier_failure_record
+from .carrier_releases import (ReleaseOrder, carrier_releases_perform_on_commit, carrier_releases_record,
+                               rows_awaiting_release)
 
 # Purchase-time capabilities and what the inventory row must support for each.
 PURCHASE_CAPABILITY_NEEDS = {
@@ -89,92 +90,6 @@ def check_purchase_capabilities(row: PhoneNumber, requested: list[str] | None) -
             raise ValidationFailed.field("capabilities", f"{row.e164} does not support {capability}")
 
 
-def number_purchase(*, organization: Organization, phone_number: str, country_code: str = "US",
-                    inventory_id: str | None = None, capabilities: list[str] | None = None,
-                    compliance_profile_id: str | None = None, acting_key: ApiKey | None = None,
-                    acting_user=None) -> OwnedNumber:
-    """Buy one available number: order it at its carrier, assign it and charge setup + first month,
-    all in one transaction. A number someone else holds or owns is 409; a short wallet buys nothing.
-
-    Not decorated with @transaction.atomic on purpose: if the transaction fails after the carrier
-    accepted the order, the number is handed back to the carrier (compensation)."""
-    placed: list[tuple[str, str, str]] = []
-    carrier_failures: list[dict] = []
-    try:
-        with transaction.atomic():
-            return _number_purchase(organization=organization, phone_number=phone_number, country_code=country_code,
-                                    inventory_id=inventory_id, capabilities=capabilities,
-                                    compliance_profile_id=compliance_profile_id, acting_key=acting_key,
-                                    acting_user=acting_user, placed=placed, carrier_failures=carrier_failures)
-    except Exception:
-        for provider, e164, order_id in placed:
-            carrier_release_quietly(provider=provider, e164=e164, provider_order_id=order_id,
-                                    organization=organization)
-        # Recorded here, after the purchase transaction rolled back, so the log keeps them.
-        for failure in carrier_failures:
-            carrier_failure_record(organization=organization, **failure)
-        raise
-
-
-def carrier_release_quietly(*, provider: str, e164: str, provider_order_id: str,
-                            organization: Organization | None = None) -> None:
-    import logging
-
-    try:
-        get_adapter(provider).release_number(e164=e164, provider_order_id=provider_order_id)
-    except ProviderError as exc:
-        logging.getLogger(__name__).exception("Compensating carrier release failed for %s (%s)", e164, provider)
-        carrier_failure_record(provider=provider, operation="release", e164=e164, code=exc.provider_code or "",
-                               message=exc.message, organization=organization)
-
-
-def _number_purchase(*, organization, phone_number, country_code, inventory_id, capabilities,
-                     compliance_profile_id, acting_key, acting_user, placed, carrier_failures) -> OwnedNumber:
-    row = (PhoneNumber.objects.select_for_update(of=("self",), skip_locked=True)
-           .filter(e164=phone_number).first())
-    if row is None:
-        if PhoneNumber.objects.filter(e164=phone_number).exists():
-            raise Conflict(f"{phone_number} is being purchased by another request.")
-        raise NotFound(f"{phone_number} is not in the inventory.")
-    if not row.is_sellable():
-        raise Conflict(f"{phone_number} is no longer available.")
-    if row.country != country_code:
-        raise ValidationFailed.field("country_code", f"{phone_number} is a {row.country} number, not {country_code}")
-    if inventory_id and inventory_id != row.provider_ref:
-        raise ValidationFailed.field("id", f"does not identify {phone_number}")
-    check_purchase_capabilities(row, capabilities)
-    profile = compliance_profile_resolve(organization=organization, compliance_profile_id=compliance_profile_id)
-
-    wallet = wallet_lock(organization=organization)
-    wallet_preflight(organization=organization, amount_cents=purchase_cost_cents(row), wallet=wallet)
-    try:
-        order = get_adapter(row.provider).order_number(e164=row.e164, provider_ref=row.provider_ref)
-    except ProviderError as exc:
-        carrier_failures.append({"provider": row.provider, "operation": "order", "e164": row.e164,
-                                 "code": exc.provider_code or "", "message": exc.message})
-        raise Conflict(f"The carrier could not provision {row.e164}: {exc.message}",
-                       details={"provider": row.provider, "provider_code": exc.provider_code or ""}) from None
-    placed.append((row.provider, row.e164, order.provider_order_id))
-
-    number = OwnedNumber(
-        organization=organization, phone_number=row, e164=row.e164,
-        status=initial_status_for(country=row.country, profile=profile), source=OwnedNumber.Source.PURCHASE,
-        capabilities=enabled_capabilities(row, capabilities), compliance_profile=profile,
-        monthly_cents=row.monthly_cents, setup_cents=row.setup_cents, provider_order_id=order.provider_order_id,
-    )
-    number.save(force_insert=True)
-    NumberRoute.objects.create(number=number)
-    row.status = InventoryStatus.ASSIGNED
-    row.aging_until = None
-    row.save(update_fields=["status", "aging_until", "updated_at"])
-    wallet_charge(organization=organization, charges=purchase_charges(row, number.id), wallet=wallet,
-                  acting_key=acting_key, acting_user=acting_user)
-    audit_record(action="number.purchase", organization=organization, acting_key=acting_key, acting_user=acting_user,
-                 target=number, after={**number_snapshot(number), "e164": number.e164,
-                                       "charged_cents": purchase_cost_cents(row)})
-    return number
-
-
 def billing_cycle_end(*, started_at: datetime, now: datetime) -> datetime:
     """The end of the monthly cycle (anchored on the purchase day) that contains ``now``."""
     def add_months(moment: datetime, months: int) -> datetime:
@@ -195,8 +110,12 @@ def billing_cycle_end(*, started_at: datetime, now: datetime) -> datetime:
 def number_release(*, organization: Organization, number_id: str, acting_key: ApiKey | None = None,
                    acting_user=None) -> OwnedNumber:
     """Take a number off the customer's list now; billing stops at the cycle end; the number ages
-    before it returns to inventory."""
-    number = (OwnedNumber.objects.select_for_update(of=("self",))
+    before it returns to inventory.
+
+    The carrier hands it back after this commits (the release outbox, services/carrier_releases.py):
+    recorded here, performed by a worker with no transaction open, retried until confirmed. The
+    aged number returns to inventory only once the carrier has confirmed."""
+    number = (OwnedNumber.objects.select_for_update(of=("self",)).select_related("phone_number")
               .filter(organization=organization, pk=number_id).live().first())
     if number is None:
         raise NotFound()
@@ -210,6 +129,11 @@ def number_release(*, organization: Organization, number_id: str, acting_key: Ap
     number.save(update_fields=["status", "released_at", "billing_ends_at", "updated_at"])
     PhoneNumber.objects.filter(pk=number.phone_number_id).update(
         aging_until=now + timedelta(days=settings.ORBIT["RELEASE_AGING_DAYS"]), updated_at=now)
+    releases = carrier_releases_record(orders=[ReleaseOrder(
+        provider=number.phone_number.provider,
+        e164=number.e164, provider_order_id=number.provider_order_id, phone_number_id=number.phone_number_id)],
+        reason=CarrierRelease.Reason.RELEASED, organization_id=organization.pk, now=now)
+    carrier_releases_perform_on_commit(releases)
     audit_record(action="number.release", organization=organization, acting_key=acting_key, acting_user=acting_user,
                  target=number, before=before, after={"status": number.status,
                                                       "billing_ends_at": number.billing_ends_at.isoformat()})
@@ -218,11 +142,13 @@ def number_release(*, organization: Organization, number_id: str, acting_key: Ap
 
 @transaction.atomic
 def aged_numbers_return(*, now: datetime | None = None) -> int:
-    """Released numbers whose aging period is over go back on sale."""
+    """Released numbers whose aging period is over go back on sale, once their carrier release is
+    confirmed (a pending release reaches the carrier by number: it must not meet a new buyer)."""
     now = now or timezone.now()
     live = OwnedNumber.objects.live().values("phone_number_id")
     return (PhoneNumber.objects.filter(status=InventoryStatus.ASSIGNED, aging_until__lte=now)
-            .exclude(pk__in=live).update(status=InventoryStatus.AVAILABLE, aging_until=None, updated_at=now))
+            .exclude(pk__in=live).exclude(pk__in=rows_awaiting_release())
+            .update(status=InventoryStatus.AVAILABLE, aging_until=None, updated_at=now))
 
 
 # Capabilities a customer may toggle on an owned number (PUT); whatsapp/rcs are registered at purchase.

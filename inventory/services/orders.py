@@ -14,7 +14,7 @@ from orbit_numbers.errors import InsufficientInventory, ValidationFailed
 from orbit_numbers.models import ApiKey, Organization
 
 from ..models import BulkReservation, Campaign, LineType, OwnedNumber, PhoneNumber
-from .checkout import checkout_run, hold_rows, regulated_countries
+from .checkout import CheckoutResult, checkout_run, hold_rows, regulated_countries
 from .numbers import purchase_cost_cents
 
 ORDER_MAX_NUMBERS = 100
@@ -83,6 +83,10 @@ def number_order_create(*, organization: Organization, numbers: list[str], inbou
         number_fields={"webhook_url": inbound_url or None, "status_url": status_url or None, "label": label,
                        "campaign": campaign},
         all_or_nothing_error=lambda failed: _insufficient(len(numbers), [o.item.e164 for o in failed]),
-        acting_key=acting_key, acting_user=acting_user)
+        respond=lambda result: _in_request_order(result, numbers), acting_key=acting_key, acting_user=acting_user)
+    return checkout.value
+
+
+def _in_request_order(checkout: CheckoutResult, numbers: list[str]) -> list[OwnedNumber]:
     by_e164 = {number.e164: number for number in checkout.numbers}
     return [by_e164[e164] for e164 in numbers]

@@ -89,11 +89,12 @@ def ported_number_activate(*, organization: Organization, e164: str, provider: s
             status=InventoryStatus.ASSIGNED)
     else:
         if OwnedNumber.objects.live().filter(phone_number=row).exists():
-            raise Conflict(f"{e164} already belongs to an organisation on Orbit.")
+            # Worded for any reader: a tenant may see it, and another tenant's number is none of its business.
+            raise Conflict(f"{e164} is not eligible to be activated by this port.")
         if row.status == InventoryStatus.RESERVED:
             # A customer's bulk hold (at most 15 minutes) owns the row: taking it over would break that
             # checkout. The port completes on a later poll, once the hold has ended.
-            raise Conflict(f"{e164} is held by a bulk reservation; the port completes when the hold ends.")
+            raise Conflict(f"{e164} cannot be activated yet; the port completes on a later poll.")
         # The number now lives at the porting carrier, whatever carrier sold it before.
         row.provider, row.status, row.aging_until = provider, InventoryStatus.ASSIGNED, None
         row.save(update_fields=["provider", "status", "aging_until", "updated_at"])

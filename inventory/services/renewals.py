@@ -5,16 +5,23 @@ charges one MONTHLY_FEE ledger line per cycle that has come due, and advances ``
 exactly one cycle per line. ``paid_until`` is always an anniversary computed from ``created_at``
 (NULL = the first anniversary), so periods never drift or overlap.
 
-Per organisation, one transaction: the due numbers are locked with SKIP LOCKED (two concurrent
-runs never charge the same cycle twice: the second finds the rows locked or already advanced),
-then the wallet. A wallet that cannot pay everything pays the oldest dues first; a number left
+Per organisation, one transaction, committed on its own: a failure in one organisation is logged
+and the run goes on with the next (the failed one is retried next run). The due numbers are
+locked with SKIP LOCKED (two concurrent runs never charge the same cycle twice: the second finds
+the rows locked or already advanced), then the wallet. Running twice charges nothing twice. A wallet that cannot pay everything pays the oldest dues first; a number left
 unpaid is marked ``renewal_failed_at`` and retried on every run, and after RENEWAL_GRACE_DAYS it
-is released (billing already stopped at its paid cycle end).
+is released (billing already stopped at its paid cycle end); its carrier release is recorded and
+performed after the commit (services/carrier_releases.py).
+
+Higher apps learn which numbers were paid through ``renewal_listener_register`` (porting settles a
+deferred first-month charge of a port-in this way); inventory never imports them.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -29,8 +36,20 @@ from orbit_numbers.services import audit_entry, audit_record, audit_record_many
 from ..models import OwnedNumber
 from .numbers import billing_cycle_end, number_release
 
+logger = logging.getLogger(__name__)
+
 # Every month has at least 28 days: a cheap SQL pre-filter for numbers still on their first cycle.
 _SHORTEST_MONTH = timedelta(days=28)
+
+# Called inside an organisation's renewal transaction as listener(organization=…, numbers=[paid
+# OwnedNumbers, paid_until advanced], acting_user=…); what they write commits with the charge.
+_renewal_listeners: list[Callable[..., None]] = []
+
+
+def renewal_listener_register(listener: Callable[..., None]) -> None:
+    """Register (once) a function to hear about paid renewals; called from an AppConfig.ready()."""
+    if listener not in _renewal_listeners:
+        _renewal_listeners.append(listener)
 
 
 @dataclass
@@ -41,6 +60,7 @@ class RenewalResult:
     charged_cents: int = 0
     unpaid: list[str] = field(default_factory=list)  # e164 of numbers whose renewal could not be paid
     released: list[str] = field(default_factory=list)  # e164 released after the grace period
+    failed_organizations: list[int] = field(default_factory=list)  # rolled back; retried next run
 
     def merge(self, other: "RenewalResult") -> None:
         self.organizations += other.organizations
@@ -49,6 +69,7 @@ class RenewalResult:
         self.charged_cents += other.charged_cents
         self.unpaid += other.unpaid
         self.released += other.released
+        self.failed_organizations += other.failed_organizations
 
 
 def paid_until_of(number: OwnedNumber) -> datetime:
@@ -80,12 +101,17 @@ def renewals_due(*, now: datetime, organization: Organization | None = None) -> 
 
 
 def number_renewals_charge(*, now: datetime | None = None, acting_user=None) -> RenewalResult:
-    """Charge every organisation's due renewals (one transaction per organisation)."""
+    """Charge every organisation's due renewals, each in its own transaction: one organisation's
+    failure rolls back only its own charges."""
     now = now or timezone.now()
     result = RenewalResult()
     organization_ids = list(renewals_due(now=now).order_by().values_list("organization_id", flat=True).distinct())
     for organization in Organization.objects.filter(pk__in=organization_ids).order_by("pk"):
-        result.merge(organization_renewals_charge(organization=organization, now=now, acting_user=acting_user))
+        try:
+            result.merge(organization_renewals_charge(organization=organization, now=now, acting_user=acting_user))
+        except Exception:
+            logger.exception("Renewals of organisation %s failed; rolled back, retried next run", organization.pk)
+            result.failed_organizations.append(organization.pk)
     return result
 
 
@@ -131,6 +157,9 @@ def organization_renewals_charge(*, organization: Organization, now: datetime, a
         if number not in unpaid:
             number.renewal_failed_at = None
     OwnedNumber.objects.bulk_update(paid, ["paid_until", "renewal_failed_at"])
+    if paid:
+        for listener in _renewal_listeners:
+            listener(organization=organization, numbers=paid, acting_user=acting_user)
 
     newly_failed = [number for number in unpaid if number.renewal_failed_at is None]
     for number in newly_failed:

@@ -102,7 +102,11 @@ def _expire_batch(*, now: datetime, organization: Organization | None, reservati
                   batch_size: int) -> int:
     due = BulkReservation.objects.filter(
         Q(status__in=_HELD, expires_at__lte=now)
-        | Q(status=BulkReservation.Status.FINALIZING, updated_at__lte=now - FINALIZE_STALE_AFTER))
+        | Q(status=BulkReservation.Status.FINALIZING, updated_at__lte=now - FINALIZE_STALE_AFTER)
+        # A checkout's own hold (buy-bulk, order, purchase) lasts as long as its hold: phase 3
+        # refuses a swept hold and compensates, so a dead process's rows come back in minutes.
+        | (Q(status=BulkReservation.Status.FINALIZING, expires_at__lte=now)
+           & ~Q(purpose=BulkReservation.Purpose.RESERVE)))
     if organization is not None:
         due = due.filter(organization=organization)
     if reservation_ids is not None:
@@ -247,5 +251,8 @@ def reservation_finalize(*, organization: Organization, reservation_id: str, act
         reservation=reservation, items=items, organization=organization, profile=profile,
         regulated=regulated_countries(), source=OwnedNumber.Source.RESERVATION,
         audit_action="bulk_reservation.finalize", audit_after={"total_cost_cents": total},
-        restore_status=previous_status, acting_key=acting_key, acting_user=acting_user)
-    return FinalizeResult(reservation=checkout.reservation, items=items, checkout=checkout, total_cost_cents=total)
+        restore_status=previous_status,
+        respond=lambda result: FinalizeResult(reservation=result.reservation, items=items, checkout=result,
+                                              total_cost_cents=total),
+        acting_key=acting_key, acting_user=acting_user)
+    return checkout.value

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.models import CarrierFailure, OwnedNumber
+from inventory.models import CarrierFailure, CarrierRelease, InventoryStatus, OwnedNumber
 from inventory.services import number_purchase
 from orbit_numbers.errors import Conflict, ProviderError
 
@@ -34,13 +34,18 @@ def test_failed_compensating_release_is_recorded(org, make_number, monkeypatch):
         raise RuntimeError("database hiccup after the carrier accepted the order")
 
     monkeypatch.setattr(SimulatorAdapter, "release_number", refuse_release)
-    monkeypatch.setattr("inventory.services.numbers.wallet_charge", fail_after_order)
+    monkeypatch.setattr("inventory.services.checkout.wallet_charge", fail_after_order)
 
     with pytest.raises(RuntimeError):
         number_purchase(organization=org, phone_number=row.e164, country_code="US")
 
     failure = CarrierFailure.objects.get()
     assert (failure.operation, failure.code, failure.e164) == ("release", "R1", row.e164)
+    # Not lost: the release stays pending for the sweep, and the number stays off sale meanwhile.
+    release = CarrierRelease.objects.get()
+    assert (release.status, release.reason, release.e164, release.attempts) == ("pending", "compensation", row.e164, 1)
+    row.refresh_from_db()
+    assert row.status == InventoryStatus.RESERVED
 
 
 def test_bulk_carrier_refusals_reach_the_failure_log(make_org, make_client, make_number, settings):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 
@@ -76,3 +78,20 @@ def test_latency_is_configurable(settings, monkeypatch):
     settings.ORBIT = {**settings.ORBIT, "SIMULATOR_LATENCY_MS": 250}
     SimulatorAdapter("telnyx").check_portability(numbers=["+12015550124"])
     assert slept == [0.25]
+
+
+def test_order_book_lists_orders_across_adapters_and_marks_releases(carrier):
+    """The book lives in the shared cache, so another process (another adapter instance) sees it."""
+    before = datetime.now(tz=dt_timezone.utc) - timedelta(seconds=1)
+    kept = carrier.order_number(e164="+12015550123", provider_ref="r1")
+    given_back = carrier.order_number(e164="+12015550124", provider_ref="r2")
+    SimulatorAdapter("didww").order_number(e164="+12015550125", provider_ref="r3")
+    carrier.release_number(e164="+12015550124", provider_order_id=given_back.provider_order_id)
+
+    listed = SimulatorAdapter("telnyx").list_number_orders(since=before)
+    assert [(o.provider_order_id, o.e164, o.status) for o in listed] == [
+        (kept.provider_order_id, "+12015550123", "active"),
+        (given_back.provider_order_id, "+12015550124", "released"),
+    ]
+    assert SimulatorAdapter("telnyx").list_number_orders(since=datetime.now(tz=dt_timezone.utc)
+                                                         + timedelta(seconds=1)) == []

@@ -3,6 +3,8 @@ request shapes, response mapping, retries on 429/503 with backoff, timeouts, err
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 
@@ -53,6 +55,23 @@ def test_order_and_release(telnyx, stub_server):
     telnyx.release_number(e164="+13125550123", provider_order_id=order.provider_order_id)
     assert stub_server.seen("GET", "/v2/phone_numbers")[0].query == {"filter[phone_number]": ["+13125550123"]}
     assert len(stub_server.seen("DELETE", "/v2/phone_numbers/1293384261075731499")) == 1
+
+
+def test_list_number_orders_reads_every_page(telnyx, stub_server):
+    stub_server.on("GET", "/v2/number_orders", Reply(200, fixture("telnyx/number_orders_page1.json")),
+                   Reply(200, fixture("telnyx/number_orders_page2.json")))
+    orders = telnyx.list_number_orders(since=datetime(2026, 11, 22, 4, 0, tzinfo=dt_timezone(timedelta(hours=-5))))
+
+    first, second = stub_server.seen("GET", "/v2/number_orders")
+    assert first.query == {"filter[created_at][gt]": ["2026-11-22T09:00:00Z"], "page[number]": ["1"],
+                           "page[size]": ["250"]}
+    assert second.query["page[number]"] == ["2"]
+    assert [(o.provider_order_id, o.e164, o.status) for o in orders] == [
+        ("12ade33a-21c0-473b-b055-b3c836e1c292", "+13125550123", "active"),
+        ("4d8ae4b1-5c0a-4a8e-9d55-2a5b7e7b1c10", "+13125550124", "failed"),
+        ("9f0c5a77-61a4-4c1e-b7a2-6f1d2b3c4d5e", "+13125550125", "active"),
+    ]
+    assert orders[0].created_at == datetime(2026, 11, 22, 10, 0, tzinfo=dt_timezone.utc)
 
 
 def test_failed_number_order_is_provider_error(telnyx, stub_server):

@@ -185,3 +185,46 @@ def test_command_reports_and_dry_run_changes_nothing(org, make_number, monkeypat
     call_command("charge_renewals", stdout=out)
     assert "Charged 1 cycle(s) on 1 number(s) of 1 organisation(s): $1.50." in out.getvalue()
     assert monthly_entries(org).count() == 1
+
+
+def test_one_organisations_failure_rolls_back_only_its_own_renewals(make_org, make_number, monkeypatch):
+    from inventory.services import renewals
+
+    first, broken, last = (make_org(name, credit_cents=10_000) for name in ("First", "Broken", "Last"))
+    numbers = {organization.pk: buy(organization, make_number) for organization in (first, broken, last)}
+    now = max(anniversary(number, 1) for number in numbers.values()) + timedelta(hours=1)
+    real_charge = renewals.wallet_charge
+
+    def charge(*, organization, **kwargs):
+        if organization.pk == broken.pk:
+            raise RuntimeError("database hiccup")
+        return real_charge(organization=organization, **kwargs)
+
+    monkeypatch.setattr(renewals, "wallet_charge", charge)
+    result = number_renewals_charge(now=now)
+    assert result.failed_organizations == [broken.pk] and result.numbers_charged == 2
+    assert monthly_entries(first).count() == monthly_entries(last).count() == 1
+    assert not monthly_entries(broken).exists()
+
+    # The next run charges the one that failed, and nobody twice.
+    monkeypatch.setattr(renewals, "wallet_charge", real_charge)
+    again = number_renewals_charge(now=now)
+    assert again.failed_organizations == [] and again.numbers_charged == 1
+    assert [monthly_entries(o).count() for o in (first, broken, last)] == [1, 1, 1]
+    assert ledger_reconcile() == []
+
+
+def test_an_unpaid_number_released_after_grace_is_handed_back_to_its_carrier(
+        make_org, make_number, settings, django_capture_on_commit_callbacks):
+    from inventory.models import CarrierRelease
+
+    settings.ORBIT = {**settings.ORBIT, "CARRIER_TRANSACTION_GUARD": "raise"}
+    poor = make_org("Poor", credit_cents=250)
+    number = buy(poor, make_number)
+    grace = settings.ORBIT["RENEWAL_GRACE_DAYS"]
+    number_renewals_charge(now=anniversary(number, 1) + timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = number_renewals_charge(now=anniversary(number, 1) + timedelta(days=grace, hours=2))
+    assert result.released == [number.e164]
+    release = CarrierRelease.objects.get()
+    assert (release.e164, release.reason, release.status) == (number.e164, "released", "done")
