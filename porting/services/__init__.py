@@ -22,7 +22,8 @@ from .stale_dispatch import port_dispatch_claims_sweep
 
 __all__ = [
     "number_country", "port_out_cancel", "port_out_pins_check", "port_out_protection_disable",
-    "port_dispatch_claims_sweep", "port_out_protection_set", "port_out_refresh", "port_out_submit", "port_request_cancel",
+    "port_dispatch_claims_sweep",
+    "port_out_protection_set", "port_out_refresh", "port_out_submit", "port_request_cancel",
     "port_request_loa_approve", "port_request_loa_reject", "port_request_loa_sign", "port_request_loa_upload",
     "port_request_record_carrier_update", "port_request_refresh", "port_request_submit", "port_request_supplement",
     "port_requests_poll", "reject_details", "supplement_deadline", "validate_port_out_pin",

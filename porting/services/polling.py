@@ -22,8 +22,8 @@ def port_requests_poll(*, limit: int = 200) -> dict:
     port_ins = (PortRequest.objects.filter(status__in=CARRIER_STAGES, handling=PortRequest.Handling.API)
                 .filter(dispatch_token="").exclude(provider_order_id="").order_by(*never_polled_first)
                 .values_list("pk", "status")[:limit])
-    port_outs = (PortOutRequest.objects.filter(status__in=PORT_OUT_OPEN, dispatch_token="").exclude(provider_order_id="")
-                 .order_by(*never_polled_first).values_list("pk", "status")[:limit])
+    port_outs = (PortOutRequest.objects.filter(status__in=PORT_OUT_OPEN, dispatch_token="")
+                 .exclude(provider_order_id="").order_by(*never_polled_first).values_list("pk", "status")[:limit])
     _sweep(counts, "port_in", list(port_ins), lambda pk: port_request_refresh(port_request_id=pk, skip_locked=True))
     _sweep(counts, "port_out", list(port_outs), lambda pk: port_out_refresh(port_out_id=pk, skip_locked=True))
     return counts

@@ -76,3 +76,13 @@ def test_latency_is_configurable(settings, monkeypatch):
     settings.ORBIT = {**settings.ORBIT, "SIMULATOR_LATENCY_MS": 250}
     SimulatorAdapter("telnyx").check_portability(numbers=["+12015550124"])
     assert slept == [0.25]
+
+
+def test_simulated_port_orders_are_found_by_reference(settings):
+    adapter = SimulatorAdapter("telnyx")
+    reference = f"port_{time.time_ns()}"
+    assert adapter.find_port_in(customer_reference=reference) is None
+    order = adapter.create_port_in(numbers=["+12015550124"], details={"customer_reference": reference})
+    assert adapter.find_port_in(customer_reference=reference).provider_order_id == order.provider_order_id
+    out = adapter.create_port_out(numbers=["+12015550125"], details={"customer_reference": reference})
+    assert adapter.find_port_out(customer_reference=reference, numbers=[]).provider_order_id == out.provider_order_id
