@@ -188,9 +188,10 @@ class StoredFileAdmin(ReadOnlyModelAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyModelAdmin):
-    list_display = ("id", "organization", "event_type", "status", "attempts", "last_status_code",
+    list_display = ("id", "organization", "target_url", "event_type", "status", "attempts", "last_status_code",
                     "next_attempt_at", "delivered_at", "created_at")
     list_filter = ("status", "event_type", recent_filter("created_at"))
     search_fields = ("=id", "organization__name", "event_type")
     list_select_related = ("organization",)
     raw_id_fields = ("organization",)
+    exclude = ("claim_token",)

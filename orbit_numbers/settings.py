@@ -210,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
     "return-aged-numbers": {"task": "inventory.tasks.return_aged_numbers", "schedule": timedelta(hours=1)},
     "purge-idempotency-keys": {"task": "orbit_numbers.tasks.purge_idempotency_records", "schedule": timedelta(hours=1)},
     "poll-open-port-requests": {"task": "porting.tasks.poll_open_port_requests", "schedule": timedelta(minutes=5)},
+    "sweep-stale-port-dispatches": {"task": "porting.tasks.sweep_stale_port_dispatches",
+                                    "schedule": timedelta(minutes=5)},
     "deliver-due-webhooks": {"task": "orbit_numbers.webhooks.deliver_due_webhook_events",
                              "schedule": timedelta(minutes=1)},
     "check-low-stock": {"task": "inventory.tasks.check_low_stock", "schedule": timedelta(minutes=15)},
@@ -259,11 +261,19 @@ ORBIT = {
     "FILE_URL_TTL_SECONDS": int(os.environ.get("ORBIT_FILE_URL_TTL_SECONDS", str(7 * 24 * 3600))),
     # Webhooks: delivery attempts before an event is marked failed (exponential backoff between).
     "WEBHOOK_MAX_ATTEMPTS": int(os.environ.get("ORBIT_WEBHOOK_MAX_ATTEMPTS", "8")),
+    # A deliverer's claim on an event lasts this long (longer than one POST with its timeout); a
+    # crashed deliverer's event is retried once it runs out.
+    "WEBHOOK_CLAIM_SECONDS": int(os.environ.get("ORBIT_WEBHOOK_CLAIM_SECONDS", "60")),
+    # Signs staff/operations webhooks (e.g. low stock) like organisations' ones; unsigned when unset.
+    "STAFF_WEBHOOK_SECRET": os.environ.get("ORBIT_STAFF_WEBHOOK_SECRET", ""),
     # Porting.
     # Fernet key (urlsafe base64, 32 bytes) for carrier account PINs at rest; derived from
     # SECRET_KEY when unset.
     "PORTING_ENCRYPTION_KEY": os.environ.get("ORBIT_PORTING_ENCRYPTION_KEY", ""),
     "PORT_SUPPLEMENT_WINDOW_DAYS": int(os.environ.get("ORBIT_PORT_SUPPLEMENT_WINDOW_DAYS", "7")),
+    # A port request claimed for a carrier call longer ago than this was left by a process that
+    # died mid-dispatch; the sweep settles it. Longer than a carrier call with all its retries.
+    "PORT_DISPATCH_CLAIM_SECONDS": int(os.environ.get("ORBIT_PORT_DISPATCH_CLAIM_SECONDS", "300")),
     # Monthly price of a ported-in number per line type, in cents, when inventory has no price for it.
     "PORTED_NUMBER_MONTHLY_CENTS": {"local": 100, "mobile": 200, "toll_free": 200},
     # Port-out PIN lockout: this many wrong PINs within the window lock port-outs of the number.

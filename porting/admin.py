@@ -102,8 +102,8 @@ class PortRequestAdmin(OrbitModelAdmin):
               "loa_file", "loa_signature_status", "loa_signer_name", "loa_signer_email", "loa_signed_at",
               "handling", "provider_order_id", "provider_status", "foc_date", "reject_code",
               "reject_reason", "rejected_by", "rejected_at", "supplement_count", "reviewed_by", "reviewed_at",
-              "review_note", "charge_status", "submitted_at", "dispatched_at", "last_polled_at", "completed_at",
-              "cancelled_at")
+              "review_note", "charge_status", "submitted_at", "dispatched_at", "dispatch_action",
+              "dispatch_claimed_at", "last_polled_at", "completed_at", "cancelled_at")
     readonly_fields = fields
     change_form_template = "admin/porting/portrequest/change_form.html"
     change_list_template = "admin/porting/portrequest/change_list.html"
@@ -251,7 +251,8 @@ class PortOutRequestAdmin(OrbitModelAdmin):
     readonly_fields = ("id", "organization", "status", "provider", "provider_order_id", "provider_status",
                        "destination_carrier", "target_carrier_ocn", "losing_carrier_account_number",
                        "authorized_person", "new_owner_info", "foc_date", "reject_code", "reject_reason",
-                       "last_polled_at", "completed_at", "cancelled_at", "created_at", "updated_at")
+                       "dispatch_action", "dispatch_claimed_at", "last_polled_at", "completed_at", "cancelled_at",
+                       "created_at", "updated_at")
     fields = readonly_fields
 
     def has_add_permission(self, request):

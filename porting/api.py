@@ -144,10 +144,14 @@ class PortRequestViewSet(OrbitViewSet):
                  "was used with a different request.",
             422: IDEMPOTENCY_KEY_422})},
     )
-    @idempotent
+    @idempotent(render="rendered")
     def destroy(self, request, port_request_id: str):
         port_request = services.port_request_cancel(organization=self.organization, port_request_id=port_request_id,
                                                     **self.actor())
+        return self.rendered(port_request)
+
+    def rendered(self, port_request: PortRequest):
+        """The response of a phased write (cancel, supplement), stored with its effect."""
         return self.respond(port_request)
 
     @extend_schema(
@@ -212,13 +216,13 @@ class PortRequestViewSet(OrbitViewSet):
                  "supplement; or the Idempotency-Key was used with a different request."}), 422: LOA_URL_INVALID},
     )
     @action(detail=True, methods=["post"])
-    @idempotent
+    @idempotent(render="rendered")
     def supplement(self, request, port_request_id: str):
         body = self.validated(PortInSupplementSerializer)
         port_request = services.port_request_supplement(
             organization=self.organization, port_request_id=port_request_id,
             changes=PortInSupplementSerializer.changes(body), **self.actor())
-        return self.respond(port_request)
+        return self.rendered(port_request)
 
 
 class PortOutViewSet(OrbitViewSet):
@@ -247,7 +251,7 @@ class PortOutViewSet(OrbitViewSet):
             422: "Validation failed (error.details maps each field to its message), e.g. a number that is not "
                  "yours or numbers on different providers."}), 401: PIN_MISMATCH, 429: PIN_LOCKOUT},
     )
-    @idempotent
+    @idempotent(render="created")
     def create(self, request):
         body = self.validated(PortOutBatchSerializer)
         numbers, missing = selectors.owned_numbers_by_e164(organization=self.organization, numbers=body["numbers"])
@@ -257,7 +261,14 @@ class PortOutViewSet(OrbitViewSet):
             organization=self.organization, numbers=numbers, port_out_pin=body.get("port_out_pin") or None,
             destination_carrier=body["destinationCarrier"], new_owner_info=body.get("newOwnerInfo", ""),
             **self.actor())
+        return self.created(port_out)
+
+    def created(self, port_out: PortOutRequest):
+        """The submission's response, stored with its effect (the order recorded)."""
         return self.respond(port_out, status=201)
+
+    def rendered(self, port_out: PortOutRequest):
+        return self.respond(port_out)
 
     @extend_schema(
         operation_id="porting_out_get", summary="Get a port-out request", tags=TAGS, parameters=RESPONSE_HEADERS,
@@ -274,10 +285,10 @@ class PortOutViewSet(OrbitViewSet):
                  "Idempotency-Key was used with a different request.",
             422: IDEMPOTENCY_KEY_422})},
     )
-    @idempotent
+    @idempotent(render="rendered")
     def destroy(self, request, port_out_id: str):
         port_out = services.port_out_cancel(organization=self.organization, port_out_id=port_out_id, **self.actor())
-        return self.respond(port_out)
+        return self.rendered(port_out)
 
     @extend_schema(
         operation_id="porting_out_refresh", summary="Re-poll the carrier for a port-out", tags=TAGS,
@@ -311,7 +322,7 @@ class NumberPortingViewSet(OrbitViewSet):
                  "was used with a different request."}), 401: PIN_MISMATCH, 429: PIN_LOCKOUT},
     )
     @action(detail=True, methods=["post"], url_path="port-out", url_name="port-out")
-    @idempotent
+    @idempotent(render="port_out_created")
     def port_out(self, request, number_id: str):
         body = self.validated(PortOutSingleSerializer)
         number = self.get_object()
@@ -319,6 +330,10 @@ class NumberPortingViewSet(OrbitViewSet):
             organization=self.organization, numbers=[number], port_out_pin=body.get("port_out_pin") or None,
             target_carrier_ocn=body["target_carrier_ocn"], authorized_person=body["authorized_person"],
             losing_carrier_account_number=body["losing_carrier_account_number"], **self.actor())
+        return self.port_out_created(port_out)
+
+    def port_out_created(self, port_out: PortOutRequest):
+        """The port-out's response, stored with its effect (the order recorded)."""
         prefetch_related_objects([port_out], "lines")
         return self.respond(port_out, status=201, serializer_class=NumberPortOutSerializer)
 

@@ -17,6 +17,31 @@ from orbit_numbers.ids import new_id
 from orbit_numbers.models import Organization
 
 
+class DispatchAction(models.TextChoices):
+    CREATE = "create", "Placing the carrier order"
+    SUPPLEMENT = "supplement", "Sending a supplement"
+    CANCEL = "cancel", "Cancelling at the carrier"
+
+
+class DispatchClaim(models.Model):
+    """A request being sent to its carrier. The claim commits before the carrier call (which runs
+    with no transaction open) and the result is applied only by the holder of the token; the
+    poller and every other write leave a claimed request alone. A claim older than
+    PORT_DISPATCH_CLAIM_SECONDS belongs to a process that died: ``port_dispatch_claims_sweep``
+    settles it."""
+
+    dispatch_token = models.CharField(max_length=32, blank=True, default="", editable=False)
+    dispatch_action = models.CharField(max_length=12, choices=DispatchAction.choices, blank=True, default="")
+    dispatch_claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_dispatching(self) -> bool:
+        return bool(self.dispatch_token)
+
+
 def new_port_request_id() -> str:
     return new_id("port")
 
@@ -50,7 +75,7 @@ class LoaSignatureStatus(models.TextChoices):
     SIGNED = "signed", "Signed"
 
 
-class PortRequest(models.Model):
+class PortRequest(DispatchClaim):
     class Handling(models.TextChoices):
         API = "api", "Carrier API"
         MANUAL = "manual", "By hand (staff record carrier progress)"
@@ -177,7 +202,7 @@ class PortOutStatus(models.TextChoices):
 PORT_OUT_OPEN = [PortOutStatus.PENDING, PortOutStatus.FOC_SCHEDULED]
 
 
-class PortOutRequest(models.Model):
+class PortOutRequest(DispatchClaim):
     id = models.CharField(primary_key=True, max_length=32, default=new_port_out_id, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="port_out_requests")
     status = models.CharField(max_length=16, choices=PortOutStatus.choices, default=PortOutStatus.PENDING,

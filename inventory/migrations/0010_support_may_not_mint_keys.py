@@ -21,7 +21,7 @@ def forward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inventory", "0008_support_may_force_expire_holds"),
+        ("inventory", "0009_purchase_holds_and_carrier_releases"),
         ("orbit_numbers", "0004_apikey_mint_permission"),
     ]
     operations = [migrations.RunPython(forward, migrations.RunPython.noop)]

@@ -121,3 +121,13 @@ class CarrierAdapter(abc.ABC):
 
     def cancel_port_out(self, *, provider_order_id: str) -> None:
         raise self._unsupported("port-out cancellation")
+
+    # Lookups by our reference (details["customer_reference"] at creation): after a process died
+    # between the carrier accepting an order and our commit, they tell whether the order exists.
+    # None means the carrier holds no such order.
+
+    def find_port_in(self, *, customer_reference: str) -> PortOrder | None:
+        raise self._unsupported("port-in lookups")
+
+    def find_port_out(self, *, customer_reference: str, numbers: list[str]) -> PortOrder | None:
+        raise self._unsupported("port-out lookups")

@@ -157,6 +157,7 @@ class SimulatorAdapter(CarrierAdapter):
             raise ProviderError(f"{self.name}: port-in order refused for {', '.join(failing)}",
                                 provider_code="ORDER_REFUSED")
         order_id = self._port_order_id("pin", numbers, reject=self._reject_code(numbers))
+        self._remember("pin", details.get("customer_reference"), order_id)
         return PortOrder(provider_order_id=order_id, status="carrier_review")
 
     def port_in_status(self, *, provider_order_id: str) -> PortOrder:
@@ -181,6 +182,7 @@ class SimulatorAdapter(CarrierAdapter):
             raise ProviderError(f"{self.name}: port-out refused for {', '.join(failing)}",
                                 provider_code="ORDER_REFUSED")
         order_id = self._port_order_id("pout", numbers, reject=self._reject_code(numbers))
+        self._remember("pout", details.get("customer_reference"), order_id)
         return self._progress(order_id, "pout")
 
     def port_out_status(self, *, provider_order_id: str) -> PortOrder:
@@ -190,6 +192,26 @@ class SimulatorAdapter(CarrierAdapter):
     def cancel_port_out(self, *, provider_order_id: str) -> None:
         self._latency()
         self._parse_order(provider_order_id, "pout")
+
+    # The orders placed under each customer reference live in the cache (Redis when configured,
+    # so every process sees them), like a real carrier's order list.
+
+    def _reference_key(self, kind: str, reference: str) -> str:
+        return f"simulator:{self.name}:{kind}:{reference}"
+
+    def _remember(self, kind: str, reference: str | None, order_id: str) -> None:
+        if reference:
+            cache.set(self._reference_key(kind, reference), order_id, timeout=30 * 24 * 3600)
+
+    def find_port_in(self, *, customer_reference: str) -> PortOrder | None:
+        self._latency()
+        order_id = cache.get(self._reference_key("pin", customer_reference))
+        return self._progress(order_id, "pin") if order_id else None
+
+    def find_port_out(self, *, customer_reference: str, numbers: list[str]) -> PortOrder | None:
+        self._latency()
+        order_id = cache.get(self._reference_key("pout", customer_reference))
+        return self._progress(order_id, "pout") if order_id else None
 
 
 def _add_business_days(start: date, days: int) -> date:

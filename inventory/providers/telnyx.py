@@ -197,6 +197,19 @@ class TelnyxAdapter(CarrierAdapter):
     def cancel_port_in(self, *, provider_order_id: str) -> None:
         self.http.request("POST", f"/porting_orders/{provider_order_id}/actions/cancel")
 
+    def find_port_in(self, *, customer_reference: str) -> PortOrder | None:
+        body = self.http.request("GET", "/porting_orders",
+                                 params={"filter[customer_reference]": customer_reference}) or {}
+        found = None
+        for order in body.get("data", []):
+            status = order.get("status") or {}
+            if (status.get("value") if isinstance(status, dict) else status) == "draft":
+                # Never confirmed (the creating process died half-way): not an order; remove it.
+                self.http.request("DELETE", f"/porting_orders/{order['id']}", allow_404=True)
+            elif found is None:
+                found = self._port_order(order)
+        return found
+
     @staticmethod
     def _port_order(order: dict) -> PortOrder:
         status = order.get("status") or {}
@@ -229,6 +242,14 @@ class TelnyxAdapter(CarrierAdapter):
                   f"(Orbit {details.get('customer_reference', '')})").strip()
         updated = self.http.request("PATCH", f"/portouts/{match['id']}/authorized", json={"reason": reason}) or {}
         return self._port_out(updated.get("data") or match)
+
+    def find_port_out(self, *, customer_reference: str, numbers: list[str]) -> PortOrder | None:
+        # Our authorisation carries "(Orbit <reference>)" in its reason.
+        body = self.http.request("GET", "/portouts", params={"filter[phone_number]": numbers[0]}) or {}
+        for portout in body.get("data", []):
+            if f"(Orbit {customer_reference})" in str(portout.get("reason") or ""):
+                return self._port_out(portout)
+        return None
 
     def port_out_status(self, *, provider_order_id: str) -> PortOrder:
         body = self.http.request("GET", f"/portouts/{provider_order_id}") or {}

@@ -7,11 +7,9 @@ a busy month. One open alert per threshold (a partial unique constraint backs th
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import requests
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -20,11 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orbit_numbers.services import audit_record
+from orbit_numbers.webhooks.services import staff_webhook_event_emit
 
 from ..models import (CAPABILITY_FIELDS, LowStockAlert, LowStockThreshold, OwnedNumber,
                       PhoneNumber)
-
-logger = logging.getLogger(__name__)
 
 # Tenures that took a number out of stock. Port-ins bring their own number; staff moves re-home one.
 SALE_SOURCES = (OwnedNumber.Source.PURCHASE, OwnedNumber.Source.BULK, OwnedNumber.Source.ORDER,
@@ -143,7 +140,7 @@ def low_stock_threshold_check(*, threshold_id: int, now: datetime | None = None,
             days_left_at_open=stats.days_left, sales_7d_at_open=stats.sales_7d, sales_30d_at_open=stats.sales_30d)
         audit_record(action="low_stock_alert.open", acting_user=acting_user, target=alert,
                      after=_alert_snapshot(alert))
-        _notify_on_commit(alert.pk, "opened")
+        _notify(alert, "opened")
         return "opened", alert.pk
     if reason is None and open_alert is not None:
         _resolve(open_alert, now=now, acting_user=acting_user, why="stock recovered", stats=stats)
@@ -161,13 +158,19 @@ def _resolve(alert: LowStockAlert, *, now: datetime, acting_user, why: str, stat
         after.update(available=stats.available, days_left=stats.days_left)
     audit_record(action="low_stock_alert.resolve", acting_user=acting_user, target=alert,
                  before=_alert_snapshot(alert), after=after)
-    _notify_on_commit(alert.pk, "resolved")
+    _notify(alert, "resolved")
 
 
-def _notify_on_commit(alert_id: int, event: str) -> None:
+def _notify(alert: LowStockAlert, event: str) -> None:
+    """The webhook goes into the outbox in this transaction (retried like every webhook); staff
+    are mailed after commit."""
     from .. import tasks
 
-    transaction.on_commit(lambda: tasks.notify_low_stock.delay(alert_id, event))
+    url = settings.ORBIT.get("LOW_STOCK_WEBHOOK_URL")
+    if url:
+        _subject, _body, payload = low_stock_alert_message(alert, event)
+        staff_webhook_event_emit(url=url, event_type=f"low_stock.{event}", data=payload)
+    transaction.on_commit(lambda: tasks.notify_low_stock.delay(alert.pk, event))
 
 
 def low_stock_alert_message(alert: LowStockAlert, event: str) -> tuple[str, str, dict]:
@@ -201,18 +204,11 @@ def low_stock_alert_message(alert: LowStockAlert, event: str) -> tuple[str, str,
 
 
 def low_stock_alert_notify(*, alert_id: int, event: str) -> None:
-    """Mail the staff list and POST the optional webhook. Runs after commit (a Celery task); a
-    failing webhook is logged, never raised: the alert is already recorded and on the dashboard."""
+    """Mail the staff list. Runs after commit (a Celery task); the optional webhook is already in
+    the outbox (see ``_notify``)."""
     alert = LowStockAlert.objects.select_related("threshold").filter(pk=alert_id).first()
     if alert is None:
         return
-    subject, body, payload = low_stock_alert_message(alert, event)
+    subject, body, _payload = low_stock_alert_message(alert, event)
     if settings.STAFF_ALERT_EMAILS:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, settings.STAFF_ALERT_EMAILS)
-    url = settings.ORBIT.get("LOW_STOCK_WEBHOOK_URL")
-    if url:
-        try:
-            response = requests.post(url, json=payload, timeout=settings.ORBIT["HTTP_TIMEOUT_SECONDS"])
-            response.raise_for_status()
-        except requests.RequestException:
-            logger.exception("Low-stock webhook to %s failed for alert %s", url, alert_id)

@@ -29,8 +29,14 @@ class WebhookSecret(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """One event for one organisation (the outbox). Written in the business transaction;
-    delivered by a Celery task dispatched on commit, retried with backoff."""
+    """One event (the outbox): for an organisation (its webhook_url, signed with its secret), or a
+    staff/operations event with its own ``target_url`` and no organisation (signed with
+    ORBIT["STAFF_WEBHOOK_SECRET"] when set). Written in the business transaction; delivered by a
+    Celery task dispatched on commit, retried with backoff.
+
+    Delivery holds no lock while it POSTs: a deliverer claims the event (``claim_token``, lease
+    until ``claimed_until``) in a short transaction, posts, then records the outcome only if the
+    claim is still its own. A crashed deliverer's lease runs out and the event is retried."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -39,7 +45,10 @@ class WebhookEvent(models.Model):
         SKIPPED = "skipped", "Skipped (no webhook URL)"
 
     id = models.CharField(primary_key=True, max_length=32, default=new_event_id, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhook_events")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhook_events",
+                                     null=True, blank=True)
+    target_url = models.URLField(max_length=500, blank=True, default="",
+                                 help_text="Staff/operations events only: where they are posted.")
     event_type = models.CharField(max_length=64, db_index=True)
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -49,6 +58,8 @@ class WebhookEvent(models.Model):
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True, default="")
     delivered_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, default="", editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -57,6 +68,10 @@ class WebhookEvent(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="webhook_due"),
             models.Index(fields=["organization", "-created_at"], name="webhook_org_recent"),
         ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(organization__isnull=False) | ~models.Q(target_url=""),
+                                   name="webhook_event_has_a_recipient"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.event_type} → {self.organization} ({self.status})"
+        return f"{self.event_type} → {self.organization or self.target_url} ({self.status})"

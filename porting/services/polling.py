@@ -14,15 +14,18 @@ logger = logging.getLogger(__name__)
 
 def port_requests_poll(*, limit: int = 200) -> dict:
     """Re-poll every open, API-handled port-in and port-out (beat task and management command).
-    Each request is its own transaction; one carrier failing does not stop the others."""
+    Each carrier is asked with no transaction open and each answer applied in its own short one;
+    one carrier failing does not stop the others. Requests being dispatched are left alone, and a
+    request another poller is applying is skipped (skip_locked)."""
     counts = {"port_in": 0, "port_out": 0, "changed": 0, "errors": 0}
     never_polled_first = (F("last_polled_at").asc(nulls_first=True), "id")
     port_ins = (PortRequest.objects.filter(status__in=CARRIER_STAGES, handling=PortRequest.Handling.API)
-                .exclude(provider_order_id="").order_by(*never_polled_first).values_list("pk", "status")[:limit])
-    port_outs = (PortOutRequest.objects.filter(status__in=PORT_OUT_OPEN).exclude(provider_order_id="")
-                 .order_by(*never_polled_first).values_list("pk", "status")[:limit])
-    _sweep(counts, "port_in", list(port_ins), lambda pk: port_request_refresh(port_request_id=pk))
-    _sweep(counts, "port_out", list(port_outs), lambda pk: port_out_refresh(port_out_id=pk))
+                .filter(dispatch_token="").exclude(provider_order_id="").order_by(*never_polled_first)
+                .values_list("pk", "status")[:limit])
+    port_outs = (PortOutRequest.objects.filter(status__in=PORT_OUT_OPEN, dispatch_token="")
+                 .exclude(provider_order_id="").order_by(*never_polled_first).values_list("pk", "status")[:limit])
+    _sweep(counts, "port_in", list(port_ins), lambda pk: port_request_refresh(port_request_id=pk, skip_locked=True))
+    _sweep(counts, "port_out", list(port_outs), lambda pk: port_out_refresh(port_out_id=pk, skip_locked=True))
     return counts
 
 

@@ -17,6 +17,7 @@ from inventory.models import OwnedNumber
 from inventory.providers import get_adapter, porting_provider_for
 from inventory.providers.base import PortOrder
 from inventory.services import ported_number_activate
+from orbit_numbers.api.idempotency import idempotency_effect_commit
 from orbit_numbers.errors import Conflict, NotFound, ProviderError, ValidationFailed
 from orbit_numbers.files.models import StoredFile
 from orbit_numbers.files.services import file_read, file_resolve_signed_url, file_store
@@ -25,11 +26,13 @@ from orbit_numbers.services import audit_record
 from orbit_numbers.webhooks.services import webhook_event_emit
 
 from .. import pins
-from ..models import (CARRIER_STAGES, PORT_IN_STAGES, LoaSignatureStatus, PortInNumber, PortRequest,
-                      PortRequestEvent, PortStatus)
+from ..models import (CARRIER_STAGES, PORT_IN_STAGES, DispatchAction, LoaSignatureStatus, PortInNumber,
+                      PortRequest, PortRequestEvent, PortStatus)
 from ..reject_codes import REJECT_CODES, explain
 from ..selectors import PORT_IN_BLOCKER_REASONS, port_in_blockers
-from ._common import _cancel_quietly, number_country
+from ._common import abandon_dispatch, number_country, release_dispatch
+from ._dispatch import (CLAIM_FIELDS, dispatch_claim, dispatch_lock, dispatch_release,
+                        refuse_while_dispatching)
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +67,7 @@ def _lock(organization: Organization | None, port_request_id: str) -> PortReques
     port_request = query.first()
     if port_request is None:
         raise NotFound()
+    refuse_while_dispatching(port_request)
     return port_request
 
 
@@ -225,69 +229,89 @@ def _carrier_details(port_request: PortRequest) -> dict:
     }
 
 
-def _dispatch(port_request: PortRequest, placed: list) -> None:
-    """Hand the request to its carrier. A carrier without a porting API (DIDWW) is handled by
-    staff through the carrier's portal: the request waits in carrier_review in manual handling."""
-    adapter = get_adapter(port_request.provider)
-    now = timezone.now()
-    try:
-        order = adapter.create_port_in(numbers=list(port_request.numbers), details=_carrier_details(port_request))
-    except ProviderError as exc:
-        if exc.provider_code != "NOT_SUPPORTED":
-            raise Conflict(f"The carrier refused the port-in: {exc.message}",
-                           details={"provider": port_request.provider, "provider_code": exc.provider_code or ""}
-                           ) from None
-        port_request.handling = PortRequest.Handling.MANUAL
-        port_request.dispatched_at = now
-        port_request.save(update_fields=["handling", "dispatched_at", "updated_at"])
-        _set_status(port_request, PortStatus.CARRIER_REVIEW,
-                    f"{port_request.provider} has no porting API: operations files the port by hand.")
-        return
-    placed.append((port_request.provider, order.provider_order_id))
-    port_request.handling = PortRequest.Handling.API
-    port_request.provider_order_id = order.provider_order_id
-    port_request.dispatched_at = now
-    port_request.save(update_fields=["handling", "provider_order_id", "dispatched_at", "updated_at"])
-    _set_status(port_request, PortStatus.CARRIER_REVIEW, f"Sent to {port_request.provider}.")
-    _apply_carrier_order(port_request, order)
-
-
 def port_request_loa_approve(*, port_request_id: str, acting_user, country: str = "", note: str = "") -> PortRequest:
-    """Staff approve the LoA: the request goes to its carrier (carrier_review)."""
-    placed: list = []
+    """Staff approve the LoA: the request goes to its carrier (carrier_review). The review and a
+    dispatch claim commit first, the carrier order is placed with no transaction open, and its
+    answer is applied in a second short transaction (see ``_dispatch``)."""
+    with transaction.atomic():
+        port_request = _lock(None, port_request_id)
+        if port_request.status != PortStatus.VALIDATING_LOA:
+            raise Conflict(f"Only requests validating their LoA can be approved (this one is "
+                           f"{port_request.status}).")
+        if port_request.loa_signature_status != LoaSignatureStatus.SIGNED:
+            raise Conflict("The LoA is not signed yet.")
+        country = (port_request.country or country or "").upper()
+        if not country:
+            raise ValidationFailed.field("country", "is required for a request stored without one")
+        if country not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValidationFailed.field("country", "must be an ISO 3166-1 alpha-2 country code")
+        _check_numbers_country(list(port_request.numbers), country, "country")
+        port_request.country = country
+        port_request.provider = porting_provider_for(country)
+        port_request.reviewed_by, port_request.reviewed_at = acting_user, timezone.now()
+        port_request.review_note = note[:1000]
+        token = dispatch_claim(port_request, DispatchAction.CREATE,
+                               fields=("country", "provider", "reviewed_by", "reviewed_at", "review_note"))
+    return _dispatch(port_request_id, token, acting_user=acting_user)
+
+
+def _dispatch(port_request_id: str, token: str, *, acting_user=None, action: str = "port_in.loa_approve"
+              ) -> PortRequest:
+    """Place the carrier order of a request claimed with ``token`` (no transaction open). A
+    carrier without a porting API (DIDWW) is handled by staff through the carrier's portal: the
+    request waits in carrier_review in manual handling."""
+    port_request = PortRequest.objects.select_related("loa_file").get(pk=port_request_id)
     try:
+        order = get_adapter(port_request.provider).create_port_in(numbers=list(port_request.numbers),
+                                                                  details=_carrier_details(port_request))
+    except ProviderError as exc:
+        if exc.provider_code == "NOT_SUPPORTED":
+            return _dispatched(port_request_id, token, None, acting_user=acting_user, action=action)
+        if exc.retryable:
+            # No answer is not a refusal: the carrier may hold the order. The claim stays, and the
+            # stale-dispatch sweep asks the carrier by our reference and settles it.
+            raise Conflict(f"The carrier did not answer: {exc.message}. The request is checked with the carrier "
+                           f"within minutes.", details={"provider": port_request.provider,
+                                                        "provider_code": exc.provider_code or ""}) from None
         with transaction.atomic():
-            port_request = _lock(None, port_request_id)
-            if port_request.status != PortStatus.VALIDATING_LOA:
-                raise Conflict(f"Only requests validating their LoA can be approved (this one is "
-                               f"{port_request.status}).")
-            if port_request.loa_signature_status != LoaSignatureStatus.SIGNED:
-                raise Conflict("The LoA is not signed yet.")
-            country = (port_request.country or country or "").upper()
-            if not country:
-                raise ValidationFailed.field("country", "is required for a request stored without one")
-            if country not in phonenumbers.SUPPORTED_REGIONS:
-                raise ValidationFailed.field("country", "must be an ISO 3166-1 alpha-2 country code")
-            _check_numbers_country(list(port_request.numbers), country, "country")
-            before = _snapshot(port_request)
-            port_request.country = country
-            port_request.provider = porting_provider_for(country)
-            port_request.reviewed_by, port_request.reviewed_at = acting_user, timezone.now()
-            port_request.review_note = note[:1000]
-            port_request.save(update_fields=["country", "provider", "reviewed_by", "reviewed_at", "review_note",
-                                             "updated_at"])
-            _record(port_request, PortStatus.VALIDATING_LOA, f"LoA approved by {acting_user}. {note}".strip())
-            _dispatch(port_request, placed)
-            audit_record(action="port_in.loa_approve", organization=port_request.organization,
-                         acting_user=acting_user, target=port_request, before=before,
-                         after={**_snapshot(port_request), "review_note": note,
-                                "provider_order_id": port_request.provider_order_id,
-                                "handling": port_request.handling})
-            return port_request
+            port_request = dispatch_lock(PortRequest, port_request_id, token)
+            port_request.save(update_fields=[*dispatch_release(port_request), "updated_at"])
+            _record(port_request, PortStatus.VALIDATING_LOA, f"The carrier refused the order: {exc.message}")
+        raise Conflict(f"The carrier refused the port-in: {exc.message}",
+                       details={"provider": port_request.provider, "provider_code": exc.provider_code or ""}
+                       ) from None
+    try:
+        return _dispatched(port_request_id, token, order, acting_user=acting_user, action=action)
     except Exception:
-        for provider, order_id in placed:
-            _cancel_quietly(provider, order_id)
+        abandon_dispatch(PortRequest, port_request_id, token, port_request.provider, order.provider_order_id)
         raise
+
+
+def _dispatched(port_request_id: str, token: str, order: PortOrder | None, *, acting_user, action: str
+                ) -> PortRequest:
+    """Phase 3 of a dispatch: the carrier's answer (None: no porting API) under the claim."""
+    with transaction.atomic():
+        port_request = dispatch_lock(PortRequest, port_request_id, token)
+        before = _snapshot(port_request)
+        port_request.dispatched_at = timezone.now()
+        port_request.handling = PortRequest.Handling.API if order else PortRequest.Handling.MANUAL
+        if order is not None:
+            port_request.provider_order_id = order.provider_order_id
+        port_request.save(update_fields=[*dispatch_release(port_request), "handling", "provider_order_id",
+                                         "dispatched_at", "updated_at"])
+        _record(port_request, PortStatus.VALIDATING_LOA,
+                f"LoA approved by {port_request.reviewed_by}. {port_request.review_note}".strip())
+        if order is None:
+            _set_status(port_request, PortStatus.CARRIER_REVIEW,
+                        f"{port_request.provider} has no porting API: operations file the port by hand.")
+        else:
+            _set_status(port_request, PortStatus.CARRIER_REVIEW, f"Sent to {port_request.provider}.")
+            _apply_carrier_order(port_request, order)
+        audit_record(action=action, organization=port_request.organization, acting_user=acting_user,
+                     target=port_request, before=before,
+                     after={**_snapshot(port_request), "review_note": port_request.review_note,
+                            "provider_order_id": port_request.provider_order_id, "handling": port_request.handling})
+        return port_request
 
 
 @transaction.atomic
@@ -408,29 +432,43 @@ def _port_request_complete(port_request: PortRequest) -> None:
                         if port_request.charge_status == PortRequest.ChargeStatus.CHARGED else 0})
 
 
-@transaction.atomic
 def port_request_refresh(*, port_request_id: str, organization: Organization | None = None,
-                         acting_key: ApiKey | None = None, acting_user=None) -> PortRequest:
-    """Ask the carrier for news (the API's refresh, and the poller)."""
-    port_request = _lock(organization, port_request_id)
+                         acting_key: ApiKey | None = None, acting_user=None, skip_locked: bool = False
+                         ) -> PortRequest:
+    """Ask the carrier for news (the API's refresh, and the poller). The carrier is asked with no
+    transaction open; its answer is applied only if the request is still in the state it was asked
+    about. With ``skip_locked`` (the poller) a request another worker is applying is left to it."""
+    query = PortRequest.objects.filter(pk=port_request_id)
+    if organization is not None:
+        query = query.filter(organization=organization)
+    port_request = query.first()
+    if port_request is None:
+        raise NotFound()
+    refuse_while_dispatching(port_request)
     if port_request.status not in CARRIER_STAGES:
         raise Conflict(f"The request is {port_request.status}; only requests with the carrier can be refreshed.")
     if port_request.handling != PortRequest.Handling.API or not port_request.provider_order_id:
         raise Conflict("This request is handled by hand with the carrier; operations update it as the carrier "
                        "answers.")
-    before = port_request.status
     try:
         order = get_adapter(port_request.provider).port_in_status(provider_order_id=port_request.provider_order_id)
     except ProviderError as exc:
         raise Conflict(f"The carrier did not answer: {exc.message}. Try again later.",
                        details={"provider": port_request.provider, "provider_code": exc.provider_code or ""}
                        ) from None
-    if _apply_carrier_order(port_request, order):
-        audit_record(action="port_in.status", organization=port_request.organization, acting_key=acting_key,
-                     acting_user=acting_user, target=port_request, before={"status": before},
-                     after={"status": port_request.status, "provider_status": port_request.provider_status,
-                            "foc_date": port_request.foc_date.isoformat() if port_request.foc_date else None})
-    return port_request
+    with transaction.atomic():
+        locked = (PortRequest.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+                  .filter(pk=port_request.pk, status=port_request.status, dispatch_token="",
+                          provider_order_id=port_request.provider_order_id).first())
+        if locked is None:  # it moved on meanwhile (or another worker holds it): the answer is stale
+            return PortRequest.objects.get(pk=port_request.pk)
+        before = locked.status
+        if _apply_carrier_order(locked, order):
+            audit_record(action="port_in.status", organization=locked.organization, acting_key=acting_key,
+                         acting_user=acting_user, target=locked, before={"status": before},
+                         after={"status": locked.status, "provider_status": locked.provider_status,
+                                "foc_date": locked.foc_date.isoformat() if locked.foc_date else None})
+        return locked
 
 
 def port_request_record_carrier_update(*, port_request_id: str, acting_user, status: str,
@@ -464,98 +502,146 @@ def port_request_record_carrier_update(*, port_request_id: str, acting_user, sta
 # ---------------------------------------------------------------------------------------------
 
 
+def _supplementable(port_request: PortRequest) -> None:
+    if port_request.status != PortStatus.REJECTED:
+        raise Conflict("Only a rejected request can be supplemented.")
+    deadline = supplement_deadline(port_request)
+    if deadline is None or timezone.now() > deadline:
+        raise Conflict(f"The {settings.ORBIT['PORT_SUPPLEMENT_WINDOW_DAYS']}-day supplement window closed on "
+                       f"{deadline:%Y-%m-%d %H:%M} UTC; submit a new port request.")
+
+
+def _supplement_changes(port_request: PortRequest, changes: dict, loa_file: StoredFile | None) -> None:
+    """The customer's corrections, on the instance (not saved)."""
+    if loa_file is not None:
+        port_request.loa_file = loa_file
+        port_request.loa_signature_status = LoaSignatureStatus.SIGNED
+        port_request.loa_signer_name = changes.get("authorized_signer") or port_request.authorized_signer
+        port_request.loa_signed_at = timezone.now()
+    for field in ("current_carrier", "account_number", "authorized_signer", "service_address"):
+        if field in changes:
+            setattr(port_request, field, changes[field])
+    if "account_pin" in changes:
+        port_request.account_pin_encrypted = pins.account_pin_encrypt(changes["account_pin"])
+
+
+def _supplement_apply(port_request: PortRequest, changes: dict, loa_file: StoredFile | None,
+                      order: PortOrder | None, *, acting_key, acting_user) -> None:
+    before = _snapshot(port_request)
+    rejected_by = port_request.rejected_by
+    _supplement_changes(port_request, changes, loa_file)
+    port_request.supplement_count += 1
+    port_request.reject_code, port_request.reject_reason, port_request.rejected_by = "", "", ""
+    port_request.rejected_at = None
+    port_request.save()
+    changed = sorted(changes)
+    note = changes.get("note", "")
+    label = f"Supplement #{port_request.supplement_count} ({', '.join(c for c in changed if c != 'note') or 'no changes'})."
+    if order is not None:
+        if order.provider_order_id != port_request.provider_order_id:
+            port_request.provider_order_id = order.provider_order_id
+            port_request.save(update_fields=["provider_order_id", "updated_at"])
+        _set_status(port_request, PortStatus.CARRIER_REVIEW, f"{label} {note}".strip())
+        _apply_carrier_order(port_request, order)
+    elif rejected_by == PortRequest.RejectedBy.CARRIER and port_request.is_dispatched:
+        said = f"{label} {note}".strip()
+        _set_status(port_request, PortStatus.CARRIER_REVIEW, f"{said} Operations resend it to the carrier.")
+    elif port_request.loa_signature_status == LoaSignatureStatus.SIGNED:
+        _set_status(port_request, PortStatus.VALIDATING_LOA, f"{label} Waiting for LoA review. {note}".strip())
+    else:
+        _set_status(port_request, PortStatus.SUBMITTED, f"{label} Waiting for a signed LoA. {note}".strip())
+    audit_record(action="port_in.supplement", organization=port_request.organization, acting_key=acting_key,
+                 acting_user=acting_user, target=port_request, before=before,
+                 after={**_snapshot(port_request), "changed": changed, "note": note})
+
+
 def port_request_supplement(*, organization: Organization, port_request_id: str, changes: dict,
                             acting_key: ApiKey | None = None, acting_user=None) -> PortRequest:
     """Correct a rejected request within the supplement window. The FOC clock (submitted_at)
-    keeps running from the original submission."""
-    placed: list = []
+    keeps running from the original submission. A carrier rejection of an API-handled request is
+    answered at the carrier: claim, send the supplement with no transaction open, then apply the
+    corrections and the carrier's answer together (nothing changes if the carrier refuses)."""
+    with transaction.atomic():
+        port_request = _lock(organization, port_request_id)
+        _supplementable(port_request)
+        loa_file = (file_resolve_signed_url(url=changes["loa_file_url"], organization=organization,
+                                            purpose=StoredFile.Purpose.LOA)
+                    if "loa_file_url" in changes else None)
+        at_carrier = (port_request.rejected_by == PortRequest.RejectedBy.CARRIER and port_request.is_dispatched
+                      and port_request.handling == PortRequest.Handling.API)
+        if not at_carrier:
+            _supplement_apply(port_request, changes, loa_file, None, acting_key=acting_key, acting_user=acting_user)
+            idempotency_effect_commit(port_request)
+            return port_request
+        token = dispatch_claim(port_request, DispatchAction.SUPPLEMENT)
+    provider, order_id = port_request.provider, port_request.provider_order_id
+    _supplement_changes(port_request, changes, loa_file)  # what the carrier is sent; saved in phase 3
+    try:
+        order = get_adapter(provider).supplement_port_in(provider_order_id=order_id,
+                                                         details=_carrier_details(port_request))
+    except ProviderError as exc:
+        release_dispatch(PortRequest, port_request_id, token)
+        raise Conflict(f"The carrier refused the supplement: {exc.message}",
+                       details={"provider": provider, "provider_code": exc.provider_code or ""}) from None
     try:
         with transaction.atomic():
-            port_request = _lock(organization, port_request_id)
-            if port_request.status != PortStatus.REJECTED:
-                raise Conflict("Only a rejected request can be supplemented.")
-            deadline = supplement_deadline(port_request)
-            if deadline is None or timezone.now() > deadline:
-                raise Conflict(f"The {settings.ORBIT['PORT_SUPPLEMENT_WINDOW_DAYS']}-day supplement window closed on "
-                               f"{deadline:%Y-%m-%d %H:%M} UTC; submit a new port request.")
-            before = _snapshot(port_request)
-            changed = sorted(changes)
-            if "loa_file_url" in changes:
-                port_request.loa_file = file_resolve_signed_url(
-                    url=changes["loa_file_url"], organization=organization, purpose=StoredFile.Purpose.LOA)
-                port_request.loa_signature_status = LoaSignatureStatus.SIGNED
-                port_request.loa_signer_name = changes.get("authorized_signer") or port_request.authorized_signer
-                port_request.loa_signed_at = timezone.now()
-            for field in ("current_carrier", "account_number", "authorized_signer", "service_address"):
-                if field in changes:
-                    setattr(port_request, field, changes[field])
-            if "account_pin" in changes:
-                port_request.account_pin_encrypted = pins.account_pin_encrypt(changes["account_pin"])
-            port_request.supplement_count += 1
-            rejected_by = port_request.rejected_by
-            port_request.reject_code, port_request.reject_reason, port_request.rejected_by = "", "", ""
-            port_request.rejected_at = None
-            port_request.save()
-            note = changes.get("note", "")
-            label = f"Supplement #{port_request.supplement_count} ({', '.join(c for c in changed if c != 'note') or 'no changes'})."
-            if rejected_by == PortRequest.RejectedBy.CARRIER and port_request.is_dispatched:
-                _supplement_at_carrier(port_request, placed, f"{label} {note}".strip())
-            elif port_request.loa_signature_status == LoaSignatureStatus.SIGNED:
-                _set_status(port_request, PortStatus.VALIDATING_LOA, f"{label} Waiting for LoA review. {note}".strip())
-            else:
-                _set_status(port_request, PortStatus.SUBMITTED, f"{label} Waiting for a signed LoA. {note}".strip())
-            audit_record(action="port_in.supplement", organization=organization, acting_key=acting_key,
-                         acting_user=acting_user, target=port_request, before=before,
-                         after={**_snapshot(port_request), "changed": changed, "note": note})
+            port_request = dispatch_lock(PortRequest, port_request_id, token)
+            dispatch_release(port_request)
+            _supplement_apply(port_request, changes, loa_file, order, acting_key=acting_key,
+                              acting_user=acting_user)
+            idempotency_effect_commit(port_request)
             return port_request
     except Exception:
-        for provider, order_id in placed:
-            _cancel_quietly(provider, order_id)
+        if order.provider_order_id != order_id:  # the carrier opened a new order for the supplement
+            abandon_dispatch(PortRequest, port_request_id, token, provider, order.provider_order_id)
+        else:
+            release_dispatch(PortRequest, port_request_id, token)
         raise
 
 
-def _supplement_at_carrier(port_request: PortRequest, placed: list, note: str) -> None:
-    if port_request.handling == PortRequest.Handling.MANUAL:
-        _set_status(port_request, PortStatus.CARRIER_REVIEW, f"{note} Operations resend it to the carrier.")
-        return
-    try:
-        order = get_adapter(port_request.provider).supplement_port_in(
-            provider_order_id=port_request.provider_order_id, details=_carrier_details(port_request))
-    except ProviderError as exc:
-        raise Conflict(f"The carrier refused the supplement: {exc.message}",
-                       details={"provider": port_request.provider, "provider_code": exc.provider_code or ""}
-                       ) from None
-    if order.provider_order_id != port_request.provider_order_id:
-        placed.append((port_request.provider, order.provider_order_id))
-        port_request.provider_order_id = order.provider_order_id
-        port_request.save(update_fields=["provider_order_id", "updated_at"])
-    _set_status(port_request, PortStatus.CARRIER_REVIEW, note)
-    _apply_carrier_order(port_request, order)
+def _cancel_apply(port_request: PortRequest, note: str, *, acting_key, acting_user) -> None:
+    before = _snapshot(port_request)
+    _port_request_cancelled(port_request, note)
+    audit_record(action="port_in.cancel", organization=port_request.organization, acting_key=acting_key,
+                 acting_user=acting_user, target=port_request, before=before, after={"status": port_request.status})
 
 
-@transaction.atomic
 def port_request_cancel(*, organization: Organization, port_request_id: str, acting_key: ApiKey | None = None,
                         acting_user=None) -> PortRequest:
-    port_request = _lock(organization, port_request_id)
-    if port_request.status in (PortStatus.COMPLETED, PortStatus.CANCELLED):
-        raise Conflict(f"The request is already {port_request.status}.")
-    before = _snapshot(port_request)
+    """Cancel a port-in. An order open at the carrier is cancelled there first, between a claim
+    and the transaction that records the cancellation."""
     note = "Cancelled by the customer."
-    if port_request.provider_order_id and port_request.status != PortStatus.REJECTED:
-        try:
-            get_adapter(port_request.provider).cancel_port_in(provider_order_id=port_request.provider_order_id)
-        except ProviderError as exc:
-            if exc.provider_code != "NOT_SUPPORTED":
-                raise Conflict(f"The carrier refused the cancellation: {exc.message}",
-                               details={"provider": port_request.provider,
-                                        "provider_code": exc.provider_code or ""}) from None
-            note += " Operations cancel it with the carrier by hand."
-    elif port_request.handling == PortRequest.Handling.MANUAL and port_request.status in CARRIER_STAGES:
+    with transaction.atomic():
+        port_request = _lock(organization, port_request_id)
+        if port_request.status in (PortStatus.COMPLETED, PortStatus.CANCELLED):
+            raise Conflict(f"The request is already {port_request.status}.")
+        if not (port_request.provider_order_id and port_request.status != PortStatus.REJECTED):
+            if port_request.handling == PortRequest.Handling.MANUAL and port_request.status in CARRIER_STAGES:
+                note += " Operations cancel it with the carrier by hand."
+            _cancel_apply(port_request, note, acting_key=acting_key, acting_user=acting_user)
+            idempotency_effect_commit(port_request)
+            return port_request
+        token = dispatch_claim(port_request, DispatchAction.CANCEL)
+    try:
+        get_adapter(port_request.provider).cancel_port_in(provider_order_id=port_request.provider_order_id)
+    except ProviderError as exc:
+        if exc.provider_code != "NOT_SUPPORTED":
+            release_dispatch(PortRequest, port_request_id, token)
+            raise Conflict(f"The carrier refused the cancellation: {exc.message}",
+                           details={"provider": port_request.provider,
+                                    "provider_code": exc.provider_code or ""}) from None
         note += " Operations cancel it with the carrier by hand."
-    _port_request_cancelled(port_request, note)
-    audit_record(action="port_in.cancel", organization=organization, acting_key=acting_key, acting_user=acting_user,
-                 target=port_request, before=before, after={"status": port_request.status})
-    return port_request
+    try:
+        with transaction.atomic():
+            port_request = dispatch_lock(PortRequest, port_request_id, token)
+            dispatch_release(port_request)
+            port_request.save(update_fields=[*CLAIM_FIELDS, "updated_at"])
+            _cancel_apply(port_request, note, acting_key=acting_key, acting_user=acting_user)
+            idempotency_effect_commit(port_request)
+            return port_request
+    except Exception:
+        release_dispatch(PortRequest, port_request_id, token)
+        raise
 
 
 def reject_details(port_request: PortRequest) -> dict | None:

@@ -95,3 +95,13 @@ def test_order_book_lists_orders_across_adapters_and_marks_releases(carrier):
     ]
     assert SimulatorAdapter("telnyx").list_number_orders(since=datetime.now(tz=dt_timezone.utc)
                                                          + timedelta(seconds=1)) == []
+
+
+def test_simulated_port_orders_are_found_by_reference(settings):
+    adapter = SimulatorAdapter("telnyx")
+    reference = f"port_{time.time_ns()}"
+    assert adapter.find_port_in(customer_reference=reference) is None
+    order = adapter.create_port_in(numbers=["+12015550124"], details={"customer_reference": reference})
+    assert adapter.find_port_in(customer_reference=reference).provider_order_id == order.provider_order_id
+    out = adapter.create_port_out(numbers=["+12015550125"], details={"customer_reference": reference})
+    assert adapter.find_port_out(customer_reference=reference, numbers=[]).provider_order_id == out.provider_order_id

@@ -269,3 +269,25 @@ def test_simulator_is_the_default_backend(settings):
     from inventory.providers.simulator import SimulatorAdapter
 
     assert isinstance(get_adapter("telnyx"), SimulatorAdapter)
+
+
+def test_find_port_in_by_reference_removes_unconfirmed_drafts(telnyx, stub_server):
+    draft = {"id": "draft-1", "status": {"value": "draft"}, "customer_reference": "port_1"}
+    confirmed = {"id": ORDER, "status": {"value": "in-process"}, "customer_reference": "port_1"}
+    stub_server.on("GET", "/v2/porting_orders", Reply(200, {"data": [draft, confirmed]}), Reply(200, {"data": [draft]}))
+    stub_server.on("DELETE", "/v2/porting_orders/draft-1", Reply(204))
+    found = telnyx.find_port_in(customer_reference="port_1")
+    assert found.provider_order_id == ORDER and found.status == "carrier_review"
+    assert stub_server.seen("GET", "/v2/porting_orders")[0].query == {"filter[customer_reference]": ["port_1"]}
+    assert telnyx.find_port_in(customer_reference="port_1") is None  # only a draft: no order
+    assert len(stub_server.seen("DELETE", "/v2/porting_orders/draft-1")) == 2
+
+
+def test_find_port_out_by_the_reference_in_our_authorisation(telnyx, stub_server):
+    ours = {"id": "po-1", "status": "authorized", "phone_numbers": ["+13125550123"],
+            "reason": "Authorized by Jo (Orbit pout_1)"}
+    other = {"id": "po-2", "status": "pending", "phone_numbers": ["+13125550123"], "reason": None}
+    stub_server.on("GET", "/v2/portouts", Reply(200, {"data": [other, ours]}))
+    found = telnyx.find_port_out(customer_reference="pout_1", numbers=["+13125550123"])
+    assert found.provider_order_id == "po-1"
+    assert telnyx.find_port_out(customer_reference="pout_9", numbers=["+13125550123"]) is None

@@ -2,7 +2,10 @@
 resolution on recovery, staff notification after commit."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -18,6 +21,8 @@ from inventory.models import LowStockAlert, LowStockThreshold, OwnedNumber, Phon
 from inventory.services import number_purchase
 from inventory.services.stock import PoolStats, breach_reason, low_stock_check, pool_stats
 from orbit_numbers.models import AuditLog
+from orbit_numbers.webhooks.models import WebhookEvent
+from orbit_numbers.webhooks.tasks import deliver_due_webhook_events
 
 
 @pytest.fixture
@@ -150,23 +155,29 @@ def test_no_mail_before_commit(make_number):
     assert LowStockAlert.objects.count() == 1 and mail.outbox == []
 
 
-def test_webhook_is_posted_with_a_timeout(make_number, run_on_commit, settings, monkeypatch):
-    settings.ORBIT = {**settings.ORBIT, "LOW_STOCK_WEBHOOK_URL": "https://hooks.example.com/stock"}
+def test_webhook_goes_through_the_outbox_signed_with_a_timeout(make_number, run_on_commit, settings, monkeypatch):
+    settings.ORBIT = {**settings.ORBIT, "LOW_STOCK_WEBHOOK_URL": "https://hooks.example.com/stock",
+                      "STAFF_WEBHOOK_SECRET": "whsec_staff"}
     calls = []
 
     class Ok:
-        def raise_for_status(self):
-            return None
+        status_code = 204
 
     monkeypatch.setattr(requests, "post", lambda url, **kwargs: calls.append((url, kwargs)) or Ok())
     LowStockThreshold.objects.create(country="US", line_type="local", min_available=1)
     run_on_commit()
     (url, kwargs), = calls
     assert url == "https://hooks.example.com/stock" and kwargs["timeout"] == settings.ORBIT["HTTP_TIMEOUT_SECONDS"]
-    assert kwargs["json"]["event"] == "low_stock.opened" and kwargs["json"]["available"] == 0
+    envelope = json.loads(kwargs["data"])
+    assert envelope["type"] == "low_stock.opened" and envelope["data"]["available"] == 0
+    timestamp, signature = (part.split("=", 1)[1] for part in kwargs["headers"]["X-Orbit-Signature"].split(","))
+    expected = hmac.new(b"whsec_staff", f"{timestamp}.".encode() + kwargs["data"], hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(signature, expected)
+    event = WebhookEvent.objects.get()
+    assert event.organization is None and event.status == "delivered"
 
 
-def test_failing_webhook_is_logged_not_raised(make_number, run_on_commit, settings, monkeypatch, caplog):
+def test_failing_webhook_is_retried_from_the_outbox(make_number, run_on_commit, settings, monkeypatch):
     settings.ORBIT = {**settings.ORBIT, "LOW_STOCK_WEBHOOK_URL": "https://hooks.example.com/stock"}
 
     def down(url, **kwargs):
@@ -175,7 +186,19 @@ def test_failing_webhook_is_logged_not_raised(make_number, run_on_commit, settin
     monkeypatch.setattr(requests, "post", down)
     LowStockThreshold.objects.create(country="US", line_type="local", min_available=1)
     run_on_commit()
-    assert len(mail.outbox) == 1 and "Low-stock webhook" in caplog.text
+    assert len(mail.outbox) == 1  # the mail does not depend on the webhook
+    event = WebhookEvent.objects.get(event_type="low_stock.opened")
+    assert event.status == "pending" and event.attempts == 1 and event.next_attempt_at > event.last_attempt_at
+    assert event.last_error.startswith("ConnectionError")
+
+    class Ok:
+        status_code = 200
+
+    monkeypatch.setattr(requests, "post", lambda url, **kwargs: Ok())
+    WebhookEvent.objects.filter(pk=event.pk).update(next_attempt_at=timezone.now())
+    assert deliver_due_webhook_events() == 1
+    event.refresh_from_db()
+    assert event.status == "delivered" and event.attempts == 2
 
 
 def test_command_and_beat_task(make_number, django_capture_on_commit_callbacks):

@@ -88,3 +88,79 @@ def test_due_sweep_picks_pending_events(hooked_org, stub_server):
 
 def test_backoff_is_capped():
     assert [services.backoff_seconds(n) for n in (1, 2, 3, 10, 20)] == [30, 60, 120, 3600, 3600]
+
+
+# ---------------------------------------------------------------- delivery holds no lock
+
+class _Answer:
+    def __init__(self, status_code: int = 200) -> None:
+        self.status_code = status_code
+
+
+def _open_transactions() -> list:
+    from django.db import connection
+
+    return [block for block in connection.atomic_blocks if not getattr(block, "_from_testcase", False)]
+
+
+def test_posts_with_no_transaction_open(hooked_org, monkeypatch):
+    seen = []
+    monkeypatch.setattr(services.requests, "post", lambda url, **kwargs: seen.append(_open_transactions())
+                        or _Answer())
+    event = services.webhook_event_emit(organization=hooked_org, event_type="number.ported", data={})
+    assert services.webhook_event_deliver(event_id=event.pk).status == "delivered"
+    assert seen == [[]]
+
+
+def test_a_second_deliverer_does_not_send_during_the_lease(hooked_org, monkeypatch):
+    posts, inner = [], []
+
+    def post(url, **kwargs):
+        posts.append(url)
+        if len(posts) == 1:  # another worker picks the same event up while the first is posting
+            inner.append(services.webhook_event_deliver(event_id=event.pk))
+            inner.append(services.webhook_events_due())
+        return _Answer()
+
+    monkeypatch.setattr(services.requests, "post", post)
+    event = services.webhook_event_emit(organization=hooked_org, event_type="number.ported", data={})
+    assert services.webhook_event_deliver(event_id=event.pk).status == "delivered"
+    assert len(posts) == 1 and inner == [None, []]
+
+
+def test_a_crashed_deliverers_claim_expires_and_the_event_is_retried(hooked_org, monkeypatch):
+    class WorkerKilled(BaseException):
+        pass
+
+    def killed(url, **kwargs):
+        raise WorkerKilled()
+
+    monkeypatch.setattr(services.requests, "post", killed)
+    event = services.webhook_event_emit(organization=hooked_org, event_type="number.ported", data={})
+    with pytest.raises(WorkerKilled):
+        services.webhook_event_deliver(event_id=event.pk)
+    event.refresh_from_db()
+    assert event.status == "pending" and event.attempts == 1 and event.claim_token
+    assert services.webhook_events_due() == []  # the lease still runs
+    WebhookEvent.objects.filter(pk=event.pk).update(claimed_until=event.last_attempt_at)
+    monkeypatch.setattr(services.requests, "post", lambda url, **kwargs: _Answer(204))
+    assert services.webhook_events_due() == [event.pk]
+    delivered = services.webhook_event_deliver(event_id=event.pk)
+    assert delivered.status == "delivered" and delivered.attempts == 2 and not delivered.claim_token
+
+
+def test_staff_events_need_no_organisation(db, stub_server, settings):
+    settings.ORBIT = {**settings.ORBIT, "STAFF_WEBHOOK_SECRET": ""}
+    stub_server.on("POST", "/ops", Reply(200, {}))
+    event = services.staff_webhook_event_emit(url=f"{stub_server.url}/ops", event_type="low_stock.opened",
+                                              data={"available": 0})
+    assert services.webhook_event_deliver(event_id=event.pk).status == "delivered"
+    [sent] = stub_server.seen("POST", "/ops")
+    assert sent.json()["data"] == {"available": 0} and "X-Orbit-Signature" not in sent.headers
+
+
+def test_an_event_has_an_organisation_or_a_target(db):
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WebhookEvent.objects.create(event_type="x", payload={})
