@@ -85,6 +85,15 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
+# Optional read replica: the API's list and search reads go there (orbit_numbers/db_router.py).
+# Under test it mirrors the test database.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"],
+                                conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0"))),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["orbit_numbers.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _cache_url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
