@@ -30,6 +30,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 preload_app = False
 # The heartbeat file on tmpfs, so a slow container disk cannot make gunicorn think a worker hangs.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# gunicorn's control socket (gunicornc) sits at one path per user: two masters on a host would fight
+# over it, and the image's user has no home. Signals do the same job (HUP, TERM, TTIN/TTOU).
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 errorlog = "-"
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None  # the app logs every request itself
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")

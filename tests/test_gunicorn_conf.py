@@ -63,3 +63,10 @@ def test_gunicorn_accepts_the_config_and_loads_the_app(tmp_path):
     result = subprocess.run([str(gunicorn), "-c", str(CONF), "--check-config"], cwd=ROOT, capture_output=True, text=True,
                             timeout=60, env={"PATH": "/usr/bin:/bin", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_control_socket_is_off_unless_a_path_is_given(monkeypatch):
+    monkeypatch.delenv("GUNICORN_CONTROL_SOCKET", raising=False)
+    assert load_conf(monkeypatch)["control_socket_disable"] is True
+    conf = load_conf(monkeypatch, GUNICORN_CONTROL_SOCKET="/run/orbit/gunicorn.ctl")
+    assert (conf["control_socket_disable"], conf["control_socket"]) == (False, "/run/orbit/gunicorn.ctl")
