@@ -69,7 +69,7 @@ fuzz: install-test
 # for SOAK_SECONDS, one web process and one worker SIGKILLed mid-run; invariants checked after (RELIABILITY.md).
 SOAK_SECONDS ?= 120
 soak: install
-	SOAK_SECONDS=$(SOAK_SECONDS) PY=$(CURDIR)/$(PY) soak/run.sh
+	SOAK_SECONDS=$(SOAK_SECONDS) PY=$(abspath $(PY)) soak/run.sh
 
 # Side-by-side API timing of two code trees (bench/bench_api.py; ≈ 7 min; not part of `make test`).
 # e.g. make bench-api BENCH_API_ARGS="--after ../wt-api --write"  (in a worktree without .venv: VENV=/work/main/.venv)
