@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from django.conf import settings
 from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -15,6 +16,9 @@ from inventory.models import OwnedNumber, PhoneNumber
 from orbit_numbers.db_router import REPLICA_DB_ALIAS, ReplicaRouter, replica_reads
 
 router = ReplicaRouter()
+# A run with DATABASE_REPLICA_URL set has the alias (a TEST MIRROR) from the start: tests declare it.
+uses_replica = pytest.mark.django_db(transaction=True, databases=[
+    "default", *([REPLICA_DB_ALIAS] if REPLICA_DB_ALIAS in settings.DATABASES else [])])
 
 
 @pytest.fixture
@@ -47,6 +51,7 @@ def bought(make_org, make_client, make_number):
     return client, row
 
 
+@uses_replica
 def test_the_number_list_reads_the_replica_and_the_key_check_the_primary(replica, bought):
     client, row = bought
     with CaptureQueriesContext(replica) as on_replica, CaptureQueriesContext(connections["default"]) as on_primary:
@@ -58,6 +63,7 @@ def test_the_number_list_reads_the_replica_and_the_key_check_the_primary(replica
     assert "orbit_numbers_apikey" in tables(on_primary) and "orbit_numbers_apikey" not in tables(on_replica)
 
 
+@uses_replica
 def test_the_search_reads_the_replica(replica, bought):
     client, _ = bought
     with CaptureQueriesContext(replica) as on_replica:
@@ -66,6 +72,7 @@ def test_the_search_reads_the_replica(replica, bought):
     assert PhoneNumber._meta.db_table in tables(on_replica)
 
 
+@uses_replica
 def test_a_purchase_never_touches_the_replica(replica, make_org, make_client, make_number):
     client = make_client(make_org("Buyer", credit_cents=100_00))
     row = make_number("US")
@@ -75,6 +82,7 @@ def test_a_purchase_never_touches_the_replica(replica, make_org, make_client, ma
     assert on_replica.captured_queries == []
 
 
+@uses_replica
 def test_a_list_does_not_leave_replica_reads_on_for_the_thread(replica, bought):
     client, _ = bought
     assert client.get("/api/v1/numbers").status_code == 200
@@ -84,6 +92,7 @@ def test_a_list_does_not_leave_replica_reads_on_for_the_thread(replica, bought):
     assert on_replica.captured_queries == []
 
 
+@uses_replica
 def test_reads_inside_a_transaction_stay_on_the_primary(replica):
     with replica_reads():
         assert router.db_for_read(PhoneNumber) == REPLICA_DB_ALIAS
@@ -91,6 +100,7 @@ def test_reads_inside_a_transaction_stay_on_the_primary(replica):
             assert router.db_for_read(PhoneNumber) is None
 
 
+@uses_replica
 def test_after_a_write_the_request_reads_its_own_writes_on_the_primary(replica):
     with replica_reads():
         assert router.db_for_read(PhoneNumber) == REPLICA_DB_ALIAS
@@ -100,6 +110,7 @@ def test_after_a_write_the_request_reads_its_own_writes_on_the_primary(replica):
         assert router.db_for_read(PhoneNumber) == REPLICA_DB_ALIAS
 
 
+@uses_replica
 def test_a_row_read_on_the_replica_is_written_and_followed_on_the_primary(replica, make_number):
     make_number("US")
     with replica_reads():
