@@ -21,8 +21,10 @@ RUN pip install -r requirements.txt
 RUN groupadd --system orbit && useradd --system --gid orbit --home-dir /app --no-create-home orbit
 COPY --chown=orbit:orbit . .
 # Static files are collected at build time (no database needed); the app serves them itself.
+# The media and Prometheus directories exist in every container (workers too), owned by the app user.
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v 0 \
-    && mkdir -p /app/media && chown orbit:orbit /app/media
+    && mkdir -p /app/media "$PROMETHEUS_MULTIPROC_DIR" \
+    && chown orbit:orbit /app/media "$PROMETHEUS_MULTIPROC_DIR"
 
 USER orbit
 EXPOSE 8000
