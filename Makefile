@@ -10,7 +10,7 @@ FUZZ_MAX_SECONDS ?= 240
 # Where `make run` listens.
 RUN_ADDR ?= 127.0.0.1:8000
 
-.PHONY: install install-test run demo-server test test-e2e fuzz migrate seed bench bench-api clean
+.PHONY: install install-test run demo-server serve worker beat test test-e2e fuzz soak migrate seed bench bench-api clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,28 @@ demo-server:
 		$(PY) manage.py seed_demo && \
 		$(PY) manage.py runserver $(RUN_ADDR)
 
+# The production profile: gunicorn (gunicorn.conf.py) on PostgreSQL and Redis from the environment
+# (DATABASE_URL, REDIS_URL, CELERY_BROKER_URL, SECRET_KEY, ALLOWED_HOSTS, …: see DEPLOY.md).
+serve: install
+	@test -n "$$DATABASE_URL" || { echo "make serve: set DATABASE_URL (PostgreSQL); see DEPLOY.md" >&2; exit 2; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+	exec $(VENV)/bin/gunicorn -c gunicorn.conf.py
+
+# Celery worker(s): CELERY_QUEUES=carrier,housekeeping,celery by default (DEPLOY.md: one pool per queue).
+CELERY_QUEUES ?= carrier,housekeeping,celery
+CELERY_CONCURRENCY ?= 4
+worker: install
+	@test -n "$$CELERY_BROKER_URL" || { echo "make worker: set CELERY_BROKER_URL (Redis)" >&2; exit 2; }
+	exec $(VENV)/bin/celery -A orbit_numbers worker -Q $(CELERY_QUEUES) --concurrency=$(CELERY_CONCURRENCY) \
+		--loglevel=$${LOG_LEVEL:-INFO}
+
+# Exactly one beat per deployment: it only enqueues the periodic jobs (CELERY_BEAT_SCHEDULE).
+beat: install
+	@test -n "$$CELERY_BROKER_URL" || { echo "make beat: set CELERY_BROKER_URL (Redis)" >&2; exit 2; }
+	exec $(VENV)/bin/celery -A orbit_numbers beat --loglevel=$${LOG_LEVEL:-INFO} \
+		--schedule=$${CELERY_BEAT_SCHEDULE_FILE:-/tmp/orbit-celerybeat-schedule}
+
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
@@ -56,6 +78,12 @@ test-e2e: install
 # Contract fuzzing; FUZZ_MAX_SECONDS is schemathesis's time budget (setup adds ~15 s). Reports: fuzz/report/.
 fuzz: install-test
 	FUZZ_MAX_SECONDS=$(FUZZ_MAX_SECONDS) PY=$(CURDIR)/$(PY) fuzz/run.sh
+
+# Scale-out proof (soak/run.sh): 2 gunicorn + 2 Celery workers on a fresh database, SOAK_CLIENTS clients
+# for SOAK_SECONDS, one web process and one worker SIGKILLed mid-run; invariants checked after (RELIABILITY.md).
+SOAK_SECONDS ?= 120
+soak: install
+	SOAK_SECONDS=$(SOAK_SECONDS) PY=$(abspath $(PY)) soak/run.sh
 
 # Side-by-side API timing of two code trees (bench/bench_api.py; ≈ 7 min; not part of `make test`).
 # e.g. make bench-api BENCH_API_ARGS="--after ../wt-api --write"  (in a worktree without .venv: VENV=/work/main/.venv)

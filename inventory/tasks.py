@@ -27,7 +27,8 @@ def expire_reservations() -> int:
     return services.reservations_expire()
 
 
-@shared_task
+# Commits per organisation: a soft limit stops between organisations and the next run goes on.
+@shared_task(soft_time_limit=1800, time_limit=1900)
 def charge_renewals() -> dict:
     result = services.number_renewals_charge()
     return {"organizations": result.organizations, "numbers_charged": result.numbers_charged,

@@ -97,6 +97,15 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
+# Optional read replica: the API's list and search reads go there (orbit_numbers/db_router.py).
+# Under test it mirrors the test database.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"],
+                                conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0"))),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["orbit_numbers.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _cache_url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
@@ -201,8 +210,30 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
+# At-least-once: a task is acknowledged after it ran, and requeued when its worker process dies
+# mid-task (SIGKILL, OOM); every task is idempotent, so a second run is harmless.
 CELERY_TASK_ACKS_LATE = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a busy worker does not sit on messages another could run
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers an unacknowledged message after this; it must outlast the longest countdown
+# (webhook backoff: at most an hour) and the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "7200"))}
+# Soft limit: SoftTimeLimitExceeded inside the task (its transaction rolls back); hard: the process is killed.
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "300"))
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "360"))
+# Two queues, so a slow carrier never delays expiry or renewals: "carrier" (calls to carriers and
+# webhook receivers) and "housekeeping" (database sweeps). Exact names first, then patterns in order.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "inventory.tasks.notify_low_stock": {"queue": "carrier"},
+    "*.reconcile_carrier_orders": {"queue": "carrier"},
+    "porting.tasks.*": {"queue": "carrier"},
+    "orbit_numbers.webhooks.*": {"queue": "carrier"},
+    "inventory.tasks.*": {"queue": "housekeeping"},
+    "orbit_numbers.tasks.*": {"queue": "housekeeping"},
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-reservations": {"task": "inventory.tasks.expire_reservations", "schedule": timedelta(minutes=1)},

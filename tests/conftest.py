@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from billing.services import wallet_credit, wallet_get_or_create
 from inventory.models import InventoryStatus, LineType, PhoneNumber
+from orbit_numbers import db_router
 from orbit_numbers.models import SCOPES
 from orbit_numbers.services import api_key_create, organization_get_or_create
 
@@ -27,6 +28,15 @@ def _static_files_without_collectstatic():
     with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain},
                            WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _primary_reads_unless_the_test_asks_for_the_replica(request, monkeypatch):
+    """With DATABASE_REPLICA_URL set (a TEST MIRROR of the test database), Django's test cases refuse
+    connections to an alias they did not declare: only tests using the ``replica`` fixture
+    (tests/orbit_numbers/test_db_router.py) read it."""
+    if "replica" not in request.fixturenames:
+        monkeypatch.setattr(db_router, "replica_configured", lambda: False)
 
 
 @pytest.fixture(autouse=True)

@@ -12,16 +12,21 @@ A viewset declares, per action (``list``, ``retrieve``, ``update``, ``destroy``,
 - ``serializer_class``: the ``OutputSerializer`` its responses render with (per action through
   ``output_serializers``); request bodies are validated with ``self.validated(Body)``.
 - ``filterset_class`` for lists, ``pagination_class`` for cursor pages.
+- ``replica_actions``: actions whose reads may be served by the read replica when one is configured
+  (``orbit_numbers/db_router.py``): lists and the search by default; never the key check or rate limit.
 
 Handlers answer with ``self.respond(instance)`` / ``self.respond_page(queryset)``: the envelope.
 """
 from __future__ import annotations
+
+from contextlib import ExitStack
 
 from django.conf import settings
 from django.http import Http404
 from rest_framework import viewsets
 from rest_framework.routers import SimpleRouter
 
+from ..db_router import replica_reads
 from ..errors import NotFound
 from .filters import OrbitFilterBackend
 from .idempotency import is_stored_replay
@@ -45,6 +50,7 @@ class OrbitViewSet(viewsets.GenericViewSet):
     filter_backends = [OrbitFilterBackend]
     filterset_class = None
     pagination_class = None
+    replica_actions: frozenset[str] = frozenset({"list"})
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -67,7 +73,12 @@ class OrbitViewSet(viewsets.GenericViewSet):
         """Keyword arguments that identify who acts, for every service call."""
         return {"acting_key": self.request.auth}
 
-    # --- rate limits and their headers ------------------------------------------------------
+    # --- rate limits and their headers; the read replica ------------------------------------
+
+    def dispatch(self, request, *args, **kwargs):
+        # Whatever ``initial`` enters here ends with the request, however it ends (threads are reused).
+        with ExitStack() as self._request_scope:
+            return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -77,6 +88,8 @@ class OrbitViewSet(viewsets.GenericViewSet):
         if named is not None and not is_stored_replay(request):
             state = rate_limit_hit(rule=named, subject=request.auth.organization_id)
         request._rate_limit_headers = state.headers()
+        if self.action in self.replica_actions:  # after authentication: a new key is on the primary
+            self._request_scope.enter_context(replica_reads())
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -17,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from orbit_numbers.models import IdempotencyRecord
+from orbit_numbers.webhooks.models import WebhookEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULT_TIMEOUT_SECONDS = 90
@@ -42,6 +44,36 @@ def worker_database_url() -> str:
     return urlunsplit(("postgres", netloc, "/" + db["NAME"], "", ""))
 
 
+@contextmanager
+def running_worker(queues: list[str], name: str):
+    """A real worker process (solo pool) consuming ``queues`` on the test broker, against the test
+    database; yields a Celery client routed like the project (settings.CELERY_TASK_ROUTES), then
+    stops the worker and returns its log in ``log[0]``."""
+    url = broker_url()
+    assert urlsplit(worker_database_url()).path.lstrip("/").startswith("test_")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "orbit_numbers.settings", "DATABASE_URL": worker_database_url(),
+           "CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url, "PYTHONUNBUFFERED": "1"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "orbit_numbers", "worker", "--pool=solo", "--concurrency=1",
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "-Q", ",".join(queues),
+         "--loglevel=INFO", "-n", f"{name}@%h"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    client = Celery("broker-test-client", broker=url, backend=url)
+    client.conf.task_routes = settings.CELERY_TASK_ROUTES
+    log = [""]
+    try:
+        yield client, log
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            log[0], _ = worker.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            log[0], _ = worker.communicate()
+        client.close()
+
+
 @pytest.mark.broker
 @pytest.mark.django_db(transaction=True)
 def test_worker_runs_purge_task_against_the_test_database(org):
@@ -51,29 +83,34 @@ def test_worker_runs_purge_task_against_the_test_database(org):
     IdempotencyRecord.objects.filter(pk=stale.pk).update(created_at=timezone.now() - ttl - timedelta(hours=1))
 
     queue = f"test-broker-{uuid.uuid4().hex}"
-    url = broker_url()
-    assert urlsplit(worker_database_url()).path.lstrip("/").startswith("test_")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "orbit_numbers.settings", "DATABASE_URL": worker_database_url(),
-           "CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url, "PYTHONUNBUFFERED": "1"}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "orbit_numbers", "worker", "--pool=solo", "--concurrency=1",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-Q", queue, "--loglevel=INFO",
-         "-n", f"{queue}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
-    client = Celery("broker-test-client", broker=url, backend=url)
-    try:
+    with running_worker([queue], queue) as (client, log):
         result = client.send_task("orbit_numbers.tasks.purge_idempotency_records", queue=queue)
         deleted = result.get(timeout=RESULT_TIMEOUT_SECONDS)
         assert deleted == 1
         assert list(IdempotencyRecord.objects.values_list("pk", flat=True)) == [fresh.pk]
         result.forget()
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            output, _ = worker.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            output, _ = worker.communicate()
-        client.close()
-    assert "purge_idempotency_records" in output and "succeeded" in output, output[-3000:]
+    assert "purge_idempotency_records" in log[0] and "succeeded" in log[0], log[0][-3000:]
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_on_the_production_queues_runs_carrier_and_housekeeping_tasks(org):
+    """Tasks are sent by name only: the project's routes put them on "carrier" and "housekeeping",
+    and a worker started like `make worker` consumes both."""
+    event = WebhookEvent.objects.create(organization=org, event_type="number.purchased", payload={},
+                                        next_attempt_at=timezone.now())
+    stale = IdempotencyRecord.objects.create(organization=org, key="stale", fingerprint="f" * 64, status_code=201)
+    IdempotencyRecord.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(days=30))
+
+    with running_worker(["carrier", "housekeeping"], f"queues-{uuid.uuid4().hex}") as (client, log):
+        carrier = client.send_task("orbit_numbers.webhooks.deliver_due_webhook_events")
+        housekeeping = client.send_task("orbit_numbers.tasks.purge_idempotency_records")
+        assert carrier.get(timeout=RESULT_TIMEOUT_SECONDS) == 1
+        assert housekeeping.get(timeout=RESULT_TIMEOUT_SECONDS) == 1
+        carrier.forget()
+        housekeeping.forget()
+    event.refresh_from_db()
+    assert event.status == WebhookEvent.Status.SKIPPED  # the organisation has no webhook URL
+    assert not IdempotencyRecord.objects.exists()
+    assert ".> carrier" in log[0] and ".> housekeeping" in log[0], log[0][:3000]
+    assert log[0].count("succeeded") == 2, log[0][-3000:]
