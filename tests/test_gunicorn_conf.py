@@ -61,7 +61,8 @@ def test_child_exit_drops_the_dead_workers_live_gauges(monkeypatch, tmp_path):
 def test_gunicorn_accepts_the_config_and_loads_the_app(tmp_path):
     gunicorn = Path(sys.executable).with_name("gunicorn")
     result = subprocess.run([str(gunicorn), "-c", str(CONF), "--check-config"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60, env={"PATH": "/usr/bin:/bin", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})
+                            timeout=60, env={"PATH": "/usr/bin:/bin", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+                                 "SECRET_KEY": "gunicorn-check-config"})
     assert result.returncode == 0, result.stdout + result.stderr
 
 
