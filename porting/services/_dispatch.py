@@ -61,3 +61,12 @@ def dispatch_release(request: DispatchClaim) -> list[str]:
 
 def unclaimed(queryset: models.QuerySet) -> models.QuerySet:
     return queryset.filter(dispatch_token="")
+
+
+def lock_if_unchanged(request: Claimed, *, skip_locked: bool = False) -> Claimed | None:
+    """Lock ``request`` for applying a carrier answer read with no transaction open, only if it is
+    still as it was read (same status, unclaimed, same carrier order). None when it moved on meanwhile
+    or another worker holds it: the answer is stale and nothing is applied."""
+    return (type(request).objects.select_for_update(of=("self",), skip_locked=skip_locked)
+            .filter(pk=request.pk, status=request.status, dispatch_token="",
+                    provider_order_id=request.provider_order_id).first())

@@ -31,7 +31,7 @@ from ..models import (CARRIER_STAGES, PORT_IN_STAGES, DispatchAction, LoaSignatu
 from ..reject_codes import REJECT_CODES, explain
 from ..selectors import PORT_IN_BLOCKER_REASONS, port_in_blockers
 from ._common import abandon_dispatch, number_country, release_dispatch
-from ._dispatch import (CLAIM_FIELDS, dispatch_claim, dispatch_lock, dispatch_release,
+from ._dispatch import (CLAIM_FIELDS, dispatch_claim, dispatch_lock, dispatch_release, lock_if_unchanged,
                         refuse_while_dispatching)
 
 logger = logging.getLogger(__name__)
@@ -457,10 +457,8 @@ def port_request_refresh(*, port_request_id: str, organization: Organization | N
                        details={"provider": port_request.provider, "provider_code": exc.provider_code or ""}
                        ) from None
     with transaction.atomic():
-        locked = (PortRequest.objects.select_for_update(of=("self",), skip_locked=skip_locked)
-                  .filter(pk=port_request.pk, status=port_request.status, dispatch_token="",
-                          provider_order_id=port_request.provider_order_id).first())
-        if locked is None:  # it moved on meanwhile (or another worker holds it): the answer is stale
+        locked = lock_if_unchanged(port_request, skip_locked=skip_locked)
+        if locked is None:
             return PortRequest.objects.get(pk=port_request.pk)
         before = locked.status
         if _apply_carrier_order(locked, order):

@@ -19,7 +19,7 @@ from orbit_numbers.services import audit_record
 
 from ..models import PORT_OUT_OPEN, DispatchAction, PortOutNumber, PortOutRequest, PortOutStatus
 from ._common import abandon_dispatch, release_dispatch
-from ._dispatch import dispatch_claim, dispatch_lock, dispatch_release, refuse_while_dispatching
+from ._dispatch import dispatch_claim, dispatch_lock, dispatch_release, lock_if_unchanged, refuse_while_dispatching
 from .protection import port_out_pins_check
 
 _CARRIER_TO_PORT_OUT = {
@@ -168,10 +168,8 @@ def port_out_refresh(*, port_out_id: str, organization: Organization | None = No
         raise Conflict(f"The carrier did not answer: {exc.message}. Try again later.",
                        details={"provider": port_out.provider, "provider_code": exc.provider_code or ""}) from None
     with transaction.atomic():
-        locked = (PortOutRequest.objects.select_for_update(of=("self",), skip_locked=skip_locked)
-                  .filter(pk=port_out.pk, status=port_out.status, dispatch_token="",
-                          provider_order_id=port_out.provider_order_id).first())
-        if locked is None:  # it moved on meanwhile (or another worker holds it): the answer is stale
+        locked = lock_if_unchanged(port_out, skip_locked=skip_locked)
+        if locked is None:
             return PortOutRequest.objects.get(pk=port_out.pk)
         before = locked.status
         if _apply_port_out_order(locked, order):

@@ -128,6 +128,20 @@ def test_stored_replays_do_not_spend_the_named_rate_limit(org, client):
 PHASED = "/api/v1/_test/phased-echo"
 
 
+@pytest.fixture
+def lease_taken_over(monkeypatch):
+    """A retry takes the key over while this request runs, just before its response is stored."""
+    from orbit_numbers.api import idempotency
+
+    real_store = idempotency._store
+
+    def taken_over_meanwhile(claim, response):
+        IdempotencyRecord.objects.filter(pk=claim.record_id).update(lease_token="someone-else")
+        return real_store(claim, response)
+
+    monkeypatch.setattr(idempotency, "_store", taken_over_meanwhile)
+
+
 def test_an_in_progress_key_past_its_lease_is_taken_over_by_the_retry(org, client):
     same_request = RequestFactory().post(ECHO, data=BODY, content_type="application/json")
     IdempotencyRecord.objects.create(organization=org, key="crashed", fingerprint=request_fingerprint(same_request),
@@ -170,16 +184,7 @@ def test_a_crash_while_storing_the_response_rolls_the_effect_back(org, client, m
     assert executions(org) == 0
 
 
-def test_a_request_whose_lease_was_taken_over_cannot_commit_its_effect(org, client, monkeypatch):
-    from orbit_numbers.api import idempotency
-
-    real_store = idempotency._store
-
-    def taken_over_meanwhile(claim, response):
-        IdempotencyRecord.objects.filter(pk=claim.record_id).update(lease_token="someone-else")
-        return real_store(claim, response)
-
-    monkeypatch.setattr(idempotency, "_store", taken_over_meanwhile)
+def test_a_request_whose_lease_was_taken_over_cannot_commit_its_effect(org, client, lease_taken_over):
     response = post(client, BODY, "stolen")
     assert response.status_code == 409
     assert executions(org) == 0
@@ -203,16 +208,7 @@ def test_phased_effect_commits_its_response_and_survives_a_crash_after_it(org, c
     assert executions(org) == 1
 
 
-def test_phased_effect_refused_when_the_lease_was_taken_over(org, client, monkeypatch):
-    from orbit_numbers.api import idempotency
-
-    real_store = idempotency._store
-
-    def taken_over_meanwhile(claim, response):
-        IdempotencyRecord.objects.filter(pk=claim.record_id).update(lease_token="someone-else")
-        return real_store(claim, response)
-
-    monkeypatch.setattr(idempotency, "_store", taken_over_meanwhile)
+def test_phased_effect_refused_when_the_lease_was_taken_over(org, client, lease_taken_over):
     response = client.post(PHASED, BODY, format="json", HTTP_IDEMPOTENCY_KEY="phased-2")
     assert response.status_code == 409
     assert executions(org) == 0  # the effect transaction rolled back
