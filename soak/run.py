@@ -69,6 +69,8 @@ class Config:
     web_threads: int = env_int("SOAK_WEB_THREADS", 4)
     worker_concurrency: int = env_int("SOAK_WORKER_CONCURRENCY", 2)
     retry_window: int = env_int("SOAK_RETRY_WINDOW", 90)
+    # Shorter than retry_window, so a retry outlives the dead request's lease and takes the key over.
+    idempotency_lease: int = env_int("SOAK_IDEMPOTENCY_LEASE", 20)
     request_timeout: int = env_int("SOAK_REQUEST_TIMEOUT", 30)
     periodic_every: float = float(os.environ.get("SOAK_PERIODIC_SECONDS") or 5)
     seed: int = env_int("SOAK_SEED", 0) or random.randrange(1, 2 ** 31)
@@ -108,6 +110,10 @@ def server_env() -> dict[str, str]:
         "ORBIT_SIMULATOR_FAIL_SUFFIXES": CONFIG.fail_suffixes,
         "ORBIT_SIMULATOR_PORT_STAGE_SECONDS": "5",
         "ORBIT_HTTP_BACKOFF_SECONDS": "0.05",
+        # A key whose request died with its host is taken over by the retry after this lease; soak
+        # requests take well under a second, so a short lease keeps the retries' window small
+        # (production: 120 s, longer than any request may run).
+        "ORBIT_IDEMPOTENCY_LEASE_SECONDS": str(CONFIG.idempotency_lease),
         "MEDIA_ROOT": str(REPORT_DIR / "media"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
         "PYTHONUNBUFFERED": "1",

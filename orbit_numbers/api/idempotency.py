@@ -100,9 +100,10 @@ def _claim(*, organization, key: str, fingerprint: str) -> tuple[str | None, Ide
             record = IdempotencyRecord.objects.create(
                 organization=organization, key=key, fingerprint=fingerprint,
                 lease_token=token, leased_until=now + lease_duration())
-            return token, record
-    except IntegrityError:
-        pass
+    except IntegrityError:  # the key is known: replay, refuse, or take over below
+        record = None
+    if record is not None:
+        return token, record
     with transaction.atomic():
         # Waits for a first request that is committing right now, then sees its outcome.
         record = IdempotencyRecord.objects.select_for_update().filter(organization=organization, key=key).first()

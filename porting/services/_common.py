@@ -2,6 +2,7 @@
 carrier order that no committed request owns, and giving up a dispatch claim."""
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Callable
 
@@ -33,15 +34,13 @@ def release_dispatch(model: type[DispatchClaim], pk: str, token: str,
                      undo: Callable[[DispatchClaim], None] | None = None) -> None:
     """Give up a claim that is still ours (after a refusal, or a failed phase 3): ``undo(request)``
     puts the request back, else only the claim is cleared."""
-    try:
-        with transaction.atomic():
-            request = dispatch_lock(model, pk, token)
-            if undo is not None:
-                undo(request)
-            else:
-                request.save(update_fields=[*dispatch_release(request), "updated_at"])
-    except DispatchLost:
-        pass  # the stale-dispatch sweep settled it already
+    # DispatchLost: the stale-dispatch sweep settled it already.
+    with contextlib.suppress(DispatchLost), transaction.atomic():
+        request = dispatch_lock(model, pk, token)
+        if undo is not None:
+            undo(request)
+        else:
+            request.save(update_fields=[*dispatch_release(request), "updated_at"])
 
 
 def abandon_dispatch(model: type[DispatchClaim], pk: str, token: str, provider: str, provider_order_id: str, *,
