@@ -340,6 +340,9 @@ class LowStockAlert(models.Model):
     days_left_at_open = models.FloatField(null=True)
     sales_7d_at_open = models.PositiveIntegerField(default=0)
     sales_30d_at_open = models.PositiveIntegerField(default=0)
+    # When staff were mailed about the opening and the recovery: a redelivered task mails once.
+    opened_mailed_at = models.DateTimeField(null=True, blank=True)
+    resolved_mailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-id"]

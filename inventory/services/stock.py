@@ -206,9 +206,12 @@ def low_stock_alert_message(alert: LowStockAlert, event: str) -> tuple[str, str,
 def low_stock_alert_notify(*, alert_id: int, event: str) -> None:
     """Mail the staff list. Runs after commit (a Celery task); the optional webhook is already in
     the outbox (see ``_notify``)."""
+    mailed_field = f"{event}_mailed_at"
     alert = LowStockAlert.objects.select_related("threshold").filter(pk=alert_id).first()
-    if alert is None:
-        return
+    if alert is None or getattr(alert, mailed_field) is not None:
+        return  # gone, or a redelivered task (acks_late): staff were told already
     subject, body, _payload = low_stock_alert_message(alert, event)
     if settings.STAFF_ALERT_EMAILS:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, settings.STAFF_ALERT_EMAILS)
+    LowStockAlert.objects.filter(pk=alert_id, **{f"{mailed_field}__isnull": True}).update(
+        **{mailed_field: timezone.now()})

@@ -208,3 +208,18 @@ def test_command_and_beat_task(make_number, django_capture_on_commit_callbacks):
     assert "1 alert(s) opened" in out.getvalue()
     assert tasks.check_low_stock.delay().get() == {"checked": 1, "opened": [], "resolved": []}
     assert any(entry["task"] == "inventory.tasks.check_low_stock" for entry in settings.CELERY_BEAT_SCHEDULE.values())
+
+
+def test_a_redelivered_mail_task_mails_staff_once(make_number, run_on_commit):
+    """Tasks are acks_late: a worker killed after sending runs the task again; staff hear once per event."""
+    from inventory.tasks import notify_low_stock
+
+    make_number("US")
+    LowStockThreshold.objects.create(country="US", line_type="local", min_available=5)
+    run_on_commit()
+    alert = LowStockAlert.objects.get()
+    assert len(mail.outbox) == 1
+    notify_low_stock(alert.pk, "opened")  # the redelivery
+    assert len(mail.outbox) == 1
+    alert.refresh_from_db()
+    assert alert.opened_mailed_at is not None and alert.resolved_mailed_at is None
