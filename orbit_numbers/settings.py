@@ -115,6 +115,9 @@ if _cache_url:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _cache_url,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "orbit"),
+            # A Redis that stops answering fails fast (readiness probe, rate limits) instead of hanging.
+            "OPTIONS": {"socket_connect_timeout": float(os.environ.get("CACHE_CONNECT_TIMEOUT_SECONDS", "2")),
+                        "socket_timeout": float(os.environ.get("CACHE_TIMEOUT_SECONDS", "2"))},
         }
     }
 else:

@@ -110,3 +110,25 @@ def test_migrations_are_read_once_then_remembered(probe, db, migrations_unknown,
     assert probe.get("/readyz").status_code == 200
     with django_assert_num_queries(1):  # SELECT 1 only: the migration table is not read again
         assert probe.get("/readyz").status_code == 200
+
+
+def test_a_cache_that_never_answers_fails_the_probe_instead_of_hanging(probe, db, settings):
+    """A Redis host that accepts connections but never replies (hung, or a black-holed network)."""
+    import socket
+    import threading
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    configured = {**settings.CACHES["default"]}  # the project's Redis cache, with its timeouts
+    assert configured["BACKEND"].endswith("RedisCache"), "make test runs with REDIS_URL"
+    settings.CACHES = {"default": {**configured, "LOCATION": f"redis://127.0.0.1:{silent.getsockname()[1]}/0"}}
+    answers = []
+    asking = threading.Thread(target=lambda: answers.append(probe.get("/readyz")), daemon=True)
+    try:
+        asking.start()
+        asking.join(timeout=15)
+    finally:
+        silent.close()
+    assert answers, "the readiness probe hung on a silent Redis"
+    assert answers[0].status_code == 503 and answers[0].json()["failed"] == ["cache"]
