@@ -15,7 +15,7 @@ from typing import TypeVar
 from django.db import models
 from django.utils import timezone
 
-from orbit_numbers.errors import Conflict
+from orbit_numbers.errors import Conflict, NotFound
 
 from ..models import DispatchClaim
 
@@ -27,6 +27,19 @@ Claimed = TypeVar("Claimed", bound=DispatchClaim)
 class DispatchLost(Conflict):
     default_message = ("The carrier took too long and this request was settled by the stale-dispatch sweep; "
                        "fetch it for its current status.")
+
+
+def lock_for_change(model: type[Claimed], pk: str, *, organization=None) -> Claimed:
+    """Lock a port request (of ``organization``, when given) for a write; 404 if it isn't theirs,
+    409 while a dispatch has it claimed."""
+    query = model.objects.select_for_update(of=("self",)).filter(pk=pk)
+    if organization is not None:
+        query = query.filter(organization=organization)
+    request = query.first()
+    if request is None:
+        raise NotFound()
+    refuse_while_dispatching(request)
+    return request
 
 
 def refuse_while_dispatching(request: DispatchClaim) -> None:

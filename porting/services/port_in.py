@@ -31,8 +31,8 @@ from ..models import (CARRIER_STAGES, PORT_IN_STAGES, DispatchAction, LoaSignatu
 from ..reject_codes import REJECT_CODES, explain
 from ..selectors import PORT_IN_BLOCKER_REASONS, port_in_blockers
 from ._common import abandon_dispatch, number_country, release_dispatch
-from ._dispatch import (CLAIM_FIELDS, dispatch_claim, dispatch_lock, dispatch_release, lock_if_unchanged,
-                        refuse_while_dispatching)
+from ._dispatch import (CLAIM_FIELDS, dispatch_claim, dispatch_lock, dispatch_release, lock_for_change,
+                        lock_if_unchanged, refuse_while_dispatching)
 
 logger = logging.getLogger(__name__)
 
@@ -61,14 +61,7 @@ def _set_status(port_request: PortRequest, status: str, note: str = "", *, field
 
 
 def _lock(organization: Organization | None, port_request_id: str) -> PortRequest:
-    query = PortRequest.objects.select_for_update(of=("self",)).filter(pk=port_request_id)
-    if organization is not None:
-        query = query.filter(organization=organization)
-    port_request = query.first()
-    if port_request is None:
-        raise NotFound()
-    refuse_while_dispatching(port_request)
-    return port_request
+    return lock_for_change(PortRequest, port_request_id, organization=organization)
 
 
 def _check_numbers_country(numbers: list[str], country: str, field: str = "numbers") -> None:

@@ -19,7 +19,8 @@ from orbit_numbers.services import audit_record
 
 from ..models import PORT_OUT_OPEN, DispatchAction, PortOutNumber, PortOutRequest, PortOutStatus
 from ._common import abandon_dispatch, release_dispatch
-from ._dispatch import dispatch_claim, dispatch_lock, dispatch_release, lock_if_unchanged, refuse_while_dispatching
+from ._dispatch import (dispatch_claim, dispatch_lock, dispatch_release, lock_for_change, lock_if_unchanged,
+                        refuse_while_dispatching)
 from .protection import port_out_pins_check
 
 _CARRIER_TO_PORT_OUT = {
@@ -139,14 +140,7 @@ def _port_out_withdraw(port_out: PortOutRequest) -> None:
 
 
 def _lock_port_out(organization: Organization | None, port_out_id: str) -> PortOutRequest:
-    query = PortOutRequest.objects.select_for_update(of=("self",)).filter(pk=port_out_id)
-    if organization is not None:
-        query = query.filter(organization=organization)
-    port_out = query.first()
-    if port_out is None:
-        raise NotFound()
-    refuse_while_dispatching(port_out)
-    return port_out
+    return lock_for_change(PortOutRequest, port_out_id, organization=organization)
 
 
 def port_out_refresh(*, port_out_id: str, organization: Organization | None = None,
