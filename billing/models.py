@@ -39,6 +39,8 @@ class LedgerEntry(models.Model):
         REFUND = "refund", "Refund"
         ADJUSTMENT = "adjustment", "Adjustment"
         PORTING_FEE = "porting_fee", "Porting fee"
+        LOOKUP_FEE = "lookup_fee", "Number lookup fee"
+        CNAM_DIP_FEE = "cnam_dip_fee", "CNAM dip fee"
 
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
     sequence = models.PositiveBigIntegerField()
@@ -60,7 +62,8 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(condition=Q(sequence__gte=1), name="ledger_sequence_positive"),
             models.CheckConstraint(
                 condition=(Q(kind__in=["top_up", "refund"], amount_cents__gt=0)
-                           | Q(kind__in=["setup_fee", "monthly_fee", "porting_fee"], amount_cents__lt=0)
+                           | Q(kind__in=["setup_fee", "monthly_fee", "porting_fee", "lookup_fee", "cnam_dip_fee"],
+                             amount_cents__lt=0)
                            | Q(kind="adjustment")),
                 name="ledger_amount_sign_matches_kind",
             ),

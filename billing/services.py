@@ -15,7 +15,8 @@ from orbit_numbers.services import audit_record
 
 from .models import LedgerEntry, Wallet, WalletAdjustmentRequest
 
-_DEBIT_KINDS = {LedgerEntry.Kind.SETUP_FEE, LedgerEntry.Kind.MONTHLY_FEE, LedgerEntry.Kind.PORTING_FEE}
+_DEBIT_KINDS = {LedgerEntry.Kind.SETUP_FEE, LedgerEntry.Kind.MONTHLY_FEE, LedgerEntry.Kind.PORTING_FEE,
+                LedgerEntry.Kind.LOOKUP_FEE, LedgerEntry.Kind.CNAM_DIP_FEE}
 
 
 @dataclass(frozen=True)

@@ -296,7 +296,7 @@ def test_billing_documents_balance_and_transactions(schema):
     assert {"balance", "balance_cents", "currency"} <= set(balance["required"])
     operation = schema["paths"]["/api/v1/billing/transactions"]["get"]
     assert set(parameters(operation)["type"]["schema"]["enum"]) == {
-        "top_up", "setup_fee", "monthly_fee", "refund", "adjustment", "porting_fee"}
+        "top_up", "setup_fee", "monthly_fee", "refund", "adjustment", "porting_fee", "lookup_fee", "cnam_dip_fee"}
     transaction = resolve(schema, json_body(schema, operation, 200)["properties"]["data"]["items"])
     assert {"id", "type", "amount", "amount_cents", "balance_after", "created_at"} <= set(transaction["required"])
 

@@ -24,16 +24,16 @@ from orbit_numbers.errors import OrbitError
 from orbit_numbers.models import Organization
 from orbit_numbers.services import audit_record
 
-from .api.fields import OWNED_CAPABILITIES
-from .exporting import FORMATS, INVENTORY, OWNED, export_response
-from .filters import InventoryFilterSet, StaffOwnedNumberFilterSet
-from .models import (Brand, BulkReservation, BulkReservationItem, Campaign, CarrierFailure, CarrierRelease,
+from ..api.fields import OWNED_CAPABILITIES
+from ..exporting import FORMATS, INVENTORY, OWNED, export_response
+from ..filters import InventoryFilterSet, StaffOwnedNumberFilterSet
+from ..models import (Brand, BulkReservation, BulkReservationItem, Campaign, CarrierFailure, CarrierRelease,
                      ComplianceProfile, LineType,
                      LowStockAlert, LowStockThreshold, NumberRoute, OwnedNumber, PhoneNumber, Provider,
                      RegulatedCountry)
-from .services import number_release, reservation_cancel, reservations_expire, reservations_force_expire
-from .services.staff import clean_tags, number_reassign, number_tag
-from .services.stock import low_stock_threshold_check, pool_stats
+from ..services import number_release, reservation_cancel, reservations_expire, reservations_force_expire
+from ..services.staff import clean_tags, number_reassign, number_tag
+from ..services.stock import low_stock_threshold_check, pool_stats
 
 ACTION_PREVIEW_ROWS = 50
 

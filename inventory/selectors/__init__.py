@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_obje
 from orbit_numbers.errors import NotFound
 from orbit_numbers.models import Organization
 
-from .models import (BulkReservation, BulkReservationItem, LineType, LowStockAlert, NumberRoute, OwnedNumber,
+from ..models import (BulkReservation, BulkReservationItem, LineType, LowStockAlert, NumberRoute, OwnedNumber,
                      PhoneNumber)
 
 
