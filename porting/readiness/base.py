@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from orbit_numbers.models import Organization
 
-    from ..models import OwnedNumber, PhoneNumber
+    from inventory.models import OwnedNumber, PhoneNumber
 
 
 class Status:
