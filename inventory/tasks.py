@@ -50,3 +50,31 @@ def reconcile_carrier_orders() -> dict:
     result = carrier_orders_reconcile()
     return {"holds_expired": result.holds_expired, "orders_seen": result.orders_seen,
             "orphaned": len(result.orphaned), "adopted": len(result.adopted), **result.releases}
+
+
+# --- caller ID: CNAM listings and spam labels ---
+
+
+@shared_task
+def submit_cnam_listing(listing_id: str, revision: int) -> str | None:
+    from .services.caller_id import cnam_listing_submit
+
+    listing = cnam_listing_submit(listing_id=listing_id, revision=revision)
+    return listing.status if listing is not None else None
+
+
+# Up to 200 carrier calls, each with HTTP retries: longer than the default limit.
+@shared_task(soft_time_limit=900, time_limit=960)
+def refresh_cnam_listings() -> dict:
+    from dataclasses import asdict
+
+    from .services.caller_id import cnam_listings_refresh
+
+    return asdict(cnam_listings_refresh())
+
+
+@shared_task(soft_time_limit=900, time_limit=960)
+def refresh_spam_labels() -> dict:
+    from .services.caller_id import spam_labels_sweep
+
+    return spam_labels_sweep()

@@ -232,6 +232,9 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "inventory.tasks.notify_low_stock": {"queue": "carrier"},
     "inventory.tasks.release_at_carriers": {"queue": "carrier"},
+    "inventory.tasks.submit_cnam_listing": {"queue": "carrier"},
+    "inventory.tasks.refresh_cnam_listings": {"queue": "carrier"},
+    "inventory.tasks.refresh_spam_labels": {"queue": "carrier"},
     "*.reconcile_carrier_orders": {"queue": "carrier"},
     "porting.tasks.*": {"queue": "carrier"},
     "orbit_numbers.webhooks.*": {"queue": "carrier"},
@@ -252,6 +255,8 @@ CELERY_BEAT_SCHEDULE = {
     "check-low-stock": {"task": "inventory.tasks.check_low_stock", "schedule": timedelta(minutes=15)},
     "reconcile-carrier-orders": {"task": "inventory.tasks.reconcile_carrier_orders",
                                  "schedule": timedelta(minutes=5)},
+    "refresh-cnam-listings": {"task": "inventory.tasks.refresh_cnam_listings", "schedule": timedelta(minutes=5)},
+    "refresh-spam-labels": {"task": "inventory.tasks.refresh_spam_labels", "schedule": timedelta(hours=1)},
 }
 
 # Orbit business settings.
@@ -333,6 +338,21 @@ ORBIT = {
     "CONSOLE_BASE_URL": os.environ.get("ORBIT_CONSOLE_BASE_URL", ""),
     # Tenant exports (GET /api/v1/numbers/export) per organisation per minute.
     "EXPORT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_EXPORT_RATE_LIMIT_PER_MINUTE", "10")),
+    # --- caller ID: CNAM listings and spam labels ---
+    # A CNAM submission the carrier could not take is retried by the refresh job this many times, then failed.
+    "CNAM_SUBMIT_MAX_ATTEMPTS": int(os.environ.get("ORBIT_CNAM_SUBMIT_MAX_ATTEMPTS", "5")),
+    # Spam labels older than this are read again from the analytics providers by the sweep.
+    "SPAM_LABEL_REFRESH_HOURS": int(os.environ.get("ORBIT_SPAM_LABEL_REFRESH_HOURS", "24")),
+    # Simulator: a CNAM listing is decided (listed or rejected) this long after submission.
+    "SIMULATOR_CNAM_LISTING_SECONDS": float(os.environ.get("ORBIT_SIMULATOR_CNAM_LISTING_SECONDS", "120")),
+    # Simulator: caller names containing another brand (spaces ignored) are rejected as impersonation.
+    "SIMULATOR_CNAM_BRAND_NAMES": env_list("ORBIT_SIMULATOR_CNAM_BRAND_NAMES",
+                                           "AMAZON,APPLE,GOOGLE,MICROSOFT,PAYPAL,WELLS FARGO,CHASE,MEDICARE,NETFLIX"),
+    # Simulator: caller names with one of these words are rejected (official, emergency, prize wording).
+    "SIMULATOR_CNAM_BLOCKED_WORDS": env_list("ORBIT_SIMULATOR_CNAM_BLOCKED_WORDS",
+                                             "POLICE,SHERIFF,IRS,FBI,911,EMERGENCY,WINNER,LOTTERY,FREE"),
+    # Simulator: each analytics provider (hiya, tns, first_orion) flags this percentage of numbers.
+    "SIMULATOR_SPAM_FLAG_PERCENT": int(os.environ.get("ORBIT_SIMULATOR_SPAM_FLAG_PERCENT", "15")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

@@ -131,3 +131,41 @@ class CarrierAdapter(abc.ABC):
 
     def find_port_out(self, *, customer_reference: str, numbers: list[str]) -> PortOrder | None:
         raise self._unsupported("port-out lookups")
+
+    # --- caller ID: CNAM listings and spam labels ---
+    # A carrier without a CNAM-listing API (or without analytics feeds) refuses with NOT_SUPPORTED.
+
+    def submit_cnam_listing(self, *, e164: str, display_name: str) -> "CnamListingResult":
+        """Ask the carrier to list ``display_name`` as the caller name of ``e164`` (replacing any)."""
+        raise self._unsupported("CNAM listings")
+
+    def cnam_listing_status(self, *, e164: str, reference: str) -> "CnamListingResult":
+        """Where a submitted listing stands (``reference`` from the submission)."""
+        raise self._unsupported("CNAM listing status")
+
+    def delete_cnam_listing(self, *, e164: str, reference: str) -> None:
+        """Remove the caller name. Removing one already gone is not an error."""
+        raise self._unsupported("CNAM listing removal")
+
+    def spam_labels(self, *, e164: str) -> list["SpamLabel"]:
+        """The labels call-analytics providers (Hiya, TNS, First Orion) currently put on ``e164``."""
+        raise self._unsupported("spam-label lookups")
+
+
+# --- caller ID: CNAM listings and spam labels ---
+
+
+@dataclass(frozen=True)
+class CnamListingResult:
+    status: str  # "pending" | "listed" | "rejected"
+    reference: str = ""  # the carrier's handle on the listing, for status and removal
+    reject_code: str | None = None
+    reject_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SpamLabel:
+    analytics_provider: str  # hiya | tns | first_orion
+    label: str  # as the provider shows it, e.g. "Spam Likely"
+    score: int  # 0-100
+    flagged_at: datetime

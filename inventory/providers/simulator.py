@@ -13,7 +13,8 @@ from django.core.cache import cache
 
 from orbit_numbers.errors import ProviderError
 
-from .base import CarrierAdapter, InventoryOffer, NumberOrder, PlacedOrder, PortabilityResult, PortOrder
+from .base import (CarrierAdapter, CnamListingResult, InventoryOffer, NumberOrder, PlacedOrder, PortabilityResult,
+                   PortOrder, SpamLabel)
 
 # The simulator's order book lives in the Django cache (Redis in production), shared by every web
 # and worker process like a real carrier's, so reconciliation can list what was ordered. Adapters
@@ -213,6 +214,71 @@ class SimulatorAdapter(CarrierAdapter):
         order_id = cache.get(self._reference_key("pout", customer_reference))
         return self._progress(order_id, "pout") if order_id else None
 
+    # --- caller ID: CNAM listings and spam labels ---
+    # Like porting, a listing keeps no state: its reference carries its submission time and its fate,
+    # decided from the name (another brand's name or a prohibited word is rejected), and it is decided
+    # SIMULATOR_CNAM_LISTING_SECONDS after submission. Spam labels are a deterministic function of the
+    # number: each analytics provider flags SIMULATOR_SPAM_FLAG_PERCENT of numbers.
+
+    def _cnam_fate(self, display_name: str) -> str:
+        words = display_name.upper().split()
+        squashed = "".join(words)
+        if any(brand.replace(" ", "") in squashed for brand in settings.ORBIT["SIMULATOR_CNAM_BRAND_NAMES"]):
+            return "BRAND_IMPERSONATION"
+        if any(word in settings.ORBIT["SIMULATOR_CNAM_BLOCKED_WORDS"] for word in words):
+            return "PROHIBITED_WORD"
+        return "-"
+
+    def _cnam_result(self, reference: str) -> CnamListingResult:
+        try:
+            prefix, submitted_ms, fate, _ = reference.split(".")
+            if prefix != f"sim-{self.name}-cnam":
+                raise ValueError(prefix)
+            submitted = int(submitted_ms) / 1000
+        except ValueError:
+            raise ProviderError(f"{self.name}: unknown CNAM listing {reference}", provider_code="LISTING_NOT_FOUND") from None
+        if time.time() - submitted < float(settings.ORBIT["SIMULATOR_CNAM_LISTING_SECONDS"]):
+            return CnamListingResult(status="pending", reference=reference)
+        if fate != "-":
+            return CnamListingResult(status="rejected", reference=reference, reject_code=fate,
+                                     reject_reason=_CNAM_REJECT_REASONS[fate])
+        return CnamListingResult(status="listed", reference=reference)
+
+    def submit_cnam_listing(self, *, e164: str, display_name: str) -> CnamListingResult:
+        self._latency()
+        if self._fails(e164):
+            raise ProviderError(f"{self.name}: CNAM listing service unavailable for {e164}",
+                                provider_code="UNAVAILABLE", retryable=True)
+        digest = hashlib.sha256(f"cnam|{e164}|{display_name}|{time.time_ns()}".encode()).hexdigest()[:10]
+        reference = f"sim-{self.name}-cnam.{int(time.time() * 1000)}.{self._cnam_fate(display_name)}.{digest}"
+        return self._cnam_result(reference)
+
+    def cnam_listing_status(self, *, e164: str, reference: str) -> CnamListingResult:
+        self._latency()
+        return self._cnam_result(reference)
+
+    def delete_cnam_listing(self, *, e164: str, reference: str) -> None:
+        self._latency()
+        if self._fails(e164):
+            raise ProviderError(f"{self.name}: CNAM listing service unavailable for {e164}",
+                                provider_code="UNAVAILABLE", retryable=True)
+
+    def spam_labels(self, *, e164: str) -> list[SpamLabel]:
+        self._latency()
+        if self._fails(e164):
+            raise ProviderError(f"{self.name}: analytics feed unavailable", provider_code="UNAVAILABLE",
+                                retryable=True)
+        digest = hashlib.sha256(f"spam|{e164}".encode()).hexdigest()
+        percent = int(settings.ORBIT["SIMULATOR_SPAM_FLAG_PERCENT"])
+        today = datetime.now(tz=dt_timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        labels = []
+        for index, (provider, words) in enumerate(_SPAM_LABEL_WORDS.items()):
+            draw = int(digest[index * 8:(index + 1) * 8], 16)
+            if draw % 100 < percent:
+                labels.append(SpamLabel(analytics_provider=provider, label=words[draw % len(words)],
+                                        score=60 + draw % 40, flagged_at=today - timedelta(days=1 + draw % 60)))
+        return labels
+
 
 def _add_business_days(start: date, days: int) -> date:
     current = start
@@ -221,3 +287,18 @@ def _add_business_days(start: date, days: int) -> date:
         if current.weekday() < 5:
             days -= 1
     return current
+
+
+# --- caller ID: CNAM listings and spam labels ---
+
+_CNAM_REJECT_REASONS = {
+    "BRAND_IMPERSONATION": "The name resembles another company's brand; list your own business name.",
+    "PROHIBITED_WORD": "The name contains a word carriers do not allow in caller names (official, emergency "
+                       "or prize wording).",
+}
+# What each analytics provider's label reads on the handset of its carrier.
+_SPAM_LABEL_WORDS = {
+    "hiya": ("Spam Risk", "Suspected Spam"),
+    "tns": ("Potential Spam", "Spam Likely"),
+    "first_orion": ("Scam Likely", "Telemarketing"),
+}

@@ -18,7 +18,8 @@ from django.conf import settings
 
 from orbit_numbers.errors import ProviderError
 
-from .base import CarrierAdapter, InventoryOffer, NumberOrder, PlacedOrder, PortabilityResult, PortOrder
+from .base import (CarrierAdapter, CnamListingResult, InventoryOffer, NumberOrder, PlacedOrder, PortabilityResult,
+                   PortOrder)
 from .http import CarrierHttpClient
 
 _LINE_TYPES = {"local": "local", "toll_free": "toll_free", "mobile": "mobile"}
@@ -270,3 +271,46 @@ class TelnyxAdapter(CarrierAdapter):
         mapped = {"pending": "carrier_review", "authorized": "foc_scheduled" if foc else "carrier_review",
                   "ported": "completed", "canceled": "cancelled"}.get(status or "", "carrier_review")
         return PortOrder(provider_order_id=portout.get("id", ""), status=mapped, foc_date=foc)
+
+    # --- caller ID: CNAM listings ---
+    # Telnyx keeps the CNAM listing on the number's voice settings (PATCH /phone_numbers/{id}/voice,
+    # cnam_listing: {cnam_listing_enabled, cnam_listing_details}); the reference is Telnyx's phone
+    # number id. Telnyx reports no review stage: a listing it accepted on the number is listed, one it
+    # refuses (4xx) is rejected with its reason. It has no spam-label feed (the base refuses).
+
+    def _phone_number_id(self, e164: str) -> str:
+        body = self.http.request("GET", "/phone_numbers", params={"filter[phone_number]": e164}) or {}
+        for item in body.get("data", []):
+            if item.get("phone_number") == e164 and item.get("id"):
+                return str(item["id"])
+        raise ProviderError(f"telnyx: {e164} is not a number of this Telnyx account", provider_code="NUMBER_NOT_FOUND")
+
+    @staticmethod
+    def _cnam_listing(reference: str, voice: dict, display_name: str | None = None) -> CnamListingResult:
+        listing = voice.get("cnam_listing") or {}
+        details = listing.get("cnam_listing_details") or ""
+        if listing.get("cnam_listing_enabled") and details and (display_name is None or details == display_name):
+            return CnamListingResult(status="listed", reference=reference)
+        return CnamListingResult(status="rejected", reference=reference, reject_code="NOT_LISTED",
+                                 reject_reason="The carrier shows no CNAM listing with this name on the number.")
+
+    def submit_cnam_listing(self, *, e164: str, display_name: str) -> CnamListingResult:
+        reference = self._phone_number_id(e164)
+        try:
+            body = self.http.request("PATCH", f"/phone_numbers/{reference}/voice", json={
+                "cnam_listing": {"cnam_listing_enabled": True, "cnam_listing_details": display_name}}) or {}
+        except ProviderError as exc:
+            if exc.retryable:
+                raise
+            # A refusal of the request itself (the name, the number's state): the carrier's answer.
+            return CnamListingResult(status="rejected", reference=reference, reject_code=exc.provider_code or "REFUSED",
+                                     reject_reason=exc.message[:255])
+        return self._cnam_listing(reference, body.get("data") or {}, display_name)
+
+    def cnam_listing_status(self, *, e164: str, reference: str) -> CnamListingResult:
+        body = self.http.request("GET", f"/phone_numbers/{reference}/voice") or {}
+        return self._cnam_listing(reference, body.get("data") or {})
+
+    def delete_cnam_listing(self, *, e164: str, reference: str) -> None:
+        self.http.request("PATCH", f"/phone_numbers/{reference}/voice",
+                          json={"cnam_listing": {"cnam_listing_enabled": False}}, allow_404=True)
