@@ -160,7 +160,8 @@ class NumberCallerIdViewSet(OrbitViewSet):
     serializer_class = CnamListingSerializer
 
     @extend_schema(
-        operation_id="numbers_cnam_retrieve", tags=["caller-id"], summary="Get a number's CNAM listing",
+        operation_id="numbers_cnam_retrieve", tags=["numbers"], summary="Get a number's CNAM listing",
+        description="The caller name listed (or being listed) for the number, and where it stands at the carrier.",
         parameters=RESPONSE_HEADERS,
         responses={200: envelope(CnamListingSerializer), **errors(401, 403, 404, 429, notes={
             404: "No such number, or it has no CNAM listing."})},
@@ -174,7 +175,7 @@ class NumberCallerIdViewSet(OrbitViewSet):
         return self.respond(listing)
 
     @extend_schema(
-        operation_id="numbers_cnam_set", tags=["caller-id"], summary="List a caller name (CNAM) for a number",
+        operation_id="numbers_cnam_set", tags=["numbers"], summary="List a caller name (CNAM) for a number",
         description=("US and Canadian voice numbers only. The name goes to the carrier as pending; it becomes "
                      "listed or rejected (webhooks cnam.listed / cnam.rejected). Sending the name already "
                      "pending or listed changes nothing; a new name replaces the old one."),
@@ -190,7 +191,8 @@ class NumberCallerIdViewSet(OrbitViewSet):
         return self.respond(listing)
 
     @extend_schema(
-        operation_id="numbers_cnam_delete", tags=["caller-id"], summary="Remove a number's CNAM listing",
+        operation_id="numbers_cnam_delete", tags=["numbers"], summary="Remove a number's CNAM listing",
+        description="Removed at the carrier first; outbound calls then show no branded name.",
         parameters=RESPONSE_HEADERS,
         responses={204: OpenApiResponse(description="Removed at the carrier and here; no body."),
                    **errors(401, 403, 404, 409, 429, notes={
@@ -203,7 +205,7 @@ class NumberCallerIdViewSet(OrbitViewSet):
         return Response(status=204)
 
     @extend_schema(
-        operation_id="numbers_spam_labels", tags=["caller-id"], summary="A number's spam labels",
+        operation_id="numbers_spam_labels", tags=["numbers"], summary="A number's spam labels",
         description=("Read from the call-analytics providers (Hiya, TNS, First Orion) now; file a dispute for a "
                      "wrong one with POST /numbers/spam-disputes."),
         parameters=RESPONSE_HEADERS,
@@ -223,7 +225,7 @@ class CnamListingViewSet(OrbitViewSet):
     pagination_class = NewestFirst
 
     @extend_schema(
-        operation_id="numbers_cnam_list", tags=["caller-id"], summary="List your CNAM listings (newest first)",
+        operation_id="numbers_cnam_list", tags=["numbers"], summary="List your CNAM listings (newest first)",
         parameters=RESPONSE_HEADERS,
         responses={200: envelope(CnamListingSerializer, paginated=True), **errors(401, 403, 422, 429)},
     )
@@ -241,7 +243,7 @@ class SpamDisputeViewSet(OrbitViewSet):
     pagination_class = NewestFirst
 
     @extend_schema(
-        operation_id="numbers_spam_disputes_list", tags=["caller-id"], summary="List spam-label disputes",
+        operation_id="numbers_spam_disputes_list", tags=["numbers"], summary="List spam-label disputes",
         parameters=RESPONSE_HEADERS,
         responses={200: envelope(SpamDisputeSerializer, paginated=True), **errors(401, 403, 422, 429)},
     )
@@ -249,7 +251,7 @@ class SpamDisputeViewSet(OrbitViewSet):
         return self.respond_page(self.get_queryset())
 
     @extend_schema(
-        operation_id="numbers_spam_disputes_create", tags=["caller-id"], summary="Dispute a spam label",
+        operation_id="numbers_spam_disputes_create", tags=["numbers"], summary="Dispute a spam label",
         description=("The number must be flagged by that analytics provider now, with that label. Operations take "
                      "it to the provider; every status change is sent as the spam_dispute.updated webhook."),
         parameters=RESPONSE_HEADERS, request=SpamDisputeBody,
@@ -264,7 +266,7 @@ class SpamDisputeViewSet(OrbitViewSet):
         return self.respond(dispute, status=201)
 
     @extend_schema(
-        operation_id="numbers_spam_disputes_retrieve", tags=["caller-id"], summary="Get a spam-label dispute",
+        operation_id="numbers_spam_disputes_retrieve", tags=["numbers"], summary="Get a spam-label dispute",
         parameters=RESPONSE_HEADERS,
         responses={200: envelope(SpamDisputeSerializer), **errors(401, 403, 404, 429)},
     )
