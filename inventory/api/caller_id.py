@@ -28,23 +28,32 @@ NUMBER_ID_PATTERN = r"^num_[0-9a-z]{20}$"
 # --- request bodies -------------------------------------------------------------------------------------
 
 
+class TextField(serializers.CharField):
+    """A JSON string only: a number or boolean is refused, not turned into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("must be a string")
+        return super().to_internal_value(data)
+
+
 class CnamBody(StrictSerializer):
-    display_name = serializers.CharField(
+    display_name = TextField(
         trim_whitespace=False, max_length=services.CNAM_NAME_MAX,
         validators=[FullMatchValidator(services.CNAM_NAME_PATTERN, services.CNAM_NAME_RULE)],
         help_text=f"The caller name, which {services.CNAM_NAME_RULE}, e.g. ACME PLUMBING.")
 
 
 class SpamDisputeBody(StrictSerializer):
-    number_id = serializers.CharField(max_length=24, help_text="One of your numbers (num_…).", validators=[
+    number_id = TextField(max_length=24, help_text="One of your numbers (num_…).", validators=[
         FullMatchValidator(NUMBER_ID_PATTERN, "must be a number id such as num_… (20 characters after num_)")])
     analytics_provider = serializers.ChoiceField(choices=AnalyticsProvider.choices, help_text=(
         "The provider whose label is disputed; it must flag the number now (GET …/spam-labels)."))
-    label = serializers.CharField(max_length=60, help_text="The label as that provider shows it, e.g. Spam Risk.")
-    reason = serializers.CharField(min_length=10, max_length=2000, help_text="Why the label is wrong (10-2000 "
+    label = TextField(max_length=60, help_text="The label as that provider shows it, e.g. Spam Risk.")
+    reason = TextField(min_length=10, max_length=2000, help_text="Why the label is wrong (10-2000 "
                                                                              "characters).")
     contact_email = serializers.EmailField(max_length=254, help_text="Who the analytics provider may contact.")
-    traffic_description = serializers.CharField(min_length=10, max_length=2000, help_text=(
+    traffic_description = TextField(min_length=10, max_length=2000, help_text=(
         "What calls the number places: purpose, volumes, consent (10-2000 characters)."))
 
 
@@ -53,7 +62,7 @@ class SpamDisputeBody(StrictSerializer):
 
 class CnamListingSerializer(OutputSerializer):
     id = serializers.CharField(help_text="cnam_ followed by 20 characters.")
-    number_id = serializers.CharField()
+    number_id = TextField()
     phone_number = serializers.CharField(source="e164", help_text="E.164.")
     display_name = serializers.CharField()
     status = serializers.ChoiceField(choices=CnamListing.Status.choices, help_text=(
@@ -69,13 +78,13 @@ class CnamListingSerializer(OutputSerializer):
 
 class SpamLabelSerializer(OutputSerializer):
     analytics_provider = serializers.ChoiceField(choices=AnalyticsProvider.choices)
-    label = serializers.CharField(help_text="As the provider shows it on handsets, e.g. Spam Risk.")
+    label = TextField(help_text="As the provider shows it on handsets, e.g. Spam Risk.")
     score = serializers.IntegerField(min_value=0, max_value=100, help_text="Higher is more likely spam.")
     flagged_at = serializers.DateTimeField()
 
 
 class SpamLabelsSerializer(OutputSerializer):
-    number_id = serializers.CharField(source="number.id")
+    number_id = TextField(source="number.id")
     phone_number = serializers.CharField(source="number.e164", help_text="E.164.")
     check_status = serializers.ChoiceField(
         choices=["checked", "check-failed", "check-not-supported", "check-not-applicable"], help_text=(
@@ -88,13 +97,13 @@ class SpamLabelsSerializer(OutputSerializer):
 
 class SpamDisputeSerializer(OutputSerializer):
     id = serializers.CharField(help_text="spd_ followed by 20 characters.")
-    number_id = serializers.CharField()
+    number_id = TextField()
     phone_number = serializers.CharField(source="e164", help_text="E.164.")
     analytics_provider = serializers.ChoiceField(choices=AnalyticsProvider.choices)
-    label = serializers.CharField()
-    reason = serializers.CharField()
+    label = TextField()
+    reason = TextField()
     contact_email = serializers.CharField()
-    traffic_description = serializers.CharField()
+    traffic_description = TextField()
     status = serializers.ChoiceField(choices=SpamDispute.Status.choices, help_text=(
         "open → submitted (to the analytics provider) → resolved; or rejected. Each change is sent as the "
         "spam_dispute.updated webhook."))
