@@ -31,8 +31,8 @@ class CnamCheck:
             if target.kind == "purchase" and "voice" not in target.capabilities:
                 return CheckResult(Status.OK, "Not applicable: this number has no voice, so it places no calls.")
             return CheckResult(
-                Status.WARNING, "No CNAM until you list one: once the number is yours, outbound calls show no "
-                                "branded name until a caller name is listed.",
+                Status.WARNING, "Once the number is yours there is no CNAM until you list one: outbound calls "
+                                "show no branded name until then.",
                 "After it is yours, list a caller name with PUT /api/v1/numbers/{id}/cnam.",
                 {"cnam_status": None})
         if "voice" not in target.capabilities:

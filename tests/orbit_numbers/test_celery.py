@@ -13,6 +13,9 @@ CARRIER_TASKS = {
     "inventory.tasks.release_at_carriers",
     "inventory.tasks.reconcile_carrier_orders",
     "porting.tasks.sweep_stale_port_dispatches",
+    "inventory.tasks.submit_cnam_listing",
+    "inventory.tasks.refresh_cnam_listings",
+    "inventory.tasks.refresh_spam_labels",
 }
 HOUSEKEEPING_TASKS = {
     "inventory.tasks.expire_reservations",
