@@ -29,6 +29,13 @@ def _rank(field: str, order: list[str]) -> Case:
                 default=Value(len(order)), output_field=IntegerField())
 
 
+def _ranked(model_admin, request, order: list[str]):
+    """The changelist's rows with their ``attention`` rank (ModelAdmin.get_queryset orders before an
+    annotation could be added, so the ordering is applied here)."""
+    queryset = model_admin.model._default_manager.get_queryset().annotate(attention=_rank("status", order))
+    return queryset.order_by(*model_admin.get_ordering(request))
+
+
 class ActionFormMixin:
     """Admin actions that ask for input on an intermediate page, then call a service per row."""
 
@@ -77,7 +84,7 @@ class CnamListingAdmin(ActionFormMixin, ReadOnlyModelAdmin):
 
     def get_queryset(self, request):
         # Pending, rejected and failed listings need an eye; listed ones come last.
-        return super().get_queryset(request).annotate(attention=_rank("status", ["pending", "rejected", "failed"]))
+        return _ranked(self, request, ["pending", "rejected", "failed"])
 
     def get_ordering(self, request):
         return ("attention", "-updated_at", "-id")
@@ -137,7 +144,7 @@ class SpamDisputeAdmin(ActionFormMixin, ReadOnlyModelAdmin):
     actions = ("assign_to_me", "assign", "add_note", "mark_submitted", "resolve_removed", "resolve_upheld", "reject")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(attention=_rank("status", ["open", "submitted"]))
+        return _ranked(self, request, ["open", "submitted"])
 
     def get_ordering(self, request):
         return ("attention", "created_at", "id")  # open first, oldest first: the queue order
