@@ -34,6 +34,7 @@ FALLBACK = {
     "port_request_ids": ["port_00000000000000000000"],
     "port_out_ids": ["pout_00000000000000000000"],
     "portable_numbers": ["+12015550123"],
+    "spam_dispute_ids": ["spd_00000000000000000000"],
 }
 
 
@@ -140,6 +141,12 @@ def main(base: str, key: str, out_dir: str) -> int:
             "numbers": [values["owned_numbers"][-1]], "destinationCarrier": "AT&T"})
         if port_out and port_out.get("id"):
             values["port_out_ids"].append(port_out["id"])
+
+    # Caller ID: a CNAM listing on a bought US number, and the disputes the demo seed opened.
+    if values["owned_ids"]:
+        api.call("PUT", f"/numbers/{values['owned_ids'][0]}/cnam", "CNAM listing", json={"display_name": "ACME FUZZ"})
+    disputes = api.call("GET", "/numbers/spam-disputes", "spam disputes") or []
+    values["spam_dispute_ids"] = [d["id"] for d in disputes if isinstance(d, dict) and d.get("id")]
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
