@@ -333,6 +333,17 @@ ORBIT = {
     "CONSOLE_BASE_URL": os.environ.get("ORBIT_CONSOLE_BASE_URL", ""),
     # Tenant exports (GET /api/v1/numbers/export) per organisation per minute.
     "EXPORT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_EXPORT_RATE_LIMIT_PER_MINUTE", "10")),
+    # --- number lookup and CNAM dip ---
+    # Price per lookup field in cents (0 = free); line_type comes from the numbering plan, so it is free.
+    "LOOKUP_PRICES_CENTS": {"carrier": 1, "line_type": 0, "portability": 1, "sim_swap": 5, "roaming": 3},
+    # Price of one CNAM dip (caller-name lookup) in cents.
+    "CNAM_DIP_PRICE_CENTS": int(os.environ.get("ORBIT_CNAM_DIP_PRICE_CENTS", "1")),
+    # How long a looked-up field (or dipped caller name) is served from the cache without a new charge.
+    "LOOKUP_CACHE_SECONDS": int(os.environ.get("ORBIT_LOOKUP_CACHE_SECONDS", str(24 * 3600))),
+    # The carrier that answers lookups and dips (Telnyx has a Number Lookup API; simulator by default).
+    "LOOKUP_PROVIDER": os.environ.get("ORBIT_LOOKUP_PROVIDER", "telnyx"),
+    # Lookups and CNAM dips per organisation per minute (each has its own budget).
+    "LOOKUP_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_LOOKUP_RATE_LIMIT_PER_MINUTE", "60")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.
