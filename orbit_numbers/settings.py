@@ -205,6 +205,13 @@ SPECTACULAR_SETTINGS = {
         "TrueEnum": [(True, True)],  # a boolean that must be true (the LoA signer's acknowledgement)
         "ReservationStatusEnum": "inventory.models.BulkReservation.Status",
         "ReservationItemStatusEnum": "inventory.models.BulkReservationItem.Status",
+        # --- number lookup and CNAM dip ---
+        "LookupFieldEnum": "inventory.providers.base.LOOKUP_FIELDS",
+        "LookupChargedFieldEnum": "inventory.api.lookup.CHARGEABLE_FIELDS",
+        "LookupLineTypeEnum": "inventory.api.lookup.LOOKUP_LINE_TYPES",
+        "RoamingStatusEnum": "inventory.api.lookup.ROAMING_STATUSES",
+        "CallerTypeEnum": "inventory.providers.base.CALLER_TYPES",
+        "NumberLookupKindEnum": "inventory.models.NumberLookup.Kind",
     },
 }
 

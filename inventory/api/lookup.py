@@ -25,7 +25,10 @@ from ..services.lookup import (CALLER_NAME, DEFAULT_LOOKUP_FIELDS, SIM_SWAP_DEFA
 
 WRITE, READ = "numbers:write", "numbers:read"
 TAGS = ["lookup"]
-LINE_TYPES = sorted(set(PLAN_LINE_TYPES.values()))
+# Value sets of the schema (named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+LOOKUP_LINE_TYPES = tuple(sorted(set(PLAN_LINE_TYPES.values())))
+CHARGEABLE_FIELDS = (*LOOKUP_FIELDS, CALLER_NAME)
+ROAMING_STATUSES = ("roaming", "not_roaming", "unknown")
 
 E164_PATH = OpenApiParameter(
     "e164", {"type": "string", "pattern": r"^\+?[1-9][0-9]{5,14}$", "example": "+14155550100"},
@@ -91,7 +94,7 @@ class LookupSimSwapSerializer(OutputSerializer):
 
 
 class LookupRoamingSerializer(OutputSerializer):
-    status = serializers.ChoiceField(choices=["roaming", "not_roaming", "unknown"])
+    status = serializers.ChoiceField(choices=list(ROAMING_STATUSES))
     country = serializers.CharField(allow_blank=True, help_text="Where the handset is registered (ISO 3166-1).")
     mcc = serializers.CharField(allow_blank=True)
     mnc = serializers.CharField(allow_blank=True)
@@ -99,7 +102,7 @@ class LookupRoamingSerializer(OutputSerializer):
 
 class LookupChargeSerializer(OutputSerializer):
     amount = DollarsField(source="amount_cents", help_text="Charged to the wallet for this request, in dollars.")
-    fields = serializers.ListField(child=serializers.ChoiceField(choices=[*LOOKUP_FIELDS, CALLER_NAME]), help_text=(
+    fields = serializers.ListField(child=serializers.ChoiceField(choices=list(CHARGEABLE_FIELDS)), help_text=(
         "The fields charged: answered by the carrier now and not free. Cached, unavailable and free fields "
         "are not."))
 
@@ -113,7 +116,7 @@ class NumberLookupAnswerSerializer(OutputSerializer):
     fields = serializers.ListField(child=serializers.ChoiceField(choices=list(LOOKUP_FIELDS)),
                                    help_text="The fields asked for; the others are null.")
     carrier = LookupCarrierSerializer(allow_null=True)
-    line_type = serializers.ChoiceField(choices=LINE_TYPES, allow_null=True, help_text=(
+    line_type = serializers.ChoiceField(choices=list(LOOKUP_LINE_TYPES), allow_null=True, help_text=(
         "From the numbering plan where it is definite; where it is not (fixed_line_or_mobile, e.g. US/CA "
         "numbers) the carrier's reading."))
     portability = LookupPortabilitySerializer(allow_null=True)
