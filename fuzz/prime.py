@@ -141,6 +141,11 @@ def main(base: str, key: str, out_dir: str) -> int:
         if port_out and port_out.get("id"):
             values["port_out_ids"].append(port_out["id"])
 
+    # A paid lookup and a CNAM dip, so the lookup history has rows.
+    for number in (values["portable_numbers"] or FALLBACK["portable_numbers"])[:1]:
+        api.call("GET", f"/numbers/lookup/{number}", "number lookup", params={"fields": "carrier,portability"})
+        api.call("GET", f"/numbers/cnam-dip/{number}", "CNAM dip")
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, entries in values.items():
