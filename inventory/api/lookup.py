@@ -38,6 +38,7 @@ E164_PATH = OpenApiParameter(
 CARRIER_UNAVAILABLE = error_response(503, (
     "The carrier did not answer or refused; nothing was charged or recorded. Retry after Retry-After seconds."),
     codes=[CarrierUnavailable.code])
+UNROUTABLE = "The path matches no route (e.g. the number segment holds a line break); any other bad number is 422."
 PAID = (" Spends wallet money, so it needs the numbers:write scope. An answer is cached per organisation for "
         "ORBIT LOOKUP_CACHE_SECONDS (default 24 hours): within that time the same number's fields are served from the "
         "cache and not charged again; the wallet is checked before the carrier is asked (402, nothing charged), "
@@ -226,7 +227,8 @@ class NumberLookupViewSet(OrbitViewSet):
                                      description="Window of swapped_recently, in days; only with fields=…sim_swap."),
                     *RESPONSE_HEADERS],
         responses={200: envelope(NumberLookupAnswerSerializer), 503: CARRIER_UNAVAILABLE,
-                   **errors(401, 402, 403, 422, 429, notes={
+                   **errors(401, 402, 403, 404, 422, 429, notes={
+                       404: UNROUTABLE,
                        402: "The wallet cannot pay for the fields to fetch: checked before the carrier is asked, "
                             "and again when charging; nothing was charged or recorded.",
                        422: "Not a valid E.164 number (in its country's numbering plan), an unknown or empty field, "
@@ -255,7 +257,8 @@ class CnamDipViewSet(OrbitViewSet):
                      " Rate limited per organisation (ORBIT LOOKUP_RATE_LIMIT_PER_MINUTE)."),
         parameters=[E164_PATH, *RESPONSE_HEADERS],
         responses={200: envelope(CnamDipSerializer), 503: CARRIER_UNAVAILABLE,
-                   **errors(401, 402, 403, 422, 429, notes={
+                   **errors(401, 402, 403, 404, 422, 429, notes={
+                       404: UNROUTABLE,
                        402: "The wallet cannot pay for the dip; nothing was charged or recorded.",
                        422: "Not a valid E.164 number, not a North American (+1) number, or a query parameter."})},
     )

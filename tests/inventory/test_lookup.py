@@ -463,7 +463,7 @@ def test_the_lookup_operations_generate_a_clean_schema(db):
     assert set(schema["paths"]) == {"/api/v1/numbers/lookup/{e164}", "/api/v1/numbers/cnam-dip/{e164}",
                                     "/api/v1/numbers/lookups"}
     operation = schema["paths"]["/api/v1/numbers/lookup/{e164}"]["get"]
-    assert {"200", "402", "403", "422", "429", "503"} <= set(operation["responses"])
+    assert {"200", "402", "403", "404", "422", "429", "503"} <= set(operation["responses"])
     assert "numbers:write" in operation["description"]
 
 
@@ -478,3 +478,8 @@ def test_simulated_answers_are_deterministic_per_number():
     ported = {SIMULATOR.lookup_number(e164=us_number("mobile", skip=i), fields=("portability",)).portability.ported
               for i in range(12)}
     assert ported == {True, False}
+
+
+def test_a_path_no_route_matches_is_a_404_envelope(client):
+    response = client.get("/api/v1/numbers/cnam-dip/%2B14155550100%0A")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "NOT_FOUND"
