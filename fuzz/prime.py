@@ -147,6 +147,10 @@ def main(base: str, key: str, out_dir: str) -> int:
         api.call("PUT", f"/numbers/{values['owned_ids'][0]}/cnam", "CNAM listing", json={"display_name": "ACME FUZZ"})
     disputes = api.call("GET", "/numbers/spam-disputes", "spam disputes") or []
     values["spam_dispute_ids"] = [d["id"] for d in disputes if isinstance(d, dict) and d.get("id")]
+    # A paid lookup and a CNAM dip, so the lookup history has rows.
+    for number in (values["portable_numbers"] or FALLBACK["portable_numbers"])[:1]:
+        api.call("GET", f"/numbers/lookup/{number}", "number lookup", params={"fields": "carrier,portability"})
+        api.call("GET", f"/numbers/cnam-dip/{number}", "CNAM dip")
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

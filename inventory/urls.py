@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("inventory.api.numbers")),
     path("", include("inventory.api.routing")),
     path("", include("inventory.api.caller_id")),
+    path("", include("inventory.api.lookup")),
 ]

@@ -99,5 +99,11 @@ class ProviderError(Exception):
         super().__init__(message)
 
 
+class CarrierUnavailable(OrbitError):
+    """A carrier the request needed did not answer or refused (nothing was charged); retry later."""
+
+    status_code, code, default_message = 503, "CARRIER_UNAVAILABLE", "The carrier did not answer; try again later."
+
+
 class Internal(OrbitError):
     status_code, code, default_message = 500, "INTERNAL", "Internal error."

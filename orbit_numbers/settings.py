@@ -205,6 +205,13 @@ SPECTACULAR_SETTINGS = {
         "TrueEnum": [(True, True)],  # a boolean that must be true (the LoA signer's acknowledgement)
         "ReservationStatusEnum": "inventory.models.BulkReservation.Status",
         "ReservationItemStatusEnum": "inventory.models.BulkReservationItem.Status",
+        # --- number lookup and CNAM dip ---
+        "LookupFieldEnum": "inventory.providers.base.LOOKUP_FIELDS",
+        "LookupChargedFieldEnum": "inventory.api.lookup.CHARGEABLE_FIELDS",
+        "LookupLineTypeEnum": "inventory.api.lookup.LOOKUP_LINE_TYPES",
+        "RoamingStatusEnum": "inventory.api.lookup.ROAMING_STATUSES",
+        "CallerTypeEnum": "inventory.providers.base.CALLER_TYPES",
+        "NumberLookupKindEnum": "inventory.models.NumberLookup.Kind",
     },
 }
 
@@ -353,6 +360,17 @@ ORBIT = {
                                              "POLICE,SHERIFF,IRS,FBI,911,EMERGENCY,WINNER,LOTTERY,FREE"),
     # Simulator: each analytics provider (hiya, tns, first_orion) flags this percentage of numbers.
     "SIMULATOR_SPAM_FLAG_PERCENT": int(os.environ.get("ORBIT_SIMULATOR_SPAM_FLAG_PERCENT", "15")),
+    # --- number lookup and CNAM dip ---
+    # Price per lookup field in cents (0 = free); line_type comes from the numbering plan, so it is free.
+    "LOOKUP_PRICES_CENTS": {"carrier": 1, "line_type": 0, "portability": 1, "sim_swap": 5, "roaming": 3},
+    # Price of one CNAM dip (caller-name lookup) in cents.
+    "CNAM_DIP_PRICE_CENTS": int(os.environ.get("ORBIT_CNAM_DIP_PRICE_CENTS", "1")),
+    # How long a looked-up field (or dipped caller name) is served from the cache without a new charge.
+    "LOOKUP_CACHE_SECONDS": int(os.environ.get("ORBIT_LOOKUP_CACHE_SECONDS", str(24 * 3600))),
+    # The carrier that answers lookups and dips (Telnyx has a Number Lookup API; simulator by default).
+    "LOOKUP_PROVIDER": os.environ.get("ORBIT_LOOKUP_PROVIDER", "telnyx"),
+    # Lookups and CNAM dips per organisation per minute (each has its own budget).
+    "LOOKUP_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_LOOKUP_RATE_LIMIT_PER_MINUTE", "60")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

@@ -589,4 +589,6 @@ class BulkReservationItem(models.Model):
     def __str__(self) -> str:
         return f"{self.e164} ({self.status})"
 
+
 from .caller_id import *  # noqa: E402,F401,F403
+from .lookup import *  # noqa: E402,F401,F403

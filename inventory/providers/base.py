@@ -9,6 +9,8 @@ import abc
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import phonenumbers
+
 from orbit_numbers.errors import ProviderError
 
 
@@ -151,6 +153,18 @@ class CarrierAdapter(abc.ABC):
         """The labels call-analytics providers (Hiya, TNS, First Orion) currently put on ``e164``."""
         raise self._unsupported("spam-label lookups")
 
+    # --- number lookup and CNAM dip ---
+    # Carriers without a lookup API refuse with NOT_SUPPORTED; the lookup service then answers 503.
+
+    def lookup_number(self, *, e164: str, fields: tuple[str, ...]) -> "NumberLookupResult":
+        """What the carrier knows of ``e164`` for the requested ``fields`` (of LOOKUP_FIELDS). A
+        field the carrier cannot answer for this number goes into ``unavailable`` with its reason."""
+        raise self._unsupported("number lookups")
+
+    def cnam_dip(self, *, e164: str) -> "CnamDipResult":
+        """The caller name registered for ``e164`` (a CNAM dip)."""
+        raise self._unsupported("CNAM dips")
+
 
 # --- caller ID: CNAM listings and spam labels ---
 
@@ -169,3 +183,77 @@ class SpamLabel:
     label: str  # as the provider shows it, e.g. "Spam Likely"
     score: int  # 0-100
     flagged_at: datetime
+
+
+# --- number lookup and CNAM dip ---
+
+LOOKUP_FIELDS = ("carrier", "line_type", "portability", "sim_swap", "roaming")
+CALLER_TYPES = ("business", "consumer", "unknown")
+
+# The numbering plan's types as the lookup names them (phonenumbers.PhoneNumberType → our words).
+PLAN_LINE_TYPES = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "fixed_line",
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "toll_free",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "premium_rate",
+    phonenumbers.PhoneNumberType.SHARED_COST: "shared_cost",
+    phonenumbers.PhoneNumberType.VOIP: "voip",
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: "personal_number",
+    phonenumbers.PhoneNumberType.PAGER: "pager",
+    phonenumbers.PhoneNumberType.UAN: "uan",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "voicemail",
+    phonenumbers.PhoneNumberType.UNKNOWN: "unknown",
+}
+
+
+def plan_line_type(parsed: phonenumbers.PhoneNumber) -> str:
+    """The line type the numbering plan gives a number (fixed_line_or_mobile where it cannot tell)."""
+    return PLAN_LINE_TYPES[phonenumbers.number_type(parsed)]
+
+
+@dataclass(frozen=True)
+class CarrierInfo:
+    name: str
+    mcc: str = ""  # mobile country and network codes; blank for lines without them (fixed, VoIP)
+    mnc: str = ""
+
+
+@dataclass(frozen=True)
+class PortabilityInfo:
+    lrn: str  # NANP location routing number; blank elsewhere
+    spid: str  # the serving carrier's service provider id
+    ported: bool
+    original_carrier: str = ""  # blank when the carrier does not say (the service fills it from the numbering plan)
+
+
+@dataclass(frozen=True)
+class SimSwapInfo:
+    last_swap_at: datetime | None  # None: no SIM change on record
+
+
+@dataclass(frozen=True)
+class RoamingInfo:
+    status: str  # "roaming", "not_roaming" or "unknown"
+    country: str = ""  # where the handset is registered now (ISO 3166-1 alpha-2)
+    mcc: str = ""
+    mnc: str = ""
+
+
+@dataclass(frozen=True)
+class NumberLookupResult:
+    phone_number: str
+    line_type: str | None = None  # the carrier's reading: mobile, fixed_line, voip, toll_free …
+    carrier: CarrierInfo | None = None
+    portability: PortabilityInfo | None = None
+    sim_swap: SimSwapInfo | None = None
+    roaming: RoamingInfo | None = None
+    # field → why the carrier has no answer for this number (e.g. SIM swap of a fixed line); never charged.
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CnamDipResult:
+    phone_number: str
+    caller_name: str | None  # None: no name registered
+    caller_type: str = "unknown"  # one of CALLER_TYPES

@@ -10,11 +10,13 @@ from datetime import timezone as dt_timezone
 import phonenumbers
 from django.conf import settings
 from django.core.cache import cache
+from phonenumbers import carrier as pn_carrier
 
 from orbit_numbers.errors import ProviderError
 
-from .base import (CarrierAdapter, CnamListingResult, InventoryOffer, NumberOrder, PlacedOrder, PortabilityResult,
-                   PortOrder, SpamLabel)
+from .base import (CarrierAdapter, CarrierInfo, CnamDipResult, CnamListingResult, InventoryOffer, NumberLookupResult,
+                   NumberOrder, PlacedOrder, PortabilityInfo, PortabilityResult, PortOrder, RoamingInfo, SimSwapInfo,
+                   SpamLabel, plan_line_type)
 
 # The simulator's order book lives in the Django cache (Redis in production), shared by every web
 # and worker process like a real carrier's, so reconciliation can list what was ordered. Adapters
@@ -279,6 +281,98 @@ class SimulatorAdapter(CarrierAdapter):
                                         score=60 + draw % 40, flagged_at=today - timedelta(days=1 + draw % 60)))
         return labels
 
+    # --- number lookup and CNAM dip ---
+    # Deterministic per number (a hash of it): the same number always has the same carrier, port
+    # history and caller name; SIMULATOR_FAIL_SUFFIXES numbers fail like a carrier that is down.
+
+    def lookup_number(self, *, e164: str, fields: tuple[str, ...]) -> NumberLookupResult:
+        self._latency()
+        if self._fails(e164):
+            raise ProviderError(f"{self.name}: number lookup service unavailable", provider_code="UNAVAILABLE",
+                                retryable=True)
+        parsed = phonenumbers.parse(e164)
+        country = phonenumbers.region_code_for_number(parsed) or ""
+        seed = _number_seed(e164)
+        line_type = _simulated_line_type(parsed, seed)
+        mobile = line_type == "mobile"
+        networks = _NETWORKS.get(country, _DEFAULT_NETWORKS)
+        original_name = pn_carrier.name_for_number(parsed, "en") or networks[seed % len(networks)][0]
+        ported = (seed >> 8) % 4 == 0  # one number in four has changed carrier
+        name, mcc, mnc = networks[((seed % len(networks)) + (1 if ported else 0)) % len(networks)]
+        if not ported:
+            name = original_name
+        unavailable: dict[str, str] = {}
+        result: dict = {}
+        if "carrier" in fields:
+            result["carrier"] = CarrierInfo(name=name, mcc=mcc if mobile else "", mnc=mnc if mobile else "")
+        if "portability" in fields:
+            nanp = parsed.country_code == 1
+            national = str(parsed.national_number)
+            lrn = (national[:6] + f"{(seed >> 12) % 10000:04d}" if ported else national) if nanp else ""
+            result["portability"] = PortabilityInfo(lrn=lrn, spid=f"{(seed >> 16) % 9000 + 1000:04d}",
+                                                    ported=ported, original_carrier=original_name)
+        for mobile_only in ("sim_swap", "roaming"):
+            if mobile_only in fields and not mobile:
+                unavailable[mobile_only] = f"{mobile_only.replace('_', ' ')} data exists only for mobile numbers; " \
+                                           f"this is a {line_type.replace('_', ' ')} number"
+        if "sim_swap" in fields and mobile:
+            swapped = (seed >> 20) % 5 != 0  # one mobile in five never changed SIM
+            days_ago = (seed >> 24) % 400
+            today = datetime.now(tz=dt_timezone.utc).replace(hour=12, minute=0, second=0, microsecond=0)
+            result["sim_swap"] = SimSwapInfo(last_swap_at=today - timedelta(days=days_ago) if swapped else None)
+        if "roaming" in fields and mobile:
+            roaming = (seed >> 28) % 7 == 0
+            abroad = _ROAMING_COUNTRIES[(seed >> 32) % len(_ROAMING_COUNTRIES)]
+            result["roaming"] = RoamingInfo(status="roaming" if roaming else "not_roaming",
+                                            country=abroad if roaming and abroad != country else country,
+                                            mcc=mcc, mnc=mnc)
+        return NumberLookupResult(phone_number=e164, line_type=line_type, unavailable=unavailable, **result)
+
+    def cnam_dip(self, *, e164: str) -> CnamDipResult:
+        self._latency()
+        if self._fails(e164):
+            raise ProviderError(f"{self.name}: CNAM service unavailable", provider_code="UNAVAILABLE", retryable=True)
+        seed = _number_seed(e164)
+        if seed % 11 == 0:  # no listing for this number
+            return CnamDipResult(phone_number=e164, caller_name=None, caller_type="unknown")
+        if seed % 3 == 0:
+            return CnamDipResult(phone_number=e164, caller_name=_BUSINESSES[(seed >> 4) % len(_BUSINESSES)],
+                                 caller_type="business")
+        surname = _SURNAMES[(seed >> 4) % len(_SURNAMES)]
+        given = _GIVEN_NAMES[(seed >> 10) % len(_GIVEN_NAMES)]
+        return CnamDipResult(phone_number=e164, caller_name=f"{surname} {given}"[:15], caller_type="consumer")
+
+
+# --- number lookup and CNAM dip (the simulator's data) ---
+
+# (name, MCC, MNC) of a few real networks per country; other countries get a simulated one.
+_NETWORKS = {
+    "US": [("Verizon Wireless", "311", "480"), ("T-Mobile USA", "310", "260"), ("AT&T Mobility", "310", "410")],
+    "CA": [("Rogers Wireless", "302", "720"), ("Bell Mobility", "302", "610"), ("Telus Mobility", "302", "220")],
+    "GB": [("EE", "234", "30"), ("Vodafone UK", "234", "15"), ("O2 UK", "234", "10"), ("Three UK", "234", "20")],
+    "DE": [("Telekom Deutschland", "262", "01"), ("Vodafone DE", "262", "02"), ("Telefonica O2 DE", "262", "03")],
+    "FR": [("Orange France", "208", "01"), ("SFR", "208", "10"), ("Bouygues Telecom", "208", "20")],
+    "NL": [("KPN", "204", "08"), ("Vodafone NL", "204", "04"), ("Odido", "204", "16")],
+    "ES": [("Movistar", "214", "07"), ("Vodafone ES", "214", "01"), ("Orange ES", "214", "03")],
+    "AU": [("Telstra", "505", "01"), ("Optus", "505", "02"), ("Vodafone AU", "505", "03")],
+}
+_DEFAULT_NETWORKS = [("Orbit Simulated Mobile", "001", "01"), ("Orbit Simulated Telecom", "001", "02")]
+_ROAMING_COUNTRIES = ["GB", "FR", "DE", "ES", "MX", "JP", "US", "CA"]
+_BUSINESSES = ["ACME PLUMBING", "BLUE SKY DENTAL", "CITY CAB CO", "NORTHSIDE AUTO", "SUNRISE BAKERY",
+               "HARBOR LAW LLP", "PINE ST CLINIC", "METRO PIZZA"]
+_SURNAMES = ["SMITH", "GARCIA", "JOHNSON", "NGUYEN", "BROWN", "MILLER", "DAVIS", "LOPEZ", "WILSON", "TAYLOR"]
+_GIVEN_NAMES = ["JOHN", "MARIA", "JAMES", "LINDA", "DAVID", "ANNA", "ROBERT", "SARAH"]
+
+def _number_seed(e164: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"lookup|{e164}".encode()).digest()[:8], "big")
+
+
+def _simulated_line_type(parsed: phonenumbers.PhoneNumber, seed: int) -> str:
+    """The plan's type; where the plan cannot tell (US/CA numbers), mobile, fixed line or VoIP by hash."""
+    plan = plan_line_type(parsed)
+    if plan in ("fixed_line_or_mobile", "unknown"):
+        return ("mobile", "mobile", "fixed_line", "voip")[(seed >> 40) % 4]
+    return plan
 
 def _add_business_days(start: date, days: int) -> date:
     current = start

@@ -18,8 +18,8 @@ from django.conf import settings
 
 from orbit_numbers.errors import ProviderError
 
-from .base import (CarrierAdapter, CnamListingResult, InventoryOffer, NumberOrder, PlacedOrder, PortabilityResult,
-                   PortOrder)
+from .base import (CarrierAdapter, CarrierInfo, CnamDipResult, CnamListingResult, InventoryOffer, NumberLookupResult,
+                   NumberOrder, PlacedOrder, PortabilityInfo, PortabilityResult, PortOrder)
 from .http import CarrierHttpClient
 
 _LINE_TYPES = {"local": "local", "toll_free": "toll_free", "mobile": "mobile"}
@@ -314,3 +314,58 @@ class TelnyxAdapter(CarrierAdapter):
     def delete_cnam_listing(self, *, e164: str, reference: str) -> None:
         self.http.request("PATCH", f"/phone_numbers/{reference}/voice",
                           json={"cnam_listing": {"cnam_listing_enabled": False}}, allow_404=True)
+
+    # --- number lookup and CNAM dip ---
+    # GET /number_lookup/{phone_number}: type=carrier answers carrier, line type and (North America)
+    # portability; type=caller-name answers the CNAM. Telnyx reports no SIM swaps or roaming.
+
+    def lookup_number(self, *, e164: str, fields: tuple[str, ...]) -> NumberLookupResult:
+        body = self.http.request("GET", f"/number_lookup/{e164}", params={"type": "carrier"}) or {}
+        data = body.get("data") or {}
+        carrier = data.get("carrier") or {}
+        portability = data.get("portability") or {}
+        unavailable = {name: "telnyx's number lookup does not report this" for name in ("sim_swap", "roaming")
+                       if name in fields}
+        result: dict = {}
+        if "carrier" in fields:
+            if carrier.get("error_code") or not (carrier.get("name") or carrier.get("normalized_carrier")):
+                unavailable["carrier"] = "the carrier database has no record of this number"
+            else:
+                result["carrier"] = CarrierInfo(
+                    name=str(carrier.get("normalized_carrier") or carrier.get("name")),
+                    mcc=_code(carrier.get("mobile_country_code")), mnc=_code(carrier.get("mobile_network_code")))
+        if "portability" in fields:
+            if not portability:
+                unavailable["portability"] = "portability data covers North American numbers only"
+            else:
+                result["portability"] = PortabilityInfo(
+                    lrn=str(portability.get("lrn") or ""), spid=str(portability.get("spid") or ""),
+                    ported=str(portability.get("ported_status") or "").upper() == "Y")
+        kind = _LOOKUP_LINE_TYPES.get(str(carrier.get("type") or portability.get("line_type") or "").lower())
+        return NumberLookupResult(phone_number=e164, line_type=kind, unavailable=unavailable, **result)
+
+    def cnam_dip(self, *, e164: str) -> CnamDipResult:
+        body = self.http.request("GET", f"/number_lookup/{e164}", params={"type": "caller-name"}) or {}
+        listing = (body.get("data") or {}).get("caller_name") or {}
+        name = str(listing.get("caller_name") or "").strip() or None
+        return CnamDipResult(phone_number=e164, caller_name=name, caller_type=_caller_type(name))
+
+
+# --- number lookup and CNAM dip (Telnyx's words → ours) ---
+
+_LOOKUP_LINE_TYPES = {"mobile": "mobile", "fixed line": "fixed_line", "landline": "fixed_line", "voip": "voip",
+                      "toll free": "toll_free", "fixed line or mobile": "fixed_line_or_mobile",
+                      "premium rate": "premium_rate", "shared cost": "shared_cost", "pager": "pager"}
+# Telnyx does not type caller names; a name with a company suffix is a business, anything else unknown.
+_BUSINESS_WORDS = {"LLC", "LLP", "INC", "CORP", "CO", "LTD", "GROUP", "BANK", "CLINIC", "SERVICES", "COMPANY"}
+
+
+def _code(value) -> str:
+    return "" if value in (None, "") else str(value)
+
+
+def _caller_type(name: str | None) -> str:
+    if not name:
+        return "unknown"
+    words = {word.strip(".,") for word in name.upper().split()}
+    return "business" if words & _BUSINESS_WORDS else "unknown"

@@ -105,3 +105,46 @@ def test_simulated_port_orders_are_found_by_reference(settings):
     assert adapter.find_port_in(customer_reference=reference).provider_order_id == order.provider_order_id
     out = adapter.create_port_out(numbers=["+12015550125"], details={"customer_reference": reference})
     assert adapter.find_port_out(customer_reference=reference, numbers=[]).provider_order_id == out.provider_order_id
+
+
+# --- number lookup and CNAM dip ---
+
+
+def test_lookup_is_deterministic_per_number_and_answers_only_what_was_asked(carrier):
+    fields = ("carrier", "line_type", "portability")
+    first = carrier.lookup_number(e164="+12015550123", fields=fields)
+    assert first == carrier.lookup_number(e164="+12015550123", fields=fields)
+    assert first.carrier is not None and first.portability is not None and first.line_type
+    assert first.sim_swap is None and first.roaming is None and first.unavailable == {}
+    assert len(first.portability.lrn) == 10 and first.portability.lrn.startswith("201555")
+
+
+def test_lookup_of_a_gb_fixed_line_has_no_mobile_data_and_no_lrn(carrier):
+    result = carrier.lookup_number(e164="+442079460018", fields=("carrier", "portability", "sim_swap", "roaming"))
+    assert result.line_type == "fixed_line"
+    assert (result.carrier.mcc, result.carrier.mnc) == ("", "")
+    assert result.portability.lrn == ""  # LRNs are North American
+    assert set(result.unavailable) == {"sim_swap", "roaming"}
+
+
+def test_lookup_of_a_mobile_number_has_mobile_network_codes_and_sim_swap(carrier):
+    result = carrier.lookup_number(e164="+447400123456", fields=("carrier", "sim_swap", "roaming"))
+    assert result.line_type == "mobile" and result.carrier.mcc == "234"
+    assert result.roaming.status in ("roaming", "not_roaming")
+    assert result.sim_swap.last_swap_at is None or result.sim_swap.last_swap_at <= datetime.now(tz=dt_timezone.utc)
+
+
+def test_lookup_and_dip_fail_for_the_failing_suffixes(carrier):
+    with pytest.raises(ProviderError) as raised:
+        carrier.lookup_number(e164="+12015559999", fields=("carrier",))
+    assert raised.value.retryable
+    with pytest.raises(ProviderError):
+        carrier.cnam_dip(e164="+12015559999")
+
+
+def test_cnam_names_fit_a_listing_and_carry_a_type(carrier):
+    dips = [carrier.cnam_dip(e164=f"+1201555{n:04d}") for n in range(200)]
+    assert {dip.caller_type for dip in dips} == {"business", "consumer", "unknown"}
+    for dip in dips:
+        assert (dip.caller_name is None) == (dip.caller_type == "unknown")
+        assert dip.caller_name is None or len(dip.caller_name) <= 15

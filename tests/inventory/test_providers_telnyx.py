@@ -291,3 +291,63 @@ def test_find_port_out_by_the_reference_in_our_authorisation(telnyx, stub_server
     found = telnyx.find_port_out(customer_reference="pout_1", numbers=["+13125550123"])
     assert found.provider_order_id == "po-1"
     assert telnyx.find_port_out(customer_reference="pout_9", numbers=["+13125550123"]) is None
+
+
+# --- number lookup and CNAM dip ---
+
+
+def test_number_lookup_maps_carrier_line_type_and_portability(telnyx, stub_server):
+    stub_server.on("GET", "/v2/number_lookup/+13129457420", Reply(200, fixture("telnyx/number_lookup_carrier.json")))
+    result = telnyx.lookup_number(e164="+13129457420", fields=("carrier", "line_type", "portability", "sim_swap"))
+    [sent] = stub_server.requests
+    assert sent.query == {"type": ["carrier"]} and sent.headers["Authorization"] == "Bearer KEY123"
+    assert (result.carrier.name, result.carrier.mcc, result.carrier.mnc) == ("T-Mobile", "310", "260")
+    assert result.line_type == "mobile"
+    assert (result.portability.lrn, result.portability.spid, result.portability.ported) == ("2245701999", "6529", True)
+    assert result.portability.original_carrier == ""  # Telnyx does not say; the service asks the numbering plan
+    assert result.sim_swap is None and "sim_swap" in result.unavailable and "roaming" not in result.unavailable
+
+
+def test_number_lookup_without_a_carrier_record_reports_the_fields_unavailable(telnyx, stub_server):
+    stub_server.on("GET", "/v2/number_lookup/+442079460018",
+                   Reply(200, fixture("telnyx/number_lookup_voip_not_found.json")))
+    result = telnyx.lookup_number(e164="+442079460018", fields=("carrier", "portability"))
+    assert result.carrier is None and result.portability is None and result.line_type == "fixed_line"
+    assert set(result.unavailable) == {"carrier", "portability"}
+
+
+def test_cnam_dip_reads_the_caller_name(telnyx, stub_server):
+    stub_server.on("GET", "/v2/number_lookup/+18665552368", Reply(200, fixture("telnyx/number_lookup_caller_name.json")))
+    dip = telnyx.cnam_dip(e164="+18665552368")
+    assert stub_server.requests[0].query == {"type": ["caller-name"]}
+    assert (dip.caller_name, dip.caller_type) == ("TELNYX LLC", "business")
+
+
+def test_number_lookup_failures_are_provider_errors_after_retries(telnyx, stub_server):
+    stub_server.on("GET", "/v2/number_lookup/+13129457420", Reply(503, {"errors": [{"code": "10011"}]}))
+    with pytest.raises(ProviderError) as raised:
+        telnyx.lookup_number(e164="+13129457420", fields=("carrier",))
+    assert raised.value.retryable and len(stub_server.requests) == 4  # 1 + HTTP_MAX_RETRIES
+    stub_server.on("GET", "/v2/number_lookup/+18665552368", Reply(422, fixture("telnyx/error_422.json")))
+    with pytest.raises(ProviderError):
+        telnyx.cnam_dip(e164="+18665552368")
+
+
+def test_the_lookup_service_through_telnyx_charges_what_telnyx_answered(telnyx, stub_server, settings, make_org):
+    import phonenumbers
+    from phonenumbers import carrier as pn_carrier
+
+    from billing.models import LedgerEntry
+    from inventory.services import number_lookup_perform
+
+    settings.ORBIT = {**settings.ORBIT, "LOOKUP_PROVIDER": "telnyx"}
+    stub_server.on("GET", "/v2/number_lookup/+13129457420", Reply(200, fixture("telnyx/number_lookup_carrier.json")))
+    org = make_org("Telnyx lookups", credit_cents=1_00)
+    answer = number_lookup_perform(organization=org, e164="+13129457420",
+                                   fields=["carrier", "portability", "sim_swap"])
+    # Telnyx names no original carrier: the numbering plan's (phonenumbers) fills in, as far as it knows one.
+    assert answer.portability["original_carrier"] == pn_carrier.name_for_number(phonenumbers.parse("+13129457420"), "en")
+    assert answer.portability["ported"] is True and answer.carrier["name"] == "T-Mobile"
+    assert answer.sim_swap is None and "sim_swap" in answer.unavailable
+    assert answer.charged == {"amount_cents": 2, "fields": ["carrier", "portability"]}
+    assert LedgerEntry.objects.get(kind="lookup_fee").amount_cents == -2
