@@ -27,7 +27,7 @@ def grant_view(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0011_low_stock_mail_once'),
+        ('inventory', '0015_cnam_and_spam_disputes'),
         ('orbit_numbers', '0005_webhook_outbox_claims'),
     ]
 
