@@ -50,3 +50,18 @@ def reconcile_carrier_orders() -> dict:
     result = carrier_orders_reconcile()
     return {"holds_expired": result.holds_expired, "orders_seen": result.orders_seen,
             "orphaned": len(result.orphaned), "adopted": len(result.adopted), **result.releases}
+
+
+# --- emergency (E911) ---
+
+
+@shared_task
+def provision_emergency_address(assignment_id: int, token: str) -> str:
+    """Send one recorded E911 provisioning or removal to the carrier and apply its answer."""
+    return services.emergency_provisioning_perform(assignment_id=assignment_id, token=token)
+
+
+@shared_task
+def recheck_emergency_provisioning() -> int:
+    """Queue again E911 requests still in flight (lost tasks, carriers still registering)."""
+    return services.emergency_provisioning_recheck()

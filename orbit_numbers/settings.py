@@ -232,6 +232,8 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "inventory.tasks.notify_low_stock": {"queue": "carrier"},
     "inventory.tasks.release_at_carriers": {"queue": "carrier"},
+    "inventory.tasks.provision_emergency_address": {"queue": "carrier"},
+    "inventory.tasks.recheck_emergency_provisioning": {"queue": "carrier"},
     "*.reconcile_carrier_orders": {"queue": "carrier"},
     "porting.tasks.*": {"queue": "carrier"},
     "orbit_numbers.webhooks.*": {"queue": "carrier"},
@@ -252,6 +254,8 @@ CELERY_BEAT_SCHEDULE = {
     "check-low-stock": {"task": "inventory.tasks.check_low_stock", "schedule": timedelta(minutes=15)},
     "reconcile-carrier-orders": {"task": "inventory.tasks.reconcile_carrier_orders",
                                  "schedule": timedelta(minutes=5)},
+    "recheck-emergency-provisioning": {"task": "inventory.tasks.recheck_emergency_provisioning",
+                                       "schedule": timedelta(minutes=5)},
 }
 
 # Orbit business settings.
@@ -333,6 +337,14 @@ ORBIT = {
     "CONSOLE_BASE_URL": os.environ.get("ORBIT_CONSOLE_BASE_URL", ""),
     # Tenant exports (GET /api/v1/numbers/export) per organisation per minute.
     "EXPORT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_EXPORT_RATE_LIMIT_PER_MINUTE", "10")),
+    # E911: the carrier that validates tenants' dispatchable addresses (Telnyx serves US/CA).
+    "EMERGENCY_ADDRESS_PROVIDER": os.environ.get("ORBIT_EMERGENCY_ADDRESS_PROVIDER", "telnyx"),
+    # A provisioning or removal still in flight this long after its last change is sent to the carrier again.
+    "EMERGENCY_RECHECK_MINUTES": int(os.environ.get("ORBIT_EMERGENCY_RECHECK_MINUTES", "10")),
+    # Simulated E911: provisioning on numbers ending with these suffixes is refused by the PSAP;
+    # street names containing these words are unknown to the simulated address guide.
+    "SIMULATOR_E911_FAIL_SUFFIXES": env_list("ORBIT_SIMULATOR_E911_FAIL_SUFFIXES", "0911"),
+    "SIMULATOR_E911_UNKNOWN_STREETS": env_list("ORBIT_SIMULATOR_E911_UNKNOWN_STREETS", "Nowhere,Nonexistent"),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

@@ -13,7 +13,8 @@ from django.core.cache import cache
 
 from orbit_numbers.errors import ProviderError
 
-from .base import CarrierAdapter, InventoryOffer, NumberOrder, PlacedOrder, PortabilityResult, PortOrder
+from .base import (AddressValidation, CarrierAdapter, EmergencyAddressData, EmergencyProvisioning, InventoryOffer,
+                   NumberOrder, PlacedOrder, PortabilityResult, PortOrder)
 
 # The simulator's order book lives in the Django cache (Redis in production), shared by every web
 # and worker process like a real carrier's, so reconciliation can list what was ordered. Adapters
@@ -212,6 +213,36 @@ class SimulatorAdapter(CarrierAdapter):
         self._latency()
         order_id = cache.get(self._reference_key("pout", customer_reference))
         return self._progress(order_id, "pout") if order_id else None
+
+    # --- emergency (E911) ---
+    # Validation follows inventory/providers/emergency_simulation.py; provisioning fails for numbers
+    # ending with a suffix of SIMULATOR_E911_FAIL_SUFFIXES (the PSAP refuses the registration) and,
+    # like every simulated operation, for SIMULATOR_FAIL_SUFFIXES (the carrier is failing).
+
+    def validate_emergency_address(self, *, address: EmergencyAddressData) -> AddressValidation:
+        from .emergency_simulation import validate
+
+        self._latency()
+        return validate(address)
+
+    def provision_emergency_address(self, *, e164: str, address: EmergencyAddressData,
+                                    carrier_address_id: str = "") -> EmergencyProvisioning:
+        self._latency()
+        if self._fails(e164):
+            raise ProviderError(f"{self.name}: emergency service unavailable", provider_code="UNAVAILABLE",
+                                retryable=True)
+        if any(e164.endswith(suffix) for suffix in settings.ORBIT["SIMULATOR_E911_FAIL_SUFFIXES"]):
+            raise ProviderError(f"{self.name}: the emergency call centre (PSAP) serving {address.city}, "
+                                f"{address.state} refused the registration of this address for {e164}",
+                                provider_code="E911_PSAP_REJECTED")
+        address_id = carrier_address_id or self._order_id("e911-address", *address.as_dict().values())
+        return EmergencyProvisioning(status="provisioned", carrier_address_id=address_id)
+
+    def remove_emergency_address(self, *, e164: str) -> None:
+        self._latency()
+        if self._fails(e164):
+            raise ProviderError(f"{self.name}: emergency service unavailable", provider_code="UNAVAILABLE",
+                                retryable=True)
 
 
 def _add_business_days(start: date, days: int) -> date:
