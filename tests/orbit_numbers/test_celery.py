@@ -13,6 +13,8 @@ CARRIER_TASKS = {
     "inventory.tasks.release_at_carriers",
     "inventory.tasks.reconcile_carrier_orders",
     "porting.tasks.sweep_stale_port_dispatches",
+    "inventory.tasks.provision_emergency_address",
+    "inventory.tasks.recheck_emergency_provisioning",
 }
 HOUSEKEEPING_TASKS = {
     "inventory.tasks.expire_reservations",
