@@ -341,3 +341,18 @@ def test_numbers_list_reads_emergency_state_in_constant_queries(
         data = client.get("/api/v1/numbers").json()["data"]
     assert len(data) == 7 and sum(n["emergency"]["calling"] == "enabled" for n in data) == 6
     assert len(large) == len(small)
+
+
+def test_the_simulated_carrier_takes_its_time(settings, monkeypatch):
+    from inventory.providers import simulator
+    from inventory.providers.base import EmergencyAddressData
+
+    slept = []
+    monkeypatch.setattr(simulator.time, "sleep", slept.append)
+    settings.ORBIT = {**settings.ORBIT, "SIMULATOR_LATENCY_MS": 250}
+    adapter = SimulatorAdapter("telnyx")
+    address = EmergencyAddressData(**{k: v for k, v in CLEAN.items()})
+    assert adapter.validate_emergency_address(address=address).valid
+    assert adapter.provision_emergency_address(e164="+14155550123", address=address).status == "provisioned"
+    adapter.remove_emergency_address(e164="+14155550123")
+    assert slept == [0.25, 0.25, 0.25]
