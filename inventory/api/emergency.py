@@ -7,6 +7,7 @@ provisioned on it at the carrier; every owned-number representation carries ``em
 from __future__ import annotations
 
 from django_filters import rest_framework as django_filters
+from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -108,6 +109,9 @@ class EmergencyAddressFilterSet(OrbitFilterSet):
     country = CountryFilter(help_text="US or CA.")
     validation = EnumFilter(choices=EmergencyAddress.Validation, help_text="valid or corrected.")
     postal_code = django_filters.CharFilter(max_length=10, help_text="Exact postal code as stored.")
+
+    set_override(postal_code, "field", {"type": "string", "minLength": 1, "maxLength": 10, "example": "78701",
+                                        "description": "Exact postal code as stored, e.g. 78701 or K1A 0B1."})
 
     class Meta:
         model = EmergencyAddress
