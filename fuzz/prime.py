@@ -35,6 +35,7 @@ FALLBACK = {
     "port_out_ids": ["pout_00000000000000000000"],
     "portable_numbers": ["+12015550123"],
     "spam_dispute_ids": ["spd_00000000000000000000"],
+    "emergency_address_ids": ["ea_00000000000000000000"],
 }
 
 
@@ -134,6 +135,18 @@ def main(base: str, key: str, out_dir: str) -> int:
     })
     if port_in and port_in.get("id"):
         values["port_request_ids"].append(port_in["id"])
+
+    # E911: two dispatchable addresses, one attached to an owned number (so a delete can meet a 409).
+    values["emergency_address_ids"] = []
+    for street in ("Congress Avenue", "Market Street"):
+        address = api.call("POST", "/numbers/emergency-addresses", f"emergency address {street}", json={
+            "caller_name": "Fuzz Caller", "street_number": "600", "street_name": street, "city": "Austin",
+            "state": "TX", "postal_code": "78701", "country": "US"})
+        if address and address.get("id"):
+            values["emergency_address_ids"].append(address["id"])
+    if values["emergency_address_ids"] and values["owned_ids"]:
+        api.call("PUT", f"/numbers/{values['owned_ids'][0]}/emergency-address", "attach emergency address",
+                 json={"address_id": values["emergency_address_ids"][0]})
 
     # Port one owned number out (it becomes porting_out; the others stay active for the fuzzer).
     if len(values["owned_numbers"]) > 1:

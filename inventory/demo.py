@@ -55,6 +55,9 @@ def demo_seed(*, numbers: int = DEMO_NUMBERS) -> DemoSeed:
         staff_created, staff_default = _staff_user()
         keys = [_demo_organization(name, target) for name, target in DEMO_ORGANIZATIONS.items()]
     caller_id_demo_seed(organization=keys[0].organization)
+    if _demo_emergency(keys[0].organization):
+        # The demo number was bought from the wallet: top it up to its demo balance again.
+        keys[0] = _demo_organization_topped_up(keys[0])
     sample = (PhoneNumber.objects.filter(status=InventoryStatus.AVAILABLE, country="US", line_type=LineType.LOCAL,
                                          cap_sms=True).order_by("id").values_list("e164", flat=True).first())
     return DemoSeed(numbers=loaded, available=PhoneNumber.objects.filter(status=InventoryStatus.AVAILABLE).count(),
@@ -91,3 +94,46 @@ def _demo_organization(name: str, target_cents: int) -> DemoKey:
                          after={"countries": countries, "status": profile.status})
     _, raw_key = api_key_create(organization=organization, scopes=list(SCOPES), name="demo")
     return DemoKey(organization=organization, raw_key=raw_key, balance_cents=wallet.balance_cents)
+
+
+# --- emergency (E911) ---
+# One demo number of the first organisation has a provisioned dispatchable address, so the console's
+# E911 screen and the number's ``emergency`` block show the enabled state. Carrier calls run here, outside
+# any transaction (the simulator by default); a second run finds the address and does nothing.
+
+DEMO_EMERGENCY_ADDRESS = {"caller_name": "Acme Telecom NOC", "business_name": "Acme Telecom",
+                          "street_number": "600", "street_name": "Congress Avenue", "unit": "Suite 1400",
+                          "city": "Austin", "state": "Texas", "postal_code": "78701", "country": "US"}
+
+
+def _demo_emergency(organization: Organization) -> bool:
+    """Register the demo address and provision it on a newly bought US voice number; True if bought."""
+    from .models import EmergencyAddress
+    from .services import (emergency_address_create, emergency_provisioning_perform, number_emergency_address_set,
+                           number_purchase)
+
+    if EmergencyAddress.objects.filter(organization=organization).exists():
+        return False
+    row = (PhoneNumber.objects.sellable().filter(country="US", line_type=LineType.LOCAL, cap_voice=True)
+           .exclude(provider="didww").order_by("id").first())
+    if row is None:
+        return False
+    address = emergency_address_create(organization=organization, fields=DEMO_EMERGENCY_ADDRESS)
+    number = number_purchase(organization=organization, phone_number=row.e164, country_code="US",
+                             capabilities=["sms", "voice"])
+    number = number_emergency_address_set(organization=organization, number_id=number.pk, address_id=address.pk)
+    # Provisioned now rather than by a worker (``make run`` may start without one); the queued task then
+    # finds the request answered.
+    emergency_provisioning_perform(assignment_id=number.emergency.pk, token=number.emergency.request_token)
+    return True
+
+
+def _demo_organization_topped_up(key: DemoKey) -> DemoKey:
+    target = DEMO_ORGANIZATIONS[key.organization.name]
+    wallet = wallet_get_or_create(organization=key.organization)
+    if wallet.balance_cents < target:
+        wallet_credit(organization=key.organization, amount_cents=target - wallet.balance_cents,
+                      description="Demo top-up", reference="demo:seed")
+        wallet.refresh_from_db()
+    return DemoKey(organization=key.organization, raw_key=key.raw_key, balance_cents=wallet.balance_cents)
+

@@ -78,3 +78,18 @@ def refresh_spam_labels() -> dict:
     from .services.caller_id import spam_labels_sweep
 
     return spam_labels_sweep()
+
+
+# --- emergency (E911) ---
+
+
+@shared_task
+def provision_emergency_address(assignment_id: int, token: str) -> str:
+    """Send one recorded E911 provisioning or removal to the carrier and apply its answer."""
+    return services.emergency_provisioning_perform(assignment_id=assignment_id, token=token)
+
+
+@shared_task
+def recheck_emergency_provisioning() -> int:
+    """Queue again E911 requests still in flight (lost tasks, carriers still registering)."""
+    return services.emergency_provisioning_recheck()

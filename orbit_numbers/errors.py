@@ -80,6 +80,13 @@ class LoaUrlInvalidOrigin(OrbitError):
         422, "LOA_URL_INVALID_ORIGIN", "loaFileUrl must be a URL issued by this system's file upload.")
 
 
+class EmergencyAddressInvalid(OrbitError):
+    """The carrier could not validate a dispatchable address; ``details`` maps each field to its reason."""
+
+    status_code, code, default_message = (
+        422, "EMERGENCY_ADDRESS_INVALID", "The carrier could not validate this address for emergency services.")
+
+
 class PayloadTooLarge(OrbitError):
     status_code, code, default_message = 413, "PAYLOAD_TOO_LARGE", "The request body is too large."
 

@@ -242,6 +242,8 @@ CELERY_TASK_ROUTES = {
     "inventory.tasks.submit_cnam_listing": {"queue": "carrier"},
     "inventory.tasks.refresh_cnam_listings": {"queue": "carrier"},
     "inventory.tasks.refresh_spam_labels": {"queue": "carrier"},
+    "inventory.tasks.provision_emergency_address": {"queue": "carrier"},
+    "inventory.tasks.recheck_emergency_provisioning": {"queue": "carrier"},
     "*.reconcile_carrier_orders": {"queue": "carrier"},
     "porting.tasks.*": {"queue": "carrier"},
     "orbit_numbers.webhooks.*": {"queue": "carrier"},
@@ -264,6 +266,8 @@ CELERY_BEAT_SCHEDULE = {
                                  "schedule": timedelta(minutes=5)},
     "refresh-cnam-listings": {"task": "inventory.tasks.refresh_cnam_listings", "schedule": timedelta(minutes=5)},
     "refresh-spam-labels": {"task": "inventory.tasks.refresh_spam_labels", "schedule": timedelta(hours=1)},
+    "recheck-emergency-provisioning": {"task": "inventory.tasks.recheck_emergency_provisioning",
+                                       "schedule": timedelta(minutes=5)},
 }
 
 # Orbit business settings.
@@ -371,6 +375,14 @@ ORBIT = {
     "LOOKUP_PROVIDER": os.environ.get("ORBIT_LOOKUP_PROVIDER", "telnyx"),
     # Lookups and CNAM dips per organisation per minute (each has its own budget).
     "LOOKUP_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_LOOKUP_RATE_LIMIT_PER_MINUTE", "60")),
+    # E911: the carrier that validates tenants' dispatchable addresses (Telnyx serves US/CA).
+    "EMERGENCY_ADDRESS_PROVIDER": os.environ.get("ORBIT_EMERGENCY_ADDRESS_PROVIDER", "telnyx"),
+    # A provisioning or removal still in flight this long after its last change is sent to the carrier again.
+    "EMERGENCY_RECHECK_MINUTES": int(os.environ.get("ORBIT_EMERGENCY_RECHECK_MINUTES", "10")),
+    # Simulated E911: provisioning on numbers ending with these suffixes is refused by the PSAP;
+    # street names containing these words are unknown to the simulated address guide.
+    "SIMULATOR_E911_FAIL_SUFFIXES": env_list("ORBIT_SIMULATOR_E911_FAIL_SUFFIXES", "0911"),
+    "SIMULATOR_E911_UNKNOWN_STREETS": env_list("ORBIT_SIMULATOR_E911_UNKNOWN_STREETS", "Nowhere,Nonexistent"),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

@@ -2,6 +2,7 @@
 describes them in the OpenAPI schema. Money is stored in cents and rendered as dollars (numbers)."""
 from __future__ import annotations
 
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,6 +11,7 @@ from orbit_numbers.api.serializers import DollarsField, OutputSerializer
 from orbit_numbers.money import dollars
 
 from ..models import LineType, OwnedNumber, PhoneNumber, Provider, RouteType, SmsRouteType
+from ..selectors.emergency import number_emergency_calling
 from ..routing_configs import SMS_ROUTE_SCHEMAS, VOICE_ROUTE_SCHEMAS
 from .fields import OWNED_CAPABILITIES, SEARCH_CAPABILITIES
 
@@ -74,6 +76,17 @@ class AvailableNumberSerializer(OutputSerializer):
 # --- owned numbers ----------------------------------------------------------------------------------
 
 
+class NumberEmergencySerializer(OutputSerializer):
+    """Block and disclaim (ADR 010): emergency calling is enabled only with a provisioned address."""
+
+    calling = serializers.ChoiceField(choices=["enabled", "blocked"])
+    address_id = serializers.CharField(allow_null=True, help_text="The attached emergency address (ea_…), or null.")
+    status = serializers.ChoiceField(choices=["pending", "provisioned", "failed"], allow_null=True, help_text=(
+        "The address's provisioning at the carrier; null when none is attached."))
+    disclaimer = serializers.CharField(help_text="Plain English: why emergency calls are blocked and what unblocks "
+                                                 "them, or where they are sent.")
+
+
 class OwnedNumberSerializer(OutputSerializer):
     id = serializers.CharField(help_text="num_ followed by 20 characters.")
     number = serializers.CharField(source="e164", help_text="E.164.")
@@ -94,6 +107,17 @@ class OwnedNumberSerializer(OutputSerializer):
     provider = serializers.ChoiceField(source="phone_number.provider", choices=Provider.choices)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    emergency = serializers.SerializerMethodField()
+
+    @extend_schema_field(NumberEmergencySerializer)
+    def get_emergency(self, number: OwnedNumber) -> dict:
+        return number_emergency_calling(number)
+
+    def render_many(self, instances) -> list[dict]:
+        # Each number's emergency state in one query for the page, whatever its size.
+        instances = list(instances)
+        prefetch_related_objects(instances, "emergency")
+        return super().render_many(instances)
 
 
 # --- inbound routing --------------------------------------------------------------------------------

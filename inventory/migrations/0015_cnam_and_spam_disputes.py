@@ -30,7 +30,7 @@ def grant_support(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0011_low_stock_mail_once'),
+        ('inventory', '0014_emergency_addresses'),
         ('orbit_numbers', '0005_webhook_outbox_claims'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -165,6 +165,26 @@ class CarrierAdapter(abc.ABC):
         """The caller name registered for ``e164`` (a CNAM dip)."""
         raise self._unsupported("CNAM dips")
 
+    # --- emergency (E911) ---
+    # Dispatchable addresses: validated (and normalised) by the carrier, then provisioned on a
+    # number. Carriers without an emergency API refuse with NOT_SUPPORTED.
+
+    def validate_emergency_address(self, *, address: "EmergencyAddressData") -> "AddressValidation":
+        """Validate and normalise a dispatchable address; an invalid one is answered, not raised."""
+        raise self._unsupported("emergency address validation")
+
+    def provision_emergency_address(self, *, e164: str, address: "EmergencyAddressData",
+                                    carrier_address_id: str = "") -> "EmergencyProvisioning":
+        """Register ``address`` as the number's dispatchable location and enable emergency calling.
+        ``carrier_address_id`` is the carrier's record of this address from an earlier call, if any.
+        Provisioning the same address again is not an error. Raises ProviderError if refused."""
+        raise self._unsupported("emergency address provisioning")
+
+    def remove_emergency_address(self, *, e164: str) -> None:
+        """Disable emergency calling on the number and drop its address. Removing from a number that
+        has none is not an error."""
+        raise self._unsupported("emergency address removal")
+
 
 # --- caller ID: CNAM listings and spam labels ---
 
@@ -257,3 +277,45 @@ class CnamDipResult:
     phone_number: str
     caller_name: str | None  # None: no name registered
     caller_type: str = "unknown"  # one of CALLER_TYPES
+
+
+# --- emergency (E911) ---
+
+
+@dataclass(frozen=True)
+class EmergencyAddressData:
+    """A dispatchable address as the carriers take it (state: a USPS / Canada Post code once normalised)."""
+
+    caller_name: str
+    street_number: str
+    street_name: str
+    city: str
+    state: str
+    postal_code: str
+    country: str
+    unit: str = ""
+    business_name: str = ""
+
+    FIELDS = ("caller_name", "business_name", "street_number", "street_name", "unit", "city", "state",
+              "postal_code", "country")
+
+    def as_dict(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+@dataclass(frozen=True)
+class AddressValidation:
+    """The carrier's verdict: valid with its normalised form (and the fields it corrected), or
+    invalid with its reason per field (field names of EmergencyAddressData)."""
+
+    valid: bool
+    normalized: EmergencyAddressData | None = None
+    corrected_fields: tuple[str, ...] = ()
+    errors: dict[str, str] = field(default_factory=dict)
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class EmergencyProvisioning:
+    status: str  # "provisioned", or "pending" while the carrier is still registering it
+    carrier_address_id: str = ""  # the carrier's record of the address (reused on the next provisioning)

@@ -14,9 +14,10 @@ from phonenumbers import carrier as pn_carrier
 
 from orbit_numbers.errors import ProviderError
 
-from .base import (CarrierAdapter, CarrierInfo, CnamDipResult, CnamListingResult, InventoryOffer, NumberLookupResult,
-                   NumberOrder, PlacedOrder, PortabilityInfo, PortabilityResult, PortOrder, RoamingInfo, SimSwapInfo,
-                   SpamLabel, plan_line_type)
+from .base import (AddressValidation, CarrierAdapter, CarrierInfo, CnamDipResult, CnamListingResult,
+                   EmergencyAddressData, EmergencyProvisioning, InventoryOffer, NumberLookupResult, NumberOrder,
+                   PlacedOrder, PortabilityInfo, PortabilityResult, PortOrder, RoamingInfo, SimSwapInfo, SpamLabel,
+                   plan_line_type)
 
 # The simulator's order book lives in the Django cache (Redis in production), shared by every web
 # and worker process like a real carrier's, so reconciliation can list what was ordered. Adapters
@@ -342,6 +343,36 @@ class SimulatorAdapter(CarrierAdapter):
         given = _GIVEN_NAMES[(seed >> 10) % len(_GIVEN_NAMES)]
         return CnamDipResult(phone_number=e164, caller_name=f"{surname} {given}"[:15], caller_type="consumer")
 
+    # --- emergency (E911) ---
+    # Validation follows inventory/providers/emergency_simulation.py; provisioning fails for numbers
+    # ending with a suffix of SIMULATOR_E911_FAIL_SUFFIXES (the PSAP refuses the registration) and,
+    # like every simulated operation, for SIMULATOR_FAIL_SUFFIXES (the carrier is failing).
+
+    def validate_emergency_address(self, *, address: EmergencyAddressData) -> AddressValidation:
+        from .emergency_simulation import validate
+
+        self._latency()
+        return validate(address)
+
+    def provision_emergency_address(self, *, e164: str, address: EmergencyAddressData,
+                                    carrier_address_id: str = "") -> EmergencyProvisioning:
+        self._latency()
+        if self._fails(e164):
+            raise ProviderError(f"{self.name}: emergency service unavailable", provider_code="UNAVAILABLE",
+                                retryable=True)
+        if any(e164.endswith(suffix) for suffix in settings.ORBIT["SIMULATOR_E911_FAIL_SUFFIXES"]):
+            raise ProviderError(f"{self.name}: the emergency call centre (PSAP) serving {address.city}, "
+                                f"{address.state} refused the registration of this address for {e164}",
+                                provider_code="E911_PSAP_REJECTED")
+        address_id = carrier_address_id or self._order_id("e911-address", *address.as_dict().values())
+        return EmergencyProvisioning(status="provisioned", carrier_address_id=address_id)
+
+    def remove_emergency_address(self, *, e164: str) -> None:
+        self._latency()
+        if self._fails(e164):
+            raise ProviderError(f"{self.name}: emergency service unavailable", provider_code="UNAVAILABLE",
+                                retryable=True)
+
 
 # --- number lookup and CNAM dip (the simulator's data) ---
 
@@ -373,7 +404,6 @@ def _simulated_line_type(parsed: phonenumbers.PhoneNumber, seed: int) -> str:
     if plan in ("fixed_line_or_mobile", "unknown"):
         return ("mobile", "mobile", "fixed_line", "voip")[(seed >> 40) % 4]
     return plan
-
 def _add_business_days(start: date, days: int) -> date:
     current = start
     while days > 0:

@@ -10,6 +10,7 @@ number owner's port-out request *authorises* the pending port-out for its number
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from datetime import date, datetime
 from datetime import timezone as dt_timezone
 from decimal import Decimal, InvalidOperation
@@ -18,8 +19,9 @@ from django.conf import settings
 
 from orbit_numbers.errors import ProviderError
 
-from .base import (CarrierAdapter, CarrierInfo, CnamDipResult, CnamListingResult, InventoryOffer, NumberLookupResult,
-                   NumberOrder, PlacedOrder, PortabilityInfo, PortabilityResult, PortOrder)
+from .base import (AddressValidation, CarrierAdapter, CarrierInfo, CnamDipResult, CnamListingResult,
+                   EmergencyAddressData, EmergencyProvisioning, InventoryOffer, NumberLookupResult, NumberOrder,
+                   PlacedOrder, PortabilityInfo, PortabilityResult, PortOrder)
 from .http import CarrierHttpClient
 
 _LINE_TYPES = {"local": "local", "toll_free": "toll_free", "mobile": "mobile"}
@@ -349,6 +351,88 @@ class TelnyxAdapter(CarrierAdapter):
         listing = (body.get("data") or {}).get("caller_name") or {}
         name = str(listing.get("caller_name") or "").strip() or None
         return CnamDipResult(phone_number=e164, caller_name=name, caller_type=_caller_type(name))
+
+    # --- emergency (E911) ---
+    # Telnyx Addresses (emergency-validated, immutable records): POST /addresses/actions/validate
+    # checks one, POST /addresses creates the record a number points at. Emergency calling is
+    # enabled per number with POST /phone_numbers/{id}/actions/enable_emergency and disabled with
+    # the emergency-settings job (POST /phone_numbers/jobs/update_emergency_settings), which is the
+    # documented way to turn it off (the voice-settings PATCH takes no emergency fields).
+
+    _ADDRESS_POINTERS = {"/street_address": "street_name", "/extended_address": "unit", "/locality": "city",
+                         "/administrative_area": "state", "/postal_code": "postal_code",
+                         "/country_code": "country", "/first_name": "caller_name", "/last_name": "caller_name",
+                         "/business_name": "business_name"}
+
+    @staticmethod
+    def _location(address: EmergencyAddressData) -> dict:
+        location = {"street_address": f"{address.street_number} {address.street_name}".strip(),
+                    "locality": address.city, "administrative_area": address.state,
+                    "postal_code": address.postal_code, "country_code": address.country}
+        if address.unit:
+            location["extended_address"] = address.unit
+        return location
+
+    def validate_emergency_address(self, *, address: EmergencyAddressData) -> AddressValidation:
+        body = self.http.request("POST", "/addresses/actions/validate", json=self._location(address)) or {}
+        data = body.get("data") or {}
+        errors: dict[str, str] = {}
+        for error in data.get("errors") or []:
+            pointer = ((error.get("source") or {}).get("pointer")) or ""
+            name = self._ADDRESS_POINTERS.get(pointer, "address")
+            errors.setdefault(name, str(error.get("detail") or error.get("description") or error.get("title")
+                                        or "The carrier could not validate this part of the address."))
+        if data.get("result") != "valid":
+            return AddressValidation(valid=False, errors=errors or {
+                "address": "The carrier could not validate this address for emergency services."})
+        suggested = data.get("suggested") or {}
+        street = str(suggested.get("street_address") or "").strip()
+        number, _, name = street.partition(" ")
+        if not (number and any(ch.isdigit() for ch in number) and name):
+            number, name = address.street_number, address.street_name
+        normalized = replace(
+            address, street_number=number, street_name=name,
+            unit=str(suggested.get("extended_address") or address.unit or ""),
+            city=str(suggested.get("locality") or address.city),
+            state=str(suggested.get("administrative_area") or address.state).upper(),
+            postal_code=str(suggested.get("postal_code") or address.postal_code),
+            country=str(suggested.get("country_code") or address.country).upper())
+        corrected = tuple(field for field in ("street_number", "street_name", "unit", "city", "state", "postal_code",
+                                              "country") if getattr(normalized, field) != getattr(address, field))
+        return AddressValidation(valid=True, normalized=normalized, corrected_fields=corrected,
+                                 reference=str(data.get("record_type") or "address_validation"))
+
+    def provision_emergency_address(self, *, e164: str, address: EmergencyAddressData,
+                                    carrier_address_id: str = "") -> EmergencyProvisioning:
+        number_id = self._phone_number_id(e164)
+        if not carrier_address_id:
+            first, _, last = address.caller_name.strip().partition(" ")
+            created = self.http.request("POST", "/addresses", json={
+                **self._location(address), "first_name": first, "last_name": last or first,
+                "business_name": address.business_name or address.caller_name, "customer_reference": e164}) or {}
+            carrier_address_id = str(((created.get("data") or {}).get("id")) or "")
+            if not carrier_address_id:
+                raise ProviderError("telnyx: the address was not created", provider_code="BAD_RESPONSE")
+        body = self.http.request("POST", f"/phone_numbers/{number_id}/actions/enable_emergency", json={
+            "emergency_enabled": True, "emergency_address_id": carrier_address_id}) or {}
+        emergency = ((body.get("data") or {}).get("emergency")) or {}
+        status = emergency.get("emergency_status")
+        if status == "active":
+            return EmergencyProvisioning(status="provisioned", carrier_address_id=carrier_address_id)
+        if status == "provisioning":
+            return EmergencyProvisioning(status="pending", carrier_address_id=carrier_address_id)
+        raise ProviderError(f"telnyx: emergency services were not enabled on {e164} (status {status or 'unknown'})",
+                            provider_code="EMERGENCY_NOT_ENABLED")
+
+    def remove_emergency_address(self, *, e164: str) -> None:
+        body = self.http.request("POST", "/phone_numbers/jobs/update_emergency_settings", json={
+            "emergency_enabled": False, "phone_numbers": [e164]}) or {}
+        for failure in (body.get("data") or {}).get("failed_operations") or []:
+            if failure.get("phone_number") in (e164, None):
+                first = (failure.get("errors") or [{}])[0]
+                raise ProviderError(f"telnyx: emergency services were not disabled on {e164}: "
+                                    f"{first.get('detail') or first.get('title') or 'refused'}",
+                                    provider_code=str(first.get("code") or "EMERGENCY_NOT_DISABLED"))
 
 
 # --- number lookup and CNAM dip (Telnyx's words → ours) ---

@@ -122,3 +122,5 @@ def open_low_stock_alerts_by_pool() -> dict[tuple[str, str], int]:
             .values_list("threshold__country", "threshold__line_type").annotate(count=Count("id")))
     return {(country, line_type): count for country, line_type, count in rows}
 from .lookup import number_lookups  # noqa: E402,F401
+from .emergency import (emergency_addresses, emergency_assignments_by_e164,  # noqa: E402,F401
+                        emergency_assignments_for_console)

@@ -18,3 +18,6 @@ from .renewals import (RenewalResult, number_renewals_charge, organization_renew
                        renewal_listener_register)
 from .reservations import reservations_force_expire  # noqa: F401,E402
 from .lookup import cnam_dip_perform, number_lookup_perform  # noqa: F401,E402
+from .emergency import (emergency_address_create, emergency_address_delete,  # noqa: F401,E402
+                        emergency_provisioning_perform, emergency_provisioning_recheck, emergency_provisioning_retry,
+                        number_emergency_address_remove, number_emergency_address_set)

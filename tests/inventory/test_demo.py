@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from billing.models import LedgerEntry, Wallet
 from billing.services import Charge, ledger_reconcile, wallet_charge
-from inventory.models import ComplianceProfile, PhoneNumber, RegulatedCountry
+from inventory.models import ComplianceProfile, EmergencyAssignment, PhoneNumber, RegulatedCountry
 from orbit_numbers.models import SCOPES, ApiKey, Organization
 
 KEY = re.compile(r"orb_live_[0-9a-f]{12}_[A-Za-z0-9_-]+")
@@ -56,7 +56,9 @@ def test_seed_demo_is_idempotent_but_issues_fresh_keys(db):
     assert Organization.objects.count() == 2
     assert get_user_model().objects.count() == 1
     assert ComplianceProfile.objects.count() == 1
-    assert LedgerEntry.objects.count() == 2  # one top-up each, not one per run
+    # One top-up each, plus the E911 demo number's purchase and the top-up after it; not again per run.
+    assert LedgerEntry.objects.count() == 4
+    assert EmergencyAssignment.objects.get().status == "provisioned"
     assert ApiKey.objects.count() == 4
     for key in second:
         assert APIClient().get("/api/v1/billing/balance", HTTP_X_API_KEY=key).status_code == 200

@@ -16,6 +16,8 @@ CARRIER_TASKS = {
     "inventory.tasks.submit_cnam_listing",
     "inventory.tasks.refresh_cnam_listings",
     "inventory.tasks.refresh_spam_labels",
+    "inventory.tasks.provision_emergency_address",
+    "inventory.tasks.recheck_emergency_provisioning",
 }
 HOUSEKEEPING_TASKS = {
     "inventory.tasks.expire_reservations",
