@@ -50,3 +50,12 @@ def reconcile_carrier_orders() -> dict:
     result = carrier_orders_reconcile()
     return {"holds_expired": result.holds_expired, "orders_seen": result.orders_seen,
             "orphaned": len(result.orphaned), "adopted": len(result.adopted), **result.releases}
+
+
+@shared_task(soft_time_limit=1800, time_limit=1900)
+def compute_number_health(number_ids: list[str] | None = None) -> dict:
+    """Rescore numbers (all live ones on the beat; the ingested ones after an ingest)."""
+    from .services.health import number_health_compute
+
+    result = number_health_compute(number_ids=number_ids)
+    return {"scored": result.scored, "opened": len(result.opened), "resolved": len(result.resolved)}

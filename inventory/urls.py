@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("inventory.api.export")),
     path("", include("inventory.api.numbers")),
     path("", include("inventory.api.routing")),
+    path("", include("inventory.api.health")),
 ]

@@ -588,3 +588,6 @@ class BulkReservationItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.e164} ({self.status})"
+
+
+from .health import *  # noqa: E402,F401,F403

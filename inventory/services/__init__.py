@@ -17,3 +17,4 @@ from .carrier_releases import carrier_releases_perform  # noqa: F401,E402
 from .renewals import (RenewalResult, number_renewals_charge, organization_renewals_charge,  # noqa: F401,E402
                        renewal_listener_register)
 from .reservations import reservations_force_expire  # noqa: F401,E402
+from .health import number_health_compute, number_usage_ingest  # noqa: F401,E402
