@@ -629,3 +629,6 @@ class CampaignAdmin(OrbitModelAdmin):
     search_fields = ("id", "name", "brand__name", "organization__name")
     list_select_related = ("organization", "brand")
     autocomplete_fields = ("brand",)
+
+
+from . import health  # noqa: E402,F401
