@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import transaction
@@ -162,11 +163,11 @@ def window_start(today: date) -> date:
 
 
 def tenure_start(number: OwnedNumber) -> date:
-    return timezone.localdate(number.created_at, timezone.utc)
+    return timezone.localdate(number.created_at, dt_timezone.utc)
 
 
 def utc_today(now: datetime | None = None) -> date:
-    return timezone.localdate(now or timezone.now(), timezone.utc)
+    return timezone.localdate(now or timezone.now(), dt_timezone.utc)
 
 
 # --- computing and storing scores, opening and resolving alerts ----------------------------------
