@@ -16,6 +16,7 @@ from orbit_numbers.models import SCOPES, Organization
 from orbit_numbers.services import api_key_create, audit_record, organization_get_or_create
 
 from .models import ComplianceProfile, InventoryStatus, LineType, PhoneNumber, RegulatedCountry
+from .demo_health import demo_health_seed
 from .seeding import SeedResult, inventory_seed
 
 DEMO_NUMBERS = 5_000
@@ -53,6 +54,7 @@ def demo_seed(*, numbers: int = DEMO_NUMBERS) -> DemoSeed:
             RegulatedCountry.objects.get_or_create(country=country, defaults={"note": note})
         staff_created, staff_default = _staff_user()
         keys = [_demo_organization(name, target) for name, target in DEMO_ORGANIZATIONS.items()]
+    demo_health_seed(organization=keys[0].organization)  # outside the transaction: it commits per batch
     sample = (PhoneNumber.objects.filter(status=InventoryStatus.AVAILABLE, country="US", line_type=LineType.LOCAL,
                                          cap_sms=True).order_by("id").values_list("e164", flat=True).first())
     return DemoSeed(numbers=loaded, available=PhoneNumber.objects.filter(status=InventoryStatus.AVAILABLE).count(),

@@ -541,3 +541,14 @@ def test_the_dashboard_panel_counts_open_alerts_worst_first(superuser_client, or
     assert panel.data.count == 2 and panel.data.url.endswith("?state=open")
     assert panel.data.rows[0].label.startswith(numbers[1].e164)
     assert "reputation" in superuser_client.get("/admin/").content.decode().lower()
+
+
+def test_the_demo_seeds_healthy_numbers_and_one_poor_one_idempotently(db):
+    call_command("seed_demo", "--numbers", "200", stdout=io.StringIO())
+    call_command("seed_demo", "--numbers", "200", stdout=io.StringIO())
+    scores = dict(NumberHealth.objects.values_list("number__label", "score"))
+    assert len(scores) == 3
+    assert scores["Demo health: poor reputation"] < 50
+    assert all(score >= 80 for label, score in scores.items() if "poor" not in label)
+    assert ReputationAlert.objects.filter(resolved_at__isnull=True).count() == 1
+    assert NumberUsageDay.objects.count() == 3 * 14
