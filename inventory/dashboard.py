@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from orbit_numbers.dashboard import Panel, PanelData, PanelRow, register
 
-from .models import CarrierFailure, LowStockAlert
+from .models import CarrierFailure, LowStockAlert, ReputationAlert
 
 ROWS = 5
 # Holds ending within this window show on the dashboard.
@@ -61,6 +61,22 @@ def reservations_expiring_panel() -> PanelData:
     return PanelData(count=holds.count(), url=changelist + query if changelist else "", rows=rows)
 
 
+def reputation_drops_panel() -> PanelData:
+    """Open reputation alerts, the numbers scoring worst now first."""
+    alerts = ReputationAlert.objects.filter(resolved_at__isnull=True)
+    rows = []
+    for alert in alerts.select_related("number", "organization", "number__health").order_by(
+            "number__health__score", "-opened_at")[:ROWS]:
+        health = getattr(alert.number, "health", None)
+        now = "—" if health is None else health.score
+        was = "" if alert.score_before is None else f" (was {alert.score_before})"
+        rows.append(PanelRow(label=f"{alert.number.e164} · {alert.organization}",
+                             detail=f"score {now}{was} · {alert.get_reason_display().lower()}",
+                             url=reverse("admin:inventory_reputationalert_change", args=[alert.pk])))
+    return PanelData(count=alerts.count(), rows=rows,
+                     url=reverse("admin:inventory_reputationalert_changelist") + "?state=open")
+
+
 def register_panels() -> None:
     register(Panel(key="low-stock", title="Low-stock alerts", compute=low_stock_panel, order=10,
                    permission="inventory.view_lowstockalert",
@@ -68,6 +84,9 @@ def register_panels() -> None:
     register(Panel(key="carrier-failures", title="Carrier failures, last 24 h", compute=carrier_failures_panel,
                    order=40, permission="inventory.view_carrierfailure",
                    help_text="Orders and releases the carriers refused or failed."))
+    register(Panel(key="reputation-drops", title="Reputation drops", compute=reputation_drops_panel, order=20,
+                   permission="inventory.view_reputationalert",
+                   help_text="Numbers whose health score fell sharply or below the floor: check their traffic."))
     try:
         model = apps.get_model(*RESERVATION_MODEL)
     except LookupError:

@@ -17,6 +17,7 @@ from orbit_numbers.services import api_key_create, audit_record, organization_ge
 
 from .models import ComplianceProfile, InventoryStatus, LineType, PhoneNumber, RegulatedCountry
 from .demo_caller_id import caller_id_demo_seed
+from .demo_health import demo_health_seed
 from .seeding import SeedResult, inventory_seed
 
 DEMO_NUMBERS = 5_000
@@ -58,6 +59,7 @@ def demo_seed(*, numbers: int = DEMO_NUMBERS) -> DemoSeed:
     if _demo_emergency(keys[0].organization):
         # The demo number was bought from the wallet: top it up to its demo balance again.
         keys[0] = _demo_organization_topped_up(keys[0])
+    demo_health_seed(organization=keys[0].organization)  # outside the transaction: it commits per batch
     sample = (PhoneNumber.objects.filter(status=InventoryStatus.AVAILABLE, country="US", line_type=LineType.LOCAL,
                                          cap_sms=True).order_by("id").values_list("e164", flat=True).first())
     return DemoSeed(numbers=loaded, available=PhoneNumber.objects.filter(status=InventoryStatus.AVAILABLE).count(),

@@ -93,3 +93,15 @@ def provision_emergency_address(assignment_id: int, token: str) -> str:
 def recheck_emergency_provisioning() -> int:
     """Queue again E911 requests still in flight (lost tasks, carriers still registering)."""
     return services.emergency_provisioning_recheck()
+
+
+# --- number health ---
+
+
+@shared_task(soft_time_limit=1800, time_limit=1900)
+def compute_number_health(number_ids: list[str] | None = None) -> dict:
+    """Rescore numbers (all live ones on the beat; the ingested ones after an ingest)."""
+    from .services.health import number_health_compute
+
+    result = number_health_compute(number_ids=number_ids)
+    return {"scored": result.scored, "opened": len(result.opened), "resolved": len(result.resolved)}

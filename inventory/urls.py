@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("inventory.api.routing")),
     path("", include("inventory.api.caller_id")),
     path("", include("inventory.api.lookup")),
+    path("", include("inventory.api.health")),
 ]

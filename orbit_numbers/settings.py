@@ -244,6 +244,7 @@ CELERY_TASK_ROUTES = {
     "inventory.tasks.refresh_spam_labels": {"queue": "carrier"},
     "inventory.tasks.provision_emergency_address": {"queue": "carrier"},
     "inventory.tasks.recheck_emergency_provisioning": {"queue": "carrier"},
+    "inventory.tasks.compute_number_health": {"queue": "housekeeping"},
     "*.reconcile_carrier_orders": {"queue": "carrier"},
     "porting.tasks.*": {"queue": "carrier"},
     "orbit_numbers.webhooks.*": {"queue": "carrier"},
@@ -268,6 +269,7 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-spam-labels": {"task": "inventory.tasks.refresh_spam_labels", "schedule": timedelta(hours=1)},
     "recheck-emergency-provisioning": {"task": "inventory.tasks.recheck_emergency_provisioning",
                                        "schedule": timedelta(minutes=5)},
+    "compute-number-health": {"task": "inventory.tasks.compute_number_health", "schedule": timedelta(hours=1)},
 }
 
 # Orbit business settings.
@@ -383,6 +385,26 @@ ORBIT = {
     # street names containing these words are unknown to the simulated address guide.
     "SIMULATOR_E911_FAIL_SUFFIXES": env_list("ORBIT_SIMULATOR_E911_FAIL_SUFFIXES", "0911"),
     "SIMULATOR_E911_UNKNOWN_STREETS": env_list("ORBIT_SIMULATOR_E911_UNKNOWN_STREETS", "Nowhere,Nonexistent"),
+    # --- number health and reputation ---
+    # The health score reads this many days of usage counters (today included).
+    "HEALTH_WINDOW_DAYS": int(os.environ.get("ORBIT_HEALTH_WINDOW_DAYS", "14")),
+    # Points each factor is worth (they sum to 100: a number perfect on every factor scores 100).
+    "HEALTH_WEIGHTS": {"delivery_rate": 30, "answer_rate": 15, "complaint_rate": 20, "spam_flags": 15,
+                       "warming": 10, "age": 10},
+    # A number is fully seasoned (all the age points) after this many days with its owner.
+    "HEALTH_SEASONED_DAYS": int(os.environ.get("ORBIT_HEALTH_SEASONED_DAYS", "90")),
+    # Numbers scored per transaction by compute_number_health (constant queries per batch).
+    "HEALTH_BATCH_SIZE": int(os.environ.get("ORBIT_HEALTH_BATCH_SIZE", "500")),
+    # Usage may be reported for days at most this old (and never for a future day).
+    "USAGE_MAX_AGE_DAYS": int(os.environ.get("ORBIT_USAGE_MAX_AGE_DAYS", "90")),
+    # Daily message caps of a new number: day 1 of its tenure is the first entry; unrestricted after the last.
+    "WARMING_PLAN": [50, 75, 100, 150, 200, 250, 300, 400, 500, 600, 700, 800, 900, 1000],
+    # A reputation alert opens when a score falls by at least this many points at once …
+    "REPUTATION_DROP_ALERT_POINTS": int(os.environ.get("ORBIT_REPUTATION_DROP_ALERT_POINTS", "15")),
+    # … or below this floor; it resolves once the score is back above the floor and within the margin
+    # of where it was before the drop.
+    "REPUTATION_SCORE_FLOOR": int(os.environ.get("ORBIT_REPUTATION_SCORE_FLOOR", "50")),
+    "REPUTATION_RECOVERY_MARGIN": int(os.environ.get("ORBIT_REPUTATION_RECOVERY_MARGIN", "5")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

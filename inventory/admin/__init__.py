@@ -634,3 +634,4 @@ class CampaignAdmin(OrbitModelAdmin):
 from . import caller_id  # noqa: E402,F401
 from . import lookup  # noqa: E402,F401
 from . import emergency  # noqa: E402,F401
+from . import health  # noqa: E402,F401

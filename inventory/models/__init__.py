@@ -593,3 +593,4 @@ class BulkReservationItem(models.Model):
 from .caller_id import *  # noqa: E402,F401,F403
 from .lookup import *  # noqa: E402,F401,F403
 from .emergency import *  # noqa: E402,F401,F403
+from .health import *  # noqa: E402,F401,F403

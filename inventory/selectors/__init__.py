@@ -121,6 +121,9 @@ def open_low_stock_alerts_by_pool() -> dict[tuple[str, str], int]:
     rows = (LowStockAlert.objects.filter(resolved_at__isnull=True).order_by()
             .values_list("threshold__country", "threshold__line_type").annotate(count=Count("id")))
     return {(country, line_type): count for country, line_type, count in rows}
+
+
 from .lookup import number_lookups  # noqa: E402,F401
 from .emergency import (emergency_addresses, emergency_assignments_by_e164,  # noqa: E402,F401
                         emergency_assignments_for_console)
+from .health import number_health_get, number_health_list  # noqa: E402,F401

@@ -21,3 +21,4 @@ from .lookup import cnam_dip_perform, number_lookup_perform  # noqa: F401,E402
 from .emergency import (emergency_address_create, emergency_address_delete,  # noqa: F401,E402
                         emergency_provisioning_perform, emergency_provisioning_recheck, emergency_provisioning_retry,
                         number_emergency_address_remove, number_emergency_address_set)
+from .health import number_health_compute, number_usage_ingest  # noqa: F401,E402

@@ -42,7 +42,7 @@ def _fanout(source: str, status: str, pointer: str, param: str, targets: Iterabl
 
 NUMBER_BY_ID = ("numbers_retrieve", "numbers_update", "numbers_release", "number_port_out",
                 "number_port_out_protection_get", "number_port_out_protection_set",
-                "number_port_out_protection_disable")
+                "number_port_out_protection_disable", "numbers_health_retrieve")
 NUMBER_BY_E164 = ("numbers_routing_retrieve", "numbers_routing_update")
 RESERVATION = ("numbers_bulk_reserve_retrieve", "numbers_bulk_reserve_finalize", "numbers_bulk_reserve_cancel")
 PORT_IN = ("porting_get", "porting_timeline", "porting_refresh", "porting_supplement", "porting_loa_upload",
