@@ -333,6 +333,8 @@ ORBIT = {
     "CONSOLE_BASE_URL": os.environ.get("ORBIT_CONSOLE_BASE_URL", ""),
     # Tenant exports (GET /api/v1/numbers/export) per organisation per minute.
     "EXPORT_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_EXPORT_RATE_LIMIT_PER_MINUTE", "10")),
+    # Readiness pre-flights (POST /api/v1/numbers/readiness; they may ask carriers) per organisation per minute.
+    "READINESS_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_READINESS_RATE_LIMIT_PER_MINUTE", "20")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.
