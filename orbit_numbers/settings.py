@@ -205,6 +205,8 @@ SPECTACULAR_SETTINGS = {
         "TrueEnum": [(True, True)],  # a boolean that must be true (the LoA signer's acknowledgement)
         "ReservationStatusEnum": "inventory.models.BulkReservation.Status",
         "ReservationItemStatusEnum": "inventory.models.BulkReservationItem.Status",
+        "ReadinessStatusEnum": "porting.readiness.base.Status.CHOICES",
+        "ReadinessKindEnum": "porting.readiness.targets.KINDS",
     },
 }
 
