@@ -34,6 +34,7 @@ FALLBACK = {
     "port_request_ids": ["port_00000000000000000000"],
     "port_out_ids": ["pout_00000000000000000000"],
     "portable_numbers": ["+12015550123"],
+    "readiness_numbers": ["+14155550101", "+14155550100", "+12015550123"],
 }
 
 
@@ -140,6 +141,10 @@ def main(base: str, key: str, out_dir: str) -> int:
             "numbers": [values["owned_numbers"][-1]], "destinationCarrier": "AT&T"})
         if port_out and port_out.get("id"):
             values["port_out_ids"].append(port_out["id"])
+
+    # The readiness pre-flight answers for all three kinds at once: owned, on sale, to port.
+    values["readiness_numbers"] = (values["owned_numbers"][:10] + values["available_numbers"][:10]
+                                   + values["portable_numbers"][:10])
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
