@@ -43,6 +43,20 @@ def install_checks(monkeypatch, *, fake: FakeCheck | None = None,
     return fake
 
 
+def install_stand_ins(monkeypatch, names=("regulatory", "e911", "cnam")) -> None:
+    """Every module of the real CHECK_MODULES answers, the ones built elsewhere by an ok stand-in, so a
+    response carries the full documented shape (its check modules are not what is under test)."""
+    import porting.readiness
+
+    for name in names:
+        module = types.ModuleType(f"porting.readiness.{name}")
+        stand_in = FakeCheck()
+        stand_in.name = name
+        module.CHECK = stand_in
+        monkeypatch.setitem(sys.modules, f"porting.readiness.{name}", module)
+    monkeypatch.setattr(porting.readiness, "CHECK_MODULES", porting.readiness.CHECK_MODULES)
+
+
 def make_campaign(organization, status=Campaign.Status.ACTIVE, *, name="Alerts",
                   brand_status=Brand.IdentityStatus.VERIFIED) -> Campaign:
     brand = Brand.objects.create(organization=organization, name=f"{name} brand", identity_status=brand_status)

@@ -5,6 +5,7 @@ CNAM checks live on other branches); the per-check states are in test_readiness_
 from __future__ import annotations
 
 import pytest
+import yaml
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -12,8 +13,9 @@ from billing.models import LedgerEntry
 from billing.selectors import wallet_for
 from inventory.models import OwnedNumber
 from orbit_numbers.models import AuditLog
-from porting.readiness.runner import ReadinessCheckMissing, readiness_evaluate
-from tests.porting.readiness_support import PORT_IN_US, FakeCheck, install_checks, make_campaign
+import porting.readiness
+from porting.readiness.runner import ReadinessCheckMissing, readiness_checks, readiness_evaluate
+from tests.porting.readiness_support import PORT_IN_US, FakeCheck, install_checks, install_stand_ins, make_campaign
 
 URL = "/api/v1/numbers/readiness"
 NO_SMS = {"cap_sms": False, "cap_mms": False, "sms_two_way": False}
@@ -130,8 +132,6 @@ def test_a_missing_check_module_fails_loudly(client, org, monkeypatch):
 
 
 def test_every_listed_check_module_of_this_branch_exposes_check(monkeypatch):
-    from porting.readiness.runner import readiness_checks
-
     install_checks(monkeypatch, modules=("wallet", "portability", "campaign"))
     assert [c.name for c in readiness_checks()] == ["wallet", "portability", "campaign"]
 
@@ -294,3 +294,33 @@ def test_in_the_schema_typed(client):
     assert result["properties"]["status"]["allOf"] == [{"$ref": "#/components/schemas/ReadinessStatusEnum"}]
     assert schema["components"]["schemas"]["ReadinessStatusEnum"]["enum"] == ["ok", "warning", "blocked"]
 
+
+
+def test_every_response_matches_the_schema(client, org, own_number, make_number, make_org, make_client, monkeypatch):
+    from rest_framework.test import APIClient
+
+    from tests.orbit_numbers.test_schema import assert_documented
+
+    install_stand_ins(monkeypatch)
+    monkeypatch.setattr(porting.readiness, "CHECK_MODULES",
+                        ("regulatory", "e911", "cnam", "wallet", "portability", "campaign"))
+    schema = yaml.safe_load(APIClient().get("/api/v1/schema/").content)
+    owned = own_number(org)
+    cases = [
+        (client, {"numbers": [owned.e164, make_number("US").e164, PORT_IN_US[0], "+442079460300"]}, 200),
+        (client, {"numbers": []}, 422),
+        (client, {"numbers": ["+1"], "x": 1}, 422),
+        (client, b"{", 400),
+        (APIClient(), {"numbers": [PORT_IN_US[0]]}, 401),
+        (make_client(org, scopes=["porting:read"]), {"numbers": [PORT_IN_US[0]]}, 403),
+    ]
+    for api, body, status in cases:
+        response = (api.post(URL, body, content_type="application/json") if isinstance(body, bytes)
+                    else api.post(URL, body, format="json"))
+        assert response.status_code == status, response.content[:300]
+        assert_documented(schema, response, "POST", "/api/v1/numbers/readiness")
+    for _ in range(20):  # READINESS_RATE_LIMIT_PER_MINUTE
+        client.post(URL, {"numbers": [PORT_IN_US[0]]}, format="json")
+    limited = client.post(URL, {"numbers": [PORT_IN_US[0]]}, format="json")
+    assert limited.status_code == 429
+    assert_documented(schema, limited, "POST", "/api/v1/numbers/readiness")
