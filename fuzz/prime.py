@@ -36,6 +36,7 @@ FALLBACK = {
     "portable_numbers": ["+12015550123"],
     "spam_dispute_ids": ["spd_00000000000000000000"],
     "emergency_address_ids": ["ea_00000000000000000000"],
+    "readiness_numbers": ["+14155550101", "+14155550100", "+12015550123"],
 }
 
 
@@ -164,6 +165,9 @@ def main(base: str, key: str, out_dir: str) -> int:
     for number in (values["portable_numbers"] or FALLBACK["portable_numbers"])[:1]:
         api.call("GET", f"/numbers/lookup/{number}", "number lookup", params={"fields": "carrier,portability"})
         api.call("GET", f"/numbers/cnam-dip/{number}", "CNAM dip")
+    # The readiness pre-flight answers for all three kinds at once: owned, on sale, to port.
+    values["readiness_numbers"] = (values["owned_numbers"][:10] + values["available_numbers"][:10]
+                                   + values["portable_numbers"][:10])
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

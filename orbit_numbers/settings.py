@@ -212,6 +212,8 @@ SPECTACULAR_SETTINGS = {
         "RoamingStatusEnum": "inventory.api.lookup.ROAMING_STATUSES",
         "CallerTypeEnum": "inventory.providers.base.CALLER_TYPES",
         "NumberLookupKindEnum": "inventory.models.NumberLookup.Kind",
+        "ReadinessStatusEnum": "porting.readiness.base.Status.CHOICES",
+        "ReadinessKindEnum": "porting.readiness.targets.KINDS",
     },
 }
 
@@ -405,6 +407,8 @@ ORBIT = {
     # of where it was before the drop.
     "REPUTATION_SCORE_FLOOR": int(os.environ.get("ORBIT_REPUTATION_SCORE_FLOOR", "50")),
     "REPUTATION_RECOVERY_MARGIN": int(os.environ.get("ORBIT_REPUTATION_RECOVERY_MARGIN", "5")),
+    # Readiness pre-flights (POST /api/v1/numbers/readiness; they may ask carriers) per organisation per minute.
+    "READINESS_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_READINESS_RATE_LIMIT_PER_MINUTE", "20")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

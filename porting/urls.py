@@ -1,6 +1,6 @@
 """Porting routes (mounted under /api/v1/). Included before inventory's, so numbers/porting/… wins over
 numbers/<id>; the path converters keep the ids apart too (port_…, pout_…, num_…)."""
-from django.urls import register_converter
+from django.urls import include, path, register_converter
 
 from orbit_numbers.api.viewsets import OrbitRouter
 
@@ -28,4 +28,4 @@ router = OrbitRouter()
 router.register("numbers/porting/out", PortOutViewSet, basename="porting-out")
 router.register("numbers/porting", PortRequestViewSet, basename="porting")
 router.register("numbers", NumberPortingViewSet, basename="number")
-urlpatterns = router.urls
+urlpatterns = router.urls + [path("", include("porting.api_readiness"))]

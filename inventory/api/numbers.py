@@ -71,6 +71,9 @@ class ConfigureBody(StrictSerializer):
     sms_forwarding = E164OrBlankField()
     webhook_url = HttpUrlField()
     compliance_profile_id = serializers.CharField(max_length=32, allow_blank=True, allow_null=True)
+    campaign_id = serializers.CharField(max_length=32, allow_blank=True, allow_null=True, help_text=(
+        "The US 10DLC campaign the number sends A2P SMS under: one of yours, ACTIVE, with a VERIFIED or "
+        "VETTED_VERIFIED brand; null or \"\" detaches it."))
     # JSONField items so that validate_tags names every bad tag; the schema shows the rule.
     tags = serializers.ListField(child=schema_field({"type": "string", "pattern": TAG_PATTERN.pattern})(),
                                  max_length=10)

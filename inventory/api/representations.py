@@ -100,6 +100,7 @@ class OwnedNumberSerializer(OutputSerializer):
     forwarding_number = BlankAsNullField(help_text="E.164, or null.")
     sms_forwarding = BlankAsNullField(help_text="E.164, or null.")
     compliance_profile_id = serializers.CharField(allow_null=True)
+    campaign_id = serializers.CharField(allow_null=True, help_text="The US 10DLC campaign it sends under, or null.")
     tags = serializers.ListField(child=serializers.CharField())
     channel_config = serializers.DictField()
     monthly_cost = DollarsField(source="monthly_cents", help_text="US dollars per month.")

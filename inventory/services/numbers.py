@@ -39,7 +39,7 @@ def number_snapshot(number: OwnedNumber) -> dict:
         "status": number.status, "label": number.label, "capabilities": list(number.capabilities),
         "forwarding_number": number.forwarding_number, "sms_forwarding": number.sms_forwarding,
         "webhook_url": number.webhook_url, "compliance_profile_id": number.compliance_profile_id,
-        "tags": list(number.tags), "channel_config": number.channel_config,
+        "campaign_id": number.campaign_id, "tags": list(number.tags), "channel_config": number.channel_config,
     }
 
 
@@ -177,7 +177,7 @@ def number_update(*, organization: Organization, number_id: str, changes: dict, 
     """Apply a customer's configuration change; only the keys in ``changes`` are touched.
 
     ``changes`` holds validated values (label, status, capabilities, forwarding_number, sms_forwarding,
-    webhook_url, compliance_profile_id, tags, channel_config). Attaching an approved profile that
+    webhook_url, compliance_profile_id, campaign_id, tags, channel_config). Attaching an approved profile that
     covers the number's country releases a regulatory hold; a number in a regulated country that is
     in service may not be left without such a profile.
     """
@@ -211,6 +211,11 @@ def number_update(*, organization: Organization, number_id: str, changes: dict, 
         if number.status == OwnedNumber.Status.REGULATORY_HOLD and covered:
             number.status = OwnedNumber.Status.ACTIVE
 
+    if "campaign_id" in changes:
+        from .orders import campaign_resolve  # orders imports this module
+
+        number.campaign = campaign_resolve(organization=organization, campaign_id=changes["campaign_id"])
+
     if "status" in changes and changes["status"] != number.status:
         if number.status in _LOCKED_STATUSES:
             hint = ("attach an approved compliance profile covering its country to release the hold"
@@ -222,7 +227,7 @@ def number_update(*, organization: Organization, number_id: str, changes: dict, 
     if after != before:
         number.save(update_fields=[
             "status", "label", "capabilities", "forwarding_number", "sms_forwarding", "webhook_url",
-            "compliance_profile", "tags", "channel_config", "updated_at"])
+            "compliance_profile", "campaign", "tags", "channel_config", "updated_at"])
         audit_record(action="number.update", organization=organization, acting_key=acting_key,
                      acting_user=acting_user, target=number,
                      before={k: v for k, v in before.items() if after[k] != v},

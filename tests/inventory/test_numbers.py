@@ -61,8 +61,8 @@ def test_purchase_returns_201_with_the_number_and_charges_setup_plus_first_month
     assert data == {
         "id": number.id, "number": "+14155550100", "country": "US", "type": "local", "region": "California",
         "label": "", "capabilities": ["sms", "mms", "voice"], "status": "active", "webhook_url": None,
-        "forwarding_number": None, "sms_forwarding": None, "compliance_profile_id": None, "tags": [],
-        "channel_config": {}, "monthly_cost": 1.5, "setup_cost": 1.0, "provider": "didww",
+        "forwarding_number": None, "sms_forwarding": None, "compliance_profile_id": None, "campaign_id": None,
+        "tags": [], "channel_config": {}, "monthly_cost": 1.5, "setup_cost": 1.0, "provider": "didww",
         "created_at": data["created_at"], "updated_at": data["updated_at"], "emergency": data["emergency"],
     }
     assert data["emergency"]["calling"] == "blocked" and data["emergency"]["status"] is None

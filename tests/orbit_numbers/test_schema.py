@@ -481,6 +481,7 @@ PORT_IN = PI + "/{port_request_id}"
 PORT_OUT = PO + "/{port_out_id}"
 NUMBER = "/api/v1/numbers/{number_id}"
 UPLOAD, CONTENT = "/api/v1/files/upload", "/api/v1/files/{file_id}/content"
+READINESS = "/api/v1/numbers/readiness"  # mounted by porting (it asks every floor), tagged numbers
 # Every porting and files operation: its operationId and every status it can answer.
 PORTING_OPERATIONS = {
     (PI + "/check", "post"): ("porting_check", {200, 400, 401, 403, 413, 422, 429}),
@@ -507,6 +508,9 @@ PORTING_OPERATIONS = {
     (UPLOAD, "post"): ("files_upload", {201, 400, 401, 403, 413, 415, 422, 429}),
     (CONTENT, "get"): ("files_content", {200, 403}),
 }
+# The readiness pre-flight's responses are checked against the schema in tests/porting/test_readiness.py.
+MOUNTED_BY_PORTING = {**PORTING_OPERATIONS,
+                      (READINESS, "post"): ("numbers_readiness", {200, 400, 401, 403, 413, 422, 429})}
 IDEMPOTENT_PORTING = {(PI, "post"), (PORT_IN, "delete"), (PORT_IN + "/supplement", "post"), (PO, "post"),
                       (PORT_OUT, "delete"), (NUMBER + "/port-out", "post")}
 
@@ -515,7 +519,7 @@ def test_porting_and_files_generate_without_warnings(db):
     schema, problems = generate([path("api/v1/", include(module)) for module in PORTING_MODULES])
     assert problems == ""
     assert {(template, method) for template, methods in schema["paths"].items() for method in methods} == set(
-        PORTING_OPERATIONS)
+        MOUNTED_BY_PORTING)
     validate_schema(schema)
 
 
@@ -530,12 +534,13 @@ def typed(schema: dict, node: dict) -> bool:
 
 
 def test_every_porting_and_files_operation_is_typed_with_every_status(schema):
-    for (template, method), (operation_id, statuses) in PORTING_OPERATIONS.items():
+    for (template, method), (operation_id, statuses) in MOUNTED_BY_PORTING.items():
         where = f"{method.upper()} {template}"
         operation = schema["paths"][template][method]
         assert operation["operationId"] == operation_id, where
         assert operation.get("summary"), where
-        assert operation["tags"] == ["files" if "/files/" in template else "porting"], where
+        assert operation["tags"] == ["files" if "/files/" in template else "numbers" if template == READINESS
+                                     else "porting"], where
         assert {int(status) for status in operation["responses"]} == statuses, where
         for status, response in operation["responses"].items():
             assert "X-Request-Id" in response["headers"], f"{where} {status}"
