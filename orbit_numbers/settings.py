@@ -205,6 +205,9 @@ SPECTACULAR_SETTINGS = {
         "TrueEnum": [(True, True)],  # a boolean that must be true (the LoA signer's acknowledgement)
         "ReservationStatusEnum": "inventory.models.BulkReservation.Status",
         "ReservationItemStatusEnum": "inventory.models.BulkReservationItem.Status",
+        # --- E911 ---
+        "EmergencyCountryEnum": "inventory.models.emergency.EMERGENCY_COUNTRIES",
+        "EmergencyStatusEnum": "inventory.models.emergency.EmergencyAssignment.PUBLIC_STATUSES",
         # --- number lookup and CNAM dip ---
         "LookupFieldEnum": "inventory.providers.base.LOOKUP_FIELDS",
         "LookupChargedFieldEnum": "inventory.api.lookup.CHARGEABLE_FIELDS",
