@@ -45,16 +45,25 @@ def action_names(html: str) -> set[str]:
 
 def staff_roles_restore() -> None:
     """Re-create the staff groups as the data migrations leave them. Transactional tests (the live
-    server's) flush the database between tests, data migrations included."""
-    roles = importlib.import_module("inventory.migrations.0004_staff_roles").ROLES
-    later = importlib.import_module("inventory.migrations.0008_support_may_force_expire_holds").GRANTS
-    approvals = importlib.import_module("billing.migrations.0005_wallet_adjustment_approval").GRANTS
-    revokes = importlib.import_module("inventory.migrations.0010_support_may_not_mint_keys").REVOKES
-    for name, grants in [*roles.items(), *later.items(), *approvals.items()]:
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in grants:
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    for name, codenames in revokes.items():
-        group = Group.objects.get(name=name)
-        for app_label, codename in codenames:
-            group.permissions.remove(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    server's) flush the database between tests, data migrations included. Every migration that
+    declares ROLES/GRANTS (group → permissions added) or REVOKES is replayed in migration order."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    graph = MigrationLoader(connection, ignore_no_migrations=True).graph
+    plan = []
+    for leaf in graph.leaf_nodes():
+        plan += [node for node in graph.forwards_plan(leaf) if node not in plan]
+    for app_label, name in plan:
+        if app_label not in ("orbit_numbers", "billing", "inventory", "porting"):
+            continue
+        module = importlib.import_module(f"{app_label}.migrations.{name}")
+        for grants in (getattr(module, "ROLES", {}), getattr(module, "GRANTS", {})):
+            for group_name, pairs in grants.items():
+                group, _ = Group.objects.get_or_create(name=group_name)
+                for pair_app, codename in pairs:
+                    group.permissions.add(Permission.objects.get(content_type__app_label=pair_app, codename=codename))
+        for group_name, pairs in getattr(module, "REVOKES", {}).items():
+            group = Group.objects.get(name=group_name)
+            for pair_app, codename in pairs:
+                group.permissions.remove(Permission.objects.get(content_type__app_label=pair_app, codename=codename))

@@ -8,24 +8,10 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from orbit_numbers.migration_grants import grants_apply
+
 
 GRANTS = {"finance": [("billing", "view_walletadjustmentrequest"), ("billing", "approve_wallet_adjustment")]}
-
-
-def grant_finance(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    # Permissions are normally created after all migrations ran; this one needs them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, grants in GRANTS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in grants:
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 
 class Migration(migrations.Migration):
@@ -60,5 +46,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('amount_cents', 0), _negated=True), name='adjustment_request_amount_non_zero'), models.CheckConstraint(condition=models.Q(('decided_by', models.F('requested_by')), _negated=True), name='adjustment_request_decided_by_someone_else'), models.CheckConstraint(condition=models.Q(models.Q(('decided_at__isnull', True), ('decided_by__isnull', True), ('ledger_entry__isnull', True), ('status', 'pending')), models.Q(('decided_at__isnull', False), ('decided_by__isnull', False), ('ledger_entry__isnull', False), ('status', 'approved')), models.Q(('decided_at__isnull', False), ('decided_by__isnull', False), ('ledger_entry__isnull', True), ('status', 'rejected')), _connector='OR'), name='adjustment_request_decision_matches_status')],
             },
         ),
-        migrations.RunPython(grant_finance, migrations.RunPython.noop),
+        migrations.RunPython(grants_apply(GRANTS), migrations.RunPython.noop),
     ]

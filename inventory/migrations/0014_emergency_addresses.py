@@ -4,24 +4,11 @@ import django.db.models.deletion
 import inventory.models.emergency
 from django.db import migrations, models
 
+from orbit_numbers.migration_grants import grants_apply
+
 # Support answers customers about E911 and retries a failed provisioning from the console.
 GRANTS = {"support": [("inventory", "view_emergencyaddress"), ("inventory", "view_emergencyassignment"),
                       ("inventory", "retry_emergency_provisioning")]}
-
-
-def grant_support(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, grants in GRANTS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in grants:
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 
 class Migration(migrations.Migration):
@@ -94,5 +81,5 @@ class Migration(migrations.Migration):
             model_name='emergencyassignment',
             constraint=models.CheckConstraint(condition=models.Q(('address__isnull', False), ('status__in', ['removing', 'removal_failed']), _connector='OR'), name='e911_assignment_has_address_unless_removing'),
         ),
-        migrations.RunPython(grant_support, migrations.RunPython.noop),
+        migrations.RunPython(grants_apply(GRANTS), migrations.RunPython.noop),
     ]

@@ -5,26 +5,13 @@ import inventory.models.caller_id
 from django.conf import settings
 from django.db import migrations, models
 
+from orbit_numbers.migration_grants import grants_apply
+
 # Support staff work the caller-ID queues: they see listings and disputes, resubmit listings and
 # move disputes (the console's permission-checked actions).
 GRANTS = {"support": [("inventory", "view_cnamlisting"), ("inventory", "retry_cnam_listing"),
                       ("inventory", "view_spamdispute"), ("inventory", "manage_spam_dispute"),
                       ("inventory", "view_spamdisputenote"), ("inventory", "view_numberspamlabel")]}
-
-
-def grant_support(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, grants in GRANTS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in grants:
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 
 class Migration(migrations.Migration):
@@ -141,5 +128,5 @@ class Migration(migrations.Migration):
             model_name='spamdispute',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('resolution__in', ['label_removed', 'label_upheld']), ('status', 'resolved')), models.Q(models.Q(('status', 'resolved'), _negated=True), ('resolution', '')), _connector='OR'), name='spam_dispute_resolution_iff_resolved'),
         ),
-        migrations.RunPython(grant_support, migrations.RunPython.noop),
+        migrations.RunPython(grants_apply(GRANTS), migrations.RunPython.noop),
     ]

@@ -5,23 +5,10 @@ import django.utils.timezone
 import inventory.models.lookup
 from django.db import migrations, models
 
+from orbit_numbers.migration_grants import grants_apply
+
 # Support answers "what did this lookup cost me?"; finance reconciles lookup and CNAM dip fees.
 GRANTS = {"support": [("inventory", "view_numberlookup")], "finance": [("inventory", "view_numberlookup")]}
-
-
-def grant_view(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, grants in GRANTS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in grants:
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 
 class Migration(migrations.Migration):
@@ -52,5 +39,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['organization', '-created_at', '-id'], name='lookup_org_recent'), models.Index(fields=['organization', 'e164'], name='lookup_org_number')],
             },
         ),
-        migrations.RunPython(grant_view, migrations.RunPython.noop),
+        migrations.RunPython(grants_apply(GRANTS), migrations.RunPython.noop),
     ]

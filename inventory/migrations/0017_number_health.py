@@ -4,24 +4,11 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
+from orbit_numbers.migration_grants import grants_apply
+
 # Support answers customers about their numbers' health and may rescore them from the console.
 GRANTS = {"support": [("inventory", "view_numberhealth"), ("inventory", "view_reputationalert"),
                       ("inventory", "view_numberusageday"), ("inventory", "recompute_number_health")]}
-
-
-def grant_support(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, grants in GRANTS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in grants:
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 
 class Migration(migrations.Migration):
@@ -94,5 +81,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(condition=models.Q(('resolved_at__isnull', True)), fields=('number',), name='one_open_reputation_alert_per_number')],
             },
         ),
-        migrations.RunPython(grant_support, migrations.RunPython.noop),
+        migrations.RunPython(grants_apply(GRANTS), migrations.RunPython.noop),
     ]
