@@ -50,3 +50,9 @@ def reconcile_carrier_orders() -> dict:
     result = carrier_orders_reconcile()
     return {"holds_expired": result.holds_expired, "orders_seen": result.orders_seen,
             "orphaned": len(result.orphaned), "adopted": len(result.adopted), **result.releases}
+
+
+@shared_task
+def expire_compliance_profiles() -> int:
+    """Approved compliance profiles past valid_until become expired."""
+    return len(services.compliance_profiles_expire())

@@ -232,6 +232,7 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "inventory.tasks.notify_low_stock": {"queue": "carrier"},
     "inventory.tasks.release_at_carriers": {"queue": "carrier"},
+    "inventory.tasks.expire_compliance_profiles": {"queue": "housekeeping"},
     "*.reconcile_carrier_orders": {"queue": "carrier"},
     "porting.tasks.*": {"queue": "carrier"},
     "orbit_numbers.webhooks.*": {"queue": "carrier"},
@@ -252,6 +253,8 @@ CELERY_BEAT_SCHEDULE = {
     "check-low-stock": {"task": "inventory.tasks.check_low_stock", "schedule": timedelta(minutes=15)},
     "reconcile-carrier-orders": {"task": "inventory.tasks.reconcile_carrier_orders",
                                  "schedule": timedelta(minutes=5)},
+    "expire-compliance-profiles": {"task": "inventory.tasks.expire_compliance_profiles",
+                                   "schedule": timedelta(hours=1)},
 }
 
 # Orbit business settings.
@@ -301,6 +304,8 @@ ORBIT = {
     "WEBHOOK_CLAIM_SECONDS": int(os.environ.get("ORBIT_WEBHOOK_CLAIM_SECONDS", "60")),
     # Signs staff/operations webhooks (e.g. low stock) like organisations' ones; unsigned when unset.
     "STAFF_WEBHOOK_SECRET": os.environ.get("ORBIT_STAFF_WEBHOOK_SECRET", ""),
+    # An approved compliance profile stays valid this long unless the customer or the reviewer set valid_until.
+    "COMPLIANCE_PROFILE_VALIDITY_DAYS": int(os.environ.get("ORBIT_COMPLIANCE_PROFILE_VALIDITY_DAYS", "365")),
     # Porting.
     # Fernet key (urlsafe base64, 32 bytes) for carrier account PINs at rest; derived from
     # SECRET_KEY when unset.
