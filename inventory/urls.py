@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("inventory.api.reservations")),
     path("", include("inventory.api.orders")),
     path("", include("inventory.api.export")),
+    path("", include("inventory.api.compliance")),
     path("", include("inventory.api.numbers")),
     path("", include("inventory.api.routing")),
 ]
