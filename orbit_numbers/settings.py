@@ -205,6 +205,9 @@ SPECTACULAR_SETTINGS = {
         "TrueEnum": [(True, True)],  # a boolean that must be true (the LoA signer's acknowledgement)
         "ReservationStatusEnum": "inventory.models.BulkReservation.Status",
         "ReservationItemStatusEnum": "inventory.models.BulkReservationItem.Status",
+        "ComplianceActionEnum": "inventory.models.ComplianceAction",
+        "ComplianceProfileStatusEnum": "inventory.models.ComplianceProfile.Status",
+        "DocumentSourceEnum": "inventory.models.DocumentSource",
     },
 }
 

@@ -19,7 +19,7 @@ from .. import services
 from ..models import (DOCUMENT_FORMATS, ComplianceAction, ComplianceProfile, DocumentSource, LineType,
                       RegulatoryRequirement)
 from ..selectors.compliance import customer_compliance_profiles, regulatory_requirements
-from .fields import SHORT_CODE_REASON, EnumListField
+from .fields import SHORT_CODE_REASON
 
 # --- the requirements table -------------------------------------------------------------------------------
 
@@ -138,10 +138,10 @@ class ProfileDocumentBody(StrictSerializer):
 class ProfileBody(StrictSerializer):
     name = serializers.CharField(max_length=200)
     country = CountryField()
-    line_types = EnumListField(choices=tuple(LineType.values), min_length=1, help_text=(
-        "Line types the profile covers: local, mobile, toll_free."))
-    actions = EnumListField(choices=tuple(ComplianceAction.values), min_length=1, help_text=(
-        "What it covers: purchase, port_in."))
+    line_types = serializers.ListField(child=serializers.ChoiceField(choices=LineType.choices), min_length=1,
+                                       max_length=3, help_text="Line types the profile covers: local, mobile, toll_free.")
+    actions = serializers.ListField(child=serializers.ChoiceField(choices=ComplianceAction.choices), min_length=1,
+                                    max_length=2, help_text="What it covers: purchase, port_in.")
     fields = serializers.DictField(child=serializers.CharField(max_length=500), required=False, help_text=(
         "Values of the required fields by name (GET /numbers/regulatory-requirements); each must match its "
         "pattern. Replaces the whole set on update."))
@@ -150,6 +150,13 @@ class ProfileBody(StrictSerializer):
     valid_until = serializers.DateTimeField(required=False, allow_null=True, help_text=(
         "When the documents stop being valid (future); staff may set it at approval, else it defaults to a "
         "year after approval."))
+
+
+    def validate_line_types(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+    def validate_actions(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
 
 
 class ProfileUpdateBody(ProfileBody):
