@@ -102,7 +102,10 @@ def pools_assess(*, organization: Organization, pools: Iterable[Pool], action: s
     now = now or timezone.now()
     pools = set(pools)
     requirements = requirements_for(pools=pools, actions=[action])
-    profiles = compliance_profiles_for(organization=organization, countries={country for country, _ in pools})
+    # Profiles only matter where something is regulated (for unregulated pools, one query less).
+    regulated_countries = {country for (country, _, _), requirement in requirements.items()
+                           if requirement.profile_required}
+    profiles = compliance_profiles_for(organization=organization, countries=regulated_countries)
     assessments = {}
     for country, line_type in pools:
         assessment = PoolAssessment(country, line_type, action, requirements.get((country, line_type, action)))
