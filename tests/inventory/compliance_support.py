@@ -24,3 +24,15 @@ def make_profile(organization, country: str, *, status: str = "approved", line_t
     return ComplianceProfile.objects.create(
         organization=organization, name=name or f"{country} {status}", country=country, status=status,
         line_types=list(line_types or ALL_LINE_TYPES), actions=list(actions or BOTH_ACTIONS), **fields)
+
+
+def ensure_covered(organization, country: str, line_type: str = "local") -> ComplianceProfile | None:
+    """Give ``organization`` an approved profile for ``country`` if buying there needs one (tests about
+    something else than compliance buy abroad through this)."""
+    from inventory.services.compliance import pool_profile_required
+
+    if not pool_profile_required(country=country, line_type=line_type, action="purchase"):
+        return None
+    existing = ComplianceProfile.objects.filter(organization=organization, country=country,
+                                                status="approved").first()
+    return existing or make_profile(organization, country)

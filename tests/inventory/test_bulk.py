@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "/api/v1/numbers/buy-bulk"
 # SQL statements of one buy-bulk call, whatever its size (savepoints included).
-QUERY_BOUND = 30  # incl. the compliance gate's requirements lookup; incl. one bulk insert into the carrier-failure log (savepoint, insert, release)
+QUERY_BOUND = 30  # incl. the compliance gate and one bulk insert into the carrier-failure log (savepoint, insert, release)
 
 
 def body(*rows, **extra):

@@ -10,7 +10,7 @@ from billing.services import ledger_reconcile
 from inventory.models import BulkReservation, InventoryStatus, OwnedNumber, PhoneNumber
 from inventory.services import number_purchase
 from orbit_numbers.models import AuditLog
-from tests.inventory.compliance_support import make_profile
+from tests.inventory.compliance_support import ensure_covered, make_profile
 
 PURCHASE = "/api/v1/numbers/purchase"
 LIST = "/api/v1/numbers"
@@ -42,6 +42,7 @@ def owned(make_number):
 
     def buy(organization, country="US", line_type="local", **fields):
         row = make_number(country, line_type, **fields)
+        ensure_covered(organization, country, line_type)
         return number_purchase(organization=organization, phone_number=row.e164, country_code=country)
 
     return buy
@@ -84,8 +85,9 @@ def test_purchase_registers_over_the_top_channels_and_defaults_country_to_us(cli
     assert response.json()["data"]["capabilities"] == ["sms", "mms", "voice", "whatsapp", "rcs"]
 
 
-def test_purchase_of_a_non_us_number_needs_its_country_code(client, make_number):
+def test_purchase_of_a_non_us_number_needs_its_country_code(client, org, make_number):
     row = make_number("GB", "mobile")
+    make_profile(org, "GB")
     assert_error(client.post(PURCHASE, {"phone_number": row.e164}, format="json"), 422, "VALIDATION_ERROR",
                  "country_code", "GB")
     response = client.post(PURCHASE, {"phone_number": row.e164, "country_code": "gb"}, format="json")

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/v1/numbers/bulk-reserve"
 # SQL statements of one reserve / one finalize, whatever the quantity (savepoints included).
 RESERVE_QUERY_BOUND = 8  # incl. the compliance gate's requirements lookup
-FINALIZE_QUERY_BOUND = 29  # incl. one bulk insert into the carrier-failure log
+FINALIZE_QUERY_BOUND = 29  # incl. the compliance gate and one bulk insert into the carrier-failure log
 RELEASE_QUERY_BOUND = 8  # cancel, or one expiry sweep
 
 
