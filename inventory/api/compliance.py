@@ -166,6 +166,14 @@ class ProfileUpdateBody(ProfileBody):
             field.required = False
 
 
+@extend_schema_field({"type": "string", "nullable": True})
+class BlankAsNullField(serializers.Field):
+    """A text column stored blank ("") when unset, shown as null."""
+
+    def to_representation(self, value):
+        return value or None
+
+
 class ProfileDocumentSerializer(OutputSerializer):
     type = serializers.CharField(source="document_type")
     file_id = serializers.CharField()
@@ -183,7 +191,7 @@ class ComplianceProfileSerializer(OutputSerializer):
     documents = ProfileDocumentSerializer(many=True)
     status = serializers.SerializerMethodField(help_text=(
         "draft → submitted (pending review) → approved | rejected; approved past valid_until is expired."))
-    rejection_reason = serializers.SerializerMethodField(help_text="Why staff rejected it; null otherwise.")
+    rejection_reason = BlankAsNullField(help_text="Why staff rejected it; null otherwise.")
     valid_until = serializers.DateTimeField(allow_null=True)
     submitted_at = serializers.DateTimeField(allow_null=True)
     reviewed_at = serializers.DateTimeField(allow_null=True)
@@ -194,9 +202,6 @@ class ComplianceProfileSerializer(OutputSerializer):
     def get_status(self, profile: ComplianceProfile) -> str:
         return profile.effective_status()
 
-    @extend_schema_field({"type": "string", "nullable": True})
-    def get_rejection_reason(self, profile: ComplianceProfile) -> str | None:
-        return profile.rejection_reason or None
 
 
 class EmptyBody(StrictSerializer):

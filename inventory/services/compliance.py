@@ -96,18 +96,18 @@ class PoolAssessment:
         }
 
 
-def pools_assess(*, organization: Organization, pools: Iterable[Pool], action: str,
-                 now: datetime | None = None) -> dict[Pool, PoolAssessment]:
-    """Every pool for ``action``: its requirement and the organisation's profiles for it (two queries)."""
+def pools_assess_many(*, organization: Organization, wanted: Iterable[tuple[str, str, str]],
+                      now: datetime | None = None) -> dict[tuple[str, str, str], PoolAssessment]:
+    """Every (country, line type, action): its requirement and the organisation's profiles for it. Two
+    queries whatever the number of pools and actions (none for profiles if nothing is regulated)."""
     now = now or timezone.now()
-    pools = set(pools)
-    requirements = requirements_for(pools=pools, actions=[action])
+    wanted = set(wanted)
+    requirements = requirements_for(pools={(c, lt) for c, lt, _ in wanted}, actions={a for _, _, a in wanted})
     # Profiles only matter where something is regulated (for unregulated pools, one query less).
-    regulated_countries = {country for (country, _, _), requirement in requirements.items()
-                           if requirement.profile_required}
+    regulated_countries = {key[0] for key in wanted if key in requirements and requirements[key].profile_required}
     profiles = compliance_profiles_for(organization=organization, countries=regulated_countries)
     assessments = {}
-    for country, line_type in pools:
+    for country, line_type, action in wanted:
         assessment = PoolAssessment(country, line_type, action, requirements.get((country, line_type, action)))
         for profile in profiles:
             if not profile.matches(country, line_type, action):
@@ -118,8 +118,16 @@ def pools_assess(*, organization: Organization, pools: Iterable[Pool], action: s
                 assessment.pending.append(profile)
             else:
                 assessment.others.append(profile)
-        assessments[(country, line_type)] = assessment
+        assessments[(country, line_type, action)] = assessment
     return assessments
+
+
+def pools_assess(*, organization: Organization, pools: Iterable[Pool], action: str,
+                 now: datetime | None = None) -> dict[Pool, PoolAssessment]:
+    """``pools_assess_many`` for one action, keyed by (country, line type)."""
+    assessed = pools_assess_many(organization=organization, now=now,
+                                 wanted={(country, line_type, action) for country, line_type in pools})
+    return {(country, line_type): assessment for (country, line_type, _), assessment in assessed.items()}
 
 
 @dataclass(frozen=True)
