@@ -31,6 +31,12 @@ DE_FIELDS = {"business_name": "Acme GmbH", "contact_name": "Erika Mustermann",
              "street_address": "Friedrichstrasse 123", "city": "Berlin", "postal_code": "10117"}
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded documents go to a per-test directory, not the project's media/."""
+    settings.MEDIA_ROOT = tmp_path
+
+
 def upload(organization, content: bytes = PDF, name: str = "doc.pdf"):
     return file_store(organization=organization, upload=SimpleUploadedFile(name, content), purpose="loa")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from io import StringIO
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from rest_framework.test import APIClient
@@ -14,6 +15,12 @@ from inventory.models import ComplianceProfile, PhoneNumber
 from orbit_numbers.models import SCOPES, ApiKey, Organization
 
 KEY = re.compile(r"orb_live_[0-9a-f]{12}_[A-Za-z0-9_-]+")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """The demo's compliance documents go to a per-test directory, not the project's media/."""
+    settings.MEDIA_ROOT = tmp_path
 
 
 def seed(numbers: int | None = 300) -> str:
