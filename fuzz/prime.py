@@ -149,7 +149,7 @@ def main(base: str, key: str, out_dir: str) -> int:
     document = api.call("POST", "/files/upload", "compliance document upload",
                         files={"file": ("registration.pdf", PDF, "application/pdf")}, data={"purpose": "loa"})
     draft = api.call("POST", "/numbers/compliance-profiles", "compliance profile draft", json={
-        "name": "Fuzz GB", "country": "GB", "line_types": ["local", "mobile"], "actions": ["purchase"],
+        "name": "Fuzz GB", "country": "GB", "line_types": ["local", "toll_free"], "actions": ["purchase"],
         "fields": {"business_name": "Fuzz Ltd", "street_address": "1 Fuzz Street", "city": "London",
                    "postal_code": "SW1A 1AA"},
         "documents": [{"type": "business_registration", "file_id": document["id"]}] if document else []})
