@@ -9,7 +9,6 @@ covers all line types and both actions, as the old country-wide profile did.
 """
 import django.db.models.deletion
 import django.utils.timezone
-from django.conf import settings
 from django.db import migrations, models
 
 import inventory.models.compliance
@@ -55,7 +54,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ('inventory', '0011_low_stock_mail_once'),
         ('orbit_numbers', '0005_webhook_outbox_claims'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -123,11 +121,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='complianceprofile',
-            name='reviewed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='complianceprofile',
             name='updated_at',
             field=models.DateTimeField(auto_now=True, default=django.utils.timezone.now),
             preserve_default=False,
@@ -169,6 +162,7 @@ class Migration(migrations.Migration):
             },
         ),
         # Last: rows written here leave deferred constraint checks that a later ALTER of this table would
-        # trip on; 0013 drops the old countries column in its own transaction.
+        # trip on; 0013 drops the old countries column and adds reviewed_by (a foreign key: its checks on
+        # existing rows would trip this migration's other ALTERs) in its own transaction.
         migrations.RunPython(split_countries, join_countries),
     ]

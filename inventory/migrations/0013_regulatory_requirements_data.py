@@ -6,7 +6,9 @@ RegulatedCountry goes: a pool is regulated when its requirement asks for anythin
 Its rows are migrated: a listed country that the shipped table does not know gets a proof-of-address
 requirement for every line type and action, carrying its note.
 """
-from django.db import migrations
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
 
 from inventory.regulatory_data import document, regulatory_requirements_ensure
 
@@ -63,12 +65,18 @@ class Migration(migrations.Migration):
     dependencies = [
         ('inventory', '0012_compliance_profiles'),
         ('auth', '0012_alter_user_first_name_max_length'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveField(
             model_name='complianceprofile',
             name='countries',
+        ),
+        migrations.AddField(
+            model_name='complianceprofile',
+            name='reviewed_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.RunPython(forward, backward),
         migrations.DeleteModel(
