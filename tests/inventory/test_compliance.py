@@ -371,3 +371,25 @@ def test_expiry_task_is_routed_to_housekeeping_and_scheduled():
     assert settings.CELERY_TASK_ROUTES["inventory.tasks.expire_compliance_profiles"] == {"queue": "housekeeping"}
     assert any(entry["task"] == "inventory.tasks.expire_compliance_profiles"
                for entry in settings.CELERY_BEAT_SCHEDULE.values())
+
+
+def test_staff_edit_the_requirements_table_in_the_console(org):
+    from django.test import Client
+
+    from inventory.models import RegulatoryRequirement
+
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_superuser("boss", "boss@example.com", "pw"))
+    requirement = RegulatoryRequirement.objects.get(country="GB", line_type="local", action="purchase")
+    url = reverse("admin:inventory_regulatoryrequirement_change", args=[requirement.pk])
+    assert staff.get(reverse("admin:inventory_regulatoryrequirement_changelist"), {"q": "GB"}).status_code == 200
+    form = {"country": "GB", "line_type": "local", "action": "purchase", "note": "Ofcom",
+            "fields": '[{"name": "city", "label": "City", "pattern": "^\\\\S.+$"}]'}
+    bad = staff.post(url, {**form, "documents": '[{"type": "Proof!", "name": "x", "accepted_formats": ["gif"]}]'})
+    assert bad.status_code == 200 and "type must be a lower-case code" in bad.content.decode()
+    good = staff.post(url, {**form, "documents": '[{"type": "proof_of_address", "name": "Proof of address", '
+                                                 '"accepted_formats": ["pdf"]}]'})
+    assert good.status_code == 302
+    requirement.refresh_from_db()
+    assert [d["type"] for d in requirement.documents] == ["proof_of_address"] and requirement.profile_required
+    assert AuditLog.objects.filter(action="admin.inventory.regulatoryrequirement.change").exists()
