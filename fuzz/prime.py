@@ -3,7 +3,7 @@
 The fuzzer only reaches business logic when it sends values that exist: numbers on sale, numbers the
 organisation owns, its reservation and port ids. This script (run by fuzz/run.sh after the server is up)
 searches the inventory, buys a few numbers, opens a bulk reservation, uploads an LoA and submits a port-in
-and a port-out, then writes one libFuzzer-style dictionary per kind of value into OUT_DIR. fuzz/schemathesis.toml
+and a port-out, lists the seeded compliance profiles and drafts one more, then writes one libFuzzer-style dictionary per kind of value into OUT_DIR. fuzz/schemathesis.toml
 binds them to parameters. A failing step is reported and skipped (the API under test may be broken; that is
 what the fuzzer is for); every dictionary gets at least one plausible entry so the config always loads.
 
@@ -33,6 +33,7 @@ FALLBACK = {
     "reservation_ids": ["bres_00000000000000000000"],
     "port_request_ids": ["port_00000000000000000000"],
     "port_out_ids": ["pout_00000000000000000000"],
+    "compliance_profile_ids": ["cp_00000000000000000000"],
     "portable_numbers": ["+12015550123"],
     "spam_dispute_ids": ["spd_00000000000000000000"],
     "emergency_address_ids": ["ea_00000000000000000000"],
@@ -102,9 +103,10 @@ def main(base: str, key: str, out_dir: str) -> int:
         offers[country] = list((found or {}).get("numbers", []))
     all_offers = [o for items in offers.values() for o in items if o.get("phoneNumber")]
 
-    # Buy a few numbers (not DE/FR first: those need a compliance profile; the seeded org has one, anyway).
+    # Buy a few numbers. DE needs a compliance profile: the seeded organisation's one approved DE profile
+    # is used without naming it (GB and FR have none approved: those purchases are refused, 422).
     bought: list[dict] = []
-    for country in ["US", "US", "US", "US", "GB", "CA", "DE", "FR"]:
+    for country in ["US", "US", "US", "US", "CA", "DE"]:
         candidates = [o for o in offers.get(country, []) if o["phoneNumber"] not in {b.get("number") for b in bought}]
         candidates = [o for o in candidates if not o["phoneNumber"].endswith("9999")]
         if not candidates:
@@ -168,6 +170,18 @@ def main(base: str, key: str, out_dir: str) -> int:
     # The readiness pre-flight answers for all three kinds at once: owned, on sale, to port.
     values["readiness_numbers"] = (values["owned_numbers"][:10] + values["available_numbers"][:10]
                                    + values["portable_numbers"][:10])
+    # Compliance profiles: the seeded ones (approved DE, submitted FR) and a fresh draft the fuzzer may edit.
+    profiles = api.call("GET", "/numbers/compliance-profiles", "compliance profiles") or []
+    values["compliance_profile_ids"] = [p["id"] for p in profiles if isinstance(p, dict) and p.get("id")]
+    document = api.call("POST", "/files/upload", "compliance document upload",
+                        files={"file": ("registration.pdf", PDF, "application/pdf")}, data={"purpose": "loa"})
+    draft = api.call("POST", "/numbers/compliance-profiles", "compliance profile draft", json={
+        "name": "Fuzz GB", "country": "GB", "line_types": ["local", "toll_free"], "actions": ["purchase"],
+        "fields": {"business_name": "Fuzz Ltd", "street_address": "1 Fuzz Street", "city": "London",
+                   "postal_code": "SW1A 1AA"},
+        "documents": [{"type": "business_registration", "file_id": document["id"]}] if document else []})
+    if draft and draft.get("id"):
+        values["compliance_profile_ids"].append(draft["id"])
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

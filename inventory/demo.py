@@ -1,33 +1,53 @@
 """Demo data for ``make run``: idempotent, so it is safe on every start.
 
-Ensures a few thousand numbers of inventory, the regulated countries, a staff login, two demo
-organisations with funded wallets (one with an approved compliance profile), and issues a fresh
-API key per organisation on every run (keys are shown once, so an old one cannot be re-printed).
+Ensures a few thousand numbers of inventory, a staff login, two demo organisations with funded
+wallets (one with an approved German and a French compliance profile waiting for review, documents
+included), and issues a fresh API key per organisation on every run (keys are shown once, so an old
+one cannot be re-printed). The regulatory requirements come with the migrations (0013).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from billing.services import wallet_credit, wallet_get_or_create
+from orbit_numbers.files.services import file_store
 from orbit_numbers.models import SCOPES, Organization
 from orbit_numbers.services import api_key_create, audit_record, organization_get_or_create
 
-from .models import ComplianceProfile, InventoryStatus, LineType, PhoneNumber, RegulatedCountry
 from .demo_caller_id import caller_id_demo_seed
 from .demo_health import demo_health_seed
+from .models import ComplianceDocument, ComplianceProfile, InventoryStatus, LineType, PhoneNumber
 from .seeding import SeedResult, inventory_seed
 
 DEMO_NUMBERS = 5_000
 DEMO_SEED = "demo"
 STAFF_USERNAME = "admin"
 STAFF_PASSWORD = "orbit-admin"
-REGULATED = {"DE": "Proof of a German address required (BNetzA)", "FR": "Proof of a French address required (ARCEP)"}
 # name → wallet balance the demo keeps it topped up to, in cents.
 DEMO_ORGANIZATIONS = {"Acme Telecom": 500_00, "Globex Comms": 50_00}
-COMPLIANCE_PROFILE = ("Acme Telecom", "Acme Telecom EU entity", ["DE", "FR"])
+COMPLIANCE_ORGANIZATION = "Acme Telecom"
+# A one-page PDF standing in for the scanned documents.
+DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+_ADDRESS = {"business_name": "Acme Telecom GmbH", "street_address": "Friedrichstrasse 123", "city": "Berlin",
+            "postal_code": "10117"}
+# name → (country, status, fields, documents); the approved one covers Germany for every line type and action.
+DEMO_PROFILES = {
+    "Acme Telecom Germany": ("DE", ComplianceProfile.Status.APPROVED,
+                             {**_ADDRESS, "contact_name": "Erika Mustermann"},
+                             ["proof_of_local_address", "business_registration", "identity_document"]),
+    "Acme Telecom France": ("FR", ComplianceProfile.Status.SUBMITTED,
+                            {**_ADDRESS, "business_name": "Acme Telecom SAS", "siren": "552100554",
+                             "street_address": "12 rue de la Paix", "city": "Paris", "postal_code": "75002"},
+                            ["proof_of_local_address", "business_registration", "identity_document"]),
+}
 
 
 @dataclass(frozen=True)
@@ -51,8 +71,6 @@ def demo_seed(*, numbers: int = DEMO_NUMBERS) -> DemoSeed:
     missing = max(0, numbers - PhoneNumber.objects.count())
     loaded = inventory_seed(count=missing, seed=DEMO_SEED) if missing else SeedResult(0, 0)
     with transaction.atomic():
-        for country, note in REGULATED.items():
-            RegulatedCountry.objects.get_or_create(country=country, defaults={"note": note})
         staff_created, staff_default = _staff_user()
         keys = [_demo_organization(name, target) for name, target in DEMO_ORGANIZATIONS.items()]
     caller_id_demo_seed(organization=keys[0].organization)
@@ -86,14 +104,8 @@ def _demo_organization(name: str, target_cents: int) -> DemoKey:
         wallet_credit(organization=organization, amount_cents=target_cents - wallet.balance_cents,
                       description="Demo top-up", reference="demo:seed")
         wallet.refresh_from_db()
-    profile_org, profile_name, countries = COMPLIANCE_PROFILE
-    if name == profile_org:
-        profile, created = ComplianceProfile.objects.get_or_create(
-            organization=organization, name=profile_name,
-            defaults={"countries": countries, "status": ComplianceProfile.Status.APPROVED})
-        if created:
-            audit_record(action="compliance_profile.create", organization=organization, target=profile,
-                         after={"countries": countries, "status": profile.status})
+    if name == COMPLIANCE_ORGANIZATION:
+        _demo_profiles(organization)
     _, raw_key = api_key_create(organization=organization, scopes=list(SCOPES), name="demo")
     return DemoKey(organization=organization, raw_key=raw_key, balance_cents=wallet.balance_cents)
 
@@ -139,3 +151,22 @@ def _demo_organization_topped_up(key: DemoKey) -> DemoKey:
         wallet.refresh_from_db()
     return DemoKey(organization=key.organization, raw_key=key.raw_key, balance_cents=wallet.balance_cents)
 
+
+def _demo_profiles(organization: Organization) -> None:
+    """Seeded as if customers had filed them and staff had reviewed the first: the console's review
+    queue, the gate and the fuzzer have both kinds to work with."""
+    now = timezone.now()
+    for name, (country, status, fields, document_types) in DEMO_PROFILES.items():
+        if ComplianceProfile.objects.filter(organization=organization, name=name).exists():
+            continue
+        approved = status == ComplianceProfile.Status.APPROVED
+        profile = ComplianceProfile.objects.create(
+            organization=organization, name=name, country=country, line_types=list(LineType.values),
+            actions=["purchase", "port_in"], fields=fields, status=status, submitted_at=now,
+            reviewed_at=now if approved else None, valid_until=now + timedelta(days=365) if approved else None)
+        for document_type in document_types:
+            stored = file_store(organization=organization, purpose="loa",
+                                upload=SimpleUploadedFile(f"{document_type}.pdf", DEMO_PDF, "application/pdf"))
+            ComplianceDocument.objects.create(profile=profile, document_type=document_type, file=stored)
+        audit_record(action="compliance_profile.create", organization=organization, target=profile,
+                     after={"country": country, "status": status, "seeded": True})

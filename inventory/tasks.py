@@ -105,3 +105,12 @@ def compute_number_health(number_ids: list[str] | None = None) -> dict:
 
     result = number_health_compute(number_ids=number_ids)
     return {"scored": result.scored, "opened": len(result.opened), "resolved": len(result.resolved)}
+
+
+# --- compliance ---
+
+
+@shared_task
+def expire_compliance_profiles() -> int:
+    """Approved compliance profiles past valid_until become expired."""
+    return len(services.compliance_profiles_expire())

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("inventory.api.orders")),
     path("", include("inventory.api.export")),
     path("", include("inventory.api.emergency")),
+    path("", include("inventory.api.compliance")),
     path("", include("inventory.api.numbers")),
     path("", include("inventory.api.routing")),
     path("", include("inventory.api.caller_id")),

@@ -75,6 +75,14 @@ class ValidationFailed(OrbitError):
         return cls(f"{name}: {message}", details={name: message})
 
 
+class ComplianceRequired(OrbitError):
+    """A regulated country's number without a covering approved compliance profile; ``details.missing``
+    lists, per country and line type, the documents and fields required and the profiles that do not cover."""
+
+    status_code, code, default_message = (
+        422, "COMPLIANCE_REQUIRED", "An approved compliance profile covering the number's country is required.")
+
+
 class LoaUrlInvalidOrigin(OrbitError):
     status_code, code, default_message = (
         422, "LOA_URL_INVALID_ORIGIN", "loaFileUrl must be a URL issued by this system's file upload.")

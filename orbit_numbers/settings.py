@@ -217,6 +217,9 @@ SPECTACULAR_SETTINGS = {
         "NumberLookupKindEnum": "inventory.models.NumberLookup.Kind",
         "ReadinessStatusEnum": "porting.readiness.base.Status.CHOICES",
         "ReadinessKindEnum": "porting.readiness.targets.KINDS",
+        "ComplianceActionEnum": "inventory.models.ComplianceAction",
+        "ComplianceProfileStatusEnum": "inventory.models.ComplianceProfile.Status",
+        "DocumentSourceEnum": "inventory.models.DocumentSource",
     },
 }
 
@@ -250,6 +253,7 @@ CELERY_TASK_ROUTES = {
     "inventory.tasks.provision_emergency_address": {"queue": "carrier"},
     "inventory.tasks.recheck_emergency_provisioning": {"queue": "carrier"},
     "inventory.tasks.compute_number_health": {"queue": "housekeeping"},
+    "inventory.tasks.expire_compliance_profiles": {"queue": "housekeeping"},
     "*.reconcile_carrier_orders": {"queue": "carrier"},
     "porting.tasks.*": {"queue": "carrier"},
     "orbit_numbers.webhooks.*": {"queue": "carrier"},
@@ -275,6 +279,8 @@ CELERY_BEAT_SCHEDULE = {
     "recheck-emergency-provisioning": {"task": "inventory.tasks.recheck_emergency_provisioning",
                                        "schedule": timedelta(minutes=5)},
     "compute-number-health": {"task": "inventory.tasks.compute_number_health", "schedule": timedelta(hours=1)},
+    "expire-compliance-profiles": {"task": "inventory.tasks.expire_compliance_profiles",
+                                   "schedule": timedelta(hours=1)},
 }
 
 # Orbit business settings.
@@ -324,6 +330,8 @@ ORBIT = {
     "WEBHOOK_CLAIM_SECONDS": int(os.environ.get("ORBIT_WEBHOOK_CLAIM_SECONDS", "60")),
     # Signs staff/operations webhooks (e.g. low stock) like organisations' ones; unsigned when unset.
     "STAFF_WEBHOOK_SECRET": os.environ.get("ORBIT_STAFF_WEBHOOK_SECRET", ""),
+    # An approved compliance profile stays valid this long unless the customer or the reviewer set valid_until.
+    "COMPLIANCE_PROFILE_VALIDITY_DAYS": int(os.environ.get("ORBIT_COMPLIANCE_PROFILE_VALIDITY_DAYS", "365")),
     # Porting.
     # Fernet key (urlsafe base64, 32 bytes) for carrier account PINs at rest; derived from
     # SECRET_KEY when unset.

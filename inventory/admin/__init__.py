@@ -28,9 +28,7 @@ from ..api.fields import OWNED_CAPABILITIES
 from ..exporting import FORMATS, INVENTORY, OWNED, export_response
 from ..filters import InventoryFilterSet, StaffOwnedNumberFilterSet
 from ..models import (Brand, BulkReservation, BulkReservationItem, Campaign, CarrierFailure, CarrierRelease,
-                     ComplianceProfile, LineType,
-                     LowStockAlert, LowStockThreshold, NumberRoute, OwnedNumber, PhoneNumber, Provider,
-                     RegulatedCountry)
+                     LineType, LowStockAlert, LowStockThreshold, NumberRoute, OwnedNumber, PhoneNumber, Provider)
 from ..services import number_release, reservation_cancel, reservations_expire, reservations_force_expire
 from ..services.staff import clean_tags, number_reassign, number_tag
 from ..services.stock import low_stock_threshold_check, pool_stats
@@ -315,26 +313,6 @@ class OwnedNumberAdmin(ExportMixin, OrbitModelAdmin):
             return None
         self.message_user(request, f"Tagged {len(numbers)} number(s).", messages.SUCCESS)
         return None
-
-
-@admin.register(ComplianceProfile)
-class ComplianceProfileAdmin(OrbitModelAdmin):
-    list_display = ("name", "organization", "country_list", "status", "created_at")
-    list_filter = ("status",)
-    search_fields = ("name", "organization__name", "=id")
-    list_select_related = ("organization",)
-    raw_id_fields = ("organization",)
-    readonly_fields = ("id", "created_at")
-
-    @admin.display(description="countries")
-    def country_list(self, obj: ComplianceProfile) -> str:
-        return ", ".join(obj.countries)
-
-
-@admin.register(RegulatedCountry)
-class RegulatedCountryAdmin(OrbitModelAdmin):
-    list_display = ("country", "note")
-    search_fields = ("country", "note")
 
 
 # --- low stock ---------------------------------------------------------------------------------------
@@ -635,3 +613,4 @@ from . import caller_id  # noqa: E402,F401
 from . import lookup  # noqa: E402,F401
 from . import emergency  # noqa: E402,F401
 from . import health  # noqa: E402,F401
+from . import compliance  # noqa: E402,F401

@@ -15,6 +15,7 @@ from orbit_numbers.api.viewsets import OrbitRouter, OrbitViewSet
 from .. import services
 from ..models import OwnedNumber, Provider
 from ..services.bulk import BUY_BULK_MAX_ITEMS
+from .compliance import compliance_422
 
 # --- request --------------------------------------------------------------------------------------
 
@@ -104,16 +105,18 @@ class BuyBulkViewSet(OrbitViewSet):
     @extend_schema(
         operation_id="numbers_buy_bulk", tags=["numbers"],
         summary="Buy up to 50 known numbers; per-row succeeded[]/failed[], 200 even if all fail",
-        description=("The wallet must cover every number found available, else 402 and nothing is bought. "
+        description=("The wallet must cover every number found available, else 402 and nothing is bought. A "
+                     "regulated number without a covering approved compliance profile refuses the whole request "
+                     "(422 COMPLIANCE_REQUIRED): nothing is bought or debited. "
                      "Rate limited to 2 calls a minute per organisation."),
         parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS],
         request=BuyBulkSerializer,
         responses={200: envelope(BuyBulkResultSerializer),
-                   **errors(400, 401, 402, 403, 409, 422, 429, notes={
+                   422: compliance_422("Invalid body (details per field, e.g. items.0.phone_number), or an "
+                                       "unknown compliance_profile_id."),
+                   **errors(400, 401, 402, 403, 409, 429, notes={
                        402: "The wallet does not cover the numbers found available; nothing was bought.",
                        409: "The Idempotency-Key was used with a different body, or its first request still runs.",
-                       422: "Invalid body (details per field, e.g. items.0.phone_number), or an unknown "
-                            "compliance_profile_id.",
                        429: "Rate limited: 2 calls a minute per organisation, besides the per-key budget."})},
     )
     @action(detail=False, methods=["post"], url_path="buy-bulk")

@@ -19,6 +19,7 @@ from orbit_numbers.api.viewsets import OrbitRouter, OrbitViewSet
 from .. import services
 from ..filters import OwnedNumberFilterSet
 from ..models import OwnedNumber
+from .compliance import compliance_422
 from .fields import (OWNED_CAPABILITIES, PURCHASE_CAPABILITIES, SEARCH_CAPABILITIES, SEARCH_ONLY_REASON, TAG_PATTERN,
                      TAG_RULE, EnumField, EnumListField)
 from .representations import OwnedNumberSerializer
@@ -121,12 +122,12 @@ class NumberViewSet(OrbitViewSet):
                      "line and are refused here with 422)."),
         parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS], request=PurchaseBody,
         responses={201: envelope(OwnedNumberSerializer, description="The number, now yours."),
-                   **errors(400, 401, 402, 403, 404, 409, 422, 429, notes={
+                   422: compliance_422("Validation failed (error.details maps each field to its message); or "
+                                       "the Idempotency-Key header is empty or longer than 255 characters."),
+                   **errors(400, 401, 402, 403, 404, 409, 429, notes={
                        404: "The number is not in the inventory.",
                        409: ("The number is no longer available, or the carrier could not provision it; or the "
-                             "Idempotency-Key was used with a different body, or its first request still runs."),
-                       422: ("Validation failed (error.details maps each field to its message); or the "
-                             "Idempotency-Key header is empty or longer than 255 characters.")})},
+                             "Idempotency-Key was used with a different body, or its first request still runs.")})},
     )
     @action(detail=False, methods=["post"])
     @idempotent(render="purchased")

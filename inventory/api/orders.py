@@ -16,6 +16,7 @@ from .. import services
 from ..models import LineType, OwnedNumber
 from ..selectors import owned_numbers_in_order
 from ..services.orders import ORDER_MAX_NUMBERS
+from .compliance import compliance_422
 
 # --- request --------------------------------------------------------------------------------------
 
@@ -44,6 +45,10 @@ class OrderSerializer(StrictSerializer):
                                         trim_whitespace=False, help_text=(
         "A US 10DLC campaign of your organisation: ACTIVE, with a VERIFIED or VETTED_VERIFIED brand. "
         "US local numbers only."))
+    compliance_profile_id = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=32, help_text=(
+            "A compliance profile of your organisation covering the regulated numbers of the order; without "
+            "one, your one approved profile per country and line type is used."))
 
     def validate_numbers(self, numbers):
         duplicates = sorted({number for number in numbers if numbers.count(number) > 1})
@@ -105,10 +110,11 @@ class OrderViewSet(OrbitViewSet):
                             "or the Idempotency-Key was used with a different body, or its first request still runs.",
                        codes=["INSUFFICIENT_INVENTORY", "IDEMPOTENCY_CONFLICT", "CONFLICT"],
                        data=UnavailableNumbersSerializer(required=False)),
-                   **errors(400, 401, 402, 403, 422, 429, notes={
+                   422: compliance_422("Invalid body (details per field), a campaign_id that is not usable, or "
+                                       "an unknown compliance_profile_id."),
+                   **errors(400, 401, 402, 403, 429, notes={
                        402: "The wallet does not cover setup and the first month of every number; nothing was "
-                            "assigned.",
-                       422: "Invalid body (details per field), or a campaign_id that is not usable."})},
+                            "assigned."})},
     )
     @idempotent(render="ordered")
     def create(self, request):
@@ -116,7 +122,7 @@ class OrderViewSet(OrbitViewSet):
         numbers = services.number_order_create(
             organization=self.organization, numbers=body["numbers"], inbound_url=body.get("inbound_url"),
             status_url=body.get("status_url"), label=body.get("label", ""), campaign_id=body.get("campaign_id"),
-            **self.actor())
+            compliance_profile_id=body.get("compliance_profile_id") or None, **self.actor())
         return self.ordered(numbers)
 
     def ordered(self, numbers: list[OwnedNumber]) -> Response:

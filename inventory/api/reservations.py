@@ -22,6 +22,7 @@ from ..filters import ReservationFilterSet
 from ..selectors import customer_reservations, reservation_with_items
 from ..services import FinalizeResult, RowFailure
 from ..services.reservations import RESERVE_MAX_QUANTITY
+from .compliance import compliance_422
 from .bulk import RowFailureSerializer
 
 # --- request --------------------------------------------------------------------------------------
@@ -231,8 +232,8 @@ class ReservationViewSet(OrbitViewSet):
                             "used with a different body, or its first request still runs.",
                        codes=["INSUFFICIENT_INVENTORY", "IDEMPOTENCY_CONFLICT", "CONFLICT"],
                        data=ReserveShortageSerializer(required=False)),
-                   **errors(400, 401, 403, 422, 429, notes={
-                       422: "Invalid body (details per field), or an unknown compliance_profile_id.",
+                   422: compliance_422("Invalid body (details per field), or an unknown compliance_profile_id."),
+                   **errors(400, 401, 403, 429, notes={
                        429: "Rate limited: 1 call a minute per organisation, besides the per-key budget."})},
     )
     @idempotent
@@ -265,10 +266,11 @@ class ReservationViewSet(OrbitViewSet):
         parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS],
         request=None,
         responses={200: envelope(FinalizedReservationSerializer),
-                   **errors(400, 401, 402, 403, 404, 409, 422, 429, notes={
+                   422: compliance_422("A body other than {} was sent. The profile the reservation was made "
+                                       "with must still cover it (the hold is kept)."),
+                   **errors(400, 401, 402, 403, 404, 409, 429, notes={
                        402: "The wallet does not cover the held items; the hold is kept, nothing was charged.",
-                       409: _HELD_CONFLICT,
-                       422: "A body other than {} was sent."})},
+                       409: _HELD_CONFLICT})},
     )
     @action(detail=True, methods=["post"])
     @idempotent(render="finalized")

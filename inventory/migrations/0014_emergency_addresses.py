@@ -14,7 +14,7 @@ GRANTS = {"support": [("inventory", "view_emergencyaddress"), ("inventory", "vie
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0011_low_stock_mail_once'),
+        ('inventory', '0013_regulatory_requirements_data'),
         ('orbit_numbers', '0005_webhook_outbox_claims'),
     ]
 

@@ -19,10 +19,6 @@ def new_number_id() -> str:
     return new_id("num")
 
 
-def new_compliance_profile_id() -> str:
-    return new_id("cp")
-
-
 def new_bulk_reservation_id() -> str:
     return new_id("bres")
 
@@ -123,39 +119,6 @@ class PhoneNumber(models.Model):
         return self.status == InventoryStatus.AVAILABLE and not (self.aging_until and self.aging_until > now)
 
 
-class RegulatedCountry(models.Model):
-    """Countries where a number needs an approved compliance profile before it activates."""
-
-    country = models.CharField(max_length=2, primary_key=True)
-    note = models.CharField(max_length=200, blank=True, default="")
-
-    class Meta:
-        verbose_name_plural = "regulated countries"
-
-    def __str__(self) -> str:
-        return self.country
-
-
-class ComplianceProfile(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending review"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-
-    id = models.CharField(primary_key=True, max_length=32, default=new_compliance_profile_id, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="compliance_profiles")
-    name = models.CharField(max_length=200)
-    countries = models.JSONField(default=list, help_text="ISO alpha-2 codes this profile covers.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.status})"
-
-    def covers(self, country: str) -> bool:
-        return self.status == self.Status.APPROVED and country in self.countries
-
-
 class OwnedNumberQuerySet(models.QuerySet):
     def live(self) -> "OwnedNumberQuerySet":
         """The one definition of a live tenure: anything not released (the unique constraint's condition)."""
@@ -190,7 +153,7 @@ class OwnedNumber(models.Model):
     sms_forwarding = models.CharField(max_length=16, blank=True, default="")
     webhook_url = models.URLField(max_length=500, null=True, blank=True)
     status_url = models.URLField(max_length=500, null=True, blank=True)
-    compliance_profile = models.ForeignKey(ComplianceProfile, null=True, blank=True, on_delete=models.SET_NULL,
+    compliance_profile = models.ForeignKey("ComplianceProfile", null=True, blank=True, on_delete=models.SET_NULL,
                                            related_name="numbers")
     tags = models.JSONField(default=list, blank=True)
     channel_config = models.JSONField(default=dict, blank=True)
@@ -528,7 +491,7 @@ class BulkReservation(models.Model):
     pattern_type = models.CharField(max_length=11, choices=PatternType.choices, blank=True, default="")
     capabilities = models.JSONField(default=list, blank=True)
     provider = models.CharField(max_length=10, choices=Provider.choices, blank=True, default="")
-    compliance_profile = models.ForeignKey(ComplianceProfile, null=True, blank=True, on_delete=models.SET_NULL,
+    compliance_profile = models.ForeignKey("ComplianceProfile", null=True, blank=True, on_delete=models.SET_NULL,
                                            related_name="+")
     quantity_requested = models.PositiveIntegerField()
     quantity_reserved = models.PositiveIntegerField()
@@ -594,3 +557,4 @@ from .caller_id import *  # noqa: E402,F401,F403
 from .lookup import *  # noqa: E402,F401,F403
 from .emergency import *  # noqa: E402,F401,F403
 from .health import *  # noqa: E402,F401,F403
+from .compliance import *  # noqa: E402,F401,F403

@@ -1,6 +1,6 @@
 """Inventory writes, one module per concern; import the service functions from here."""
 from .numbers import (TOGGLEABLE_CAPABILITIES, aged_numbers_return, billing_cycle_end,  # noqa: F401
-                      compliance_profile_resolve, initial_status_for, number_release, number_snapshot,
+                      compliance_profile_resolve, number_release, number_snapshot,
                       number_update, purchase_charges, purchase_cost_cents)
 from .porting_support import (numbers_mark_porting_out, numbers_release_ported_out,  # noqa: F401
                               numbers_restore_after_port_out, ported_number_activate)
@@ -22,3 +22,6 @@ from .emergency import (emergency_address_create, emergency_address_delete,  # n
                         emergency_provisioning_perform, emergency_provisioning_recheck, emergency_provisioning_retry,
                         number_emergency_address_remove, number_emergency_address_set)
 from .health import number_health_compute, number_usage_ingest  # noqa: F401,E402
+from .compliance import (ApprovalResult, ComplianceCover, compliance_gate,  # noqa: F401,E402
+                         compliance_profile_approve, compliance_profile_create, compliance_profile_reject,
+                         compliance_profile_submit, compliance_profile_update, compliance_profiles_expire)

@@ -18,8 +18,9 @@ from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_record
 
 from ..models import BulkReservation, OwnedNumber, PhoneNumber
-from .checkout import CheckoutResult, checkout_run, hold_rows, regulated_countries
-from .numbers import compliance_profile_resolve, purchase_cost_cents
+from .checkout import CheckoutResult, checkout_run, hold_rows
+from .compliance import compliance_gate, compliance_profile_resolve
+from .numbers import purchase_cost_cents
 
 BUY_BULK_MAX_ITEMS = 50
 
@@ -66,8 +67,8 @@ def number_buy_bulk(*, organization: Organization, items: list[dict], compliance
     """
     if not 1 <= len(items) <= BUY_BULK_MAX_ITEMS:
         raise ValueError(f"buy-bulk takes 1-{BUY_BULK_MAX_ITEMS} items")
-    profile = compliance_profile_resolve(organization=organization, compliance_profile_id=compliance_profile_id)
-    regulated = regulated_countries()
+    # An unknown profile id is 422 before any row is looked at.
+    compliance_profile_resolve(organization=organization, compliance_profile_id=compliance_profile_id)
     requested = [item["phone_number"] for item in items]
     result = BuyBulkResult()
     now = timezone.now()
@@ -99,13 +100,21 @@ def number_buy_bulk(*, organization: Organization, items: list[dict], compliance
                 candidates.append(row)
 
         if candidates:
+            # The whole request is refused (422, nothing held or charged) if any buyable row is regulated
+            # and not covered: a partial purchase would debit for some numbers of a batch the customer
+            # must fix anyway.
+            pools: dict = {}
+            for row in candidates:
+                pools.setdefault((row.country, row.line_type), []).append(row.e164)
+            compliance = compliance_gate(organization=organization, pools=pools,
+                                         compliance_profile_id=compliance_profile_id, now=now)
             wallet_preflight(organization=organization,
                              amount_cents=sum(purchase_cost_cents(row) for row in candidates))
             candidates.sort(key=lambda row: row.pk)
             reservation, held = hold_rows(organization=organization, rows=candidates,
                                           purpose=BulkReservation.Purpose.BUY_BULK,
                                           status=BulkReservation.Status.FINALIZING, now=now,
-                                          quantity_requested=len(items), compliance_profile=profile)
+                                          quantity_requested=len(items), compliance_profile=compliance.given)
         else:
             audit_record(action="number.buy_bulk", organization=organization, acting_key=acting_key,
                          acting_user=acting_user, object_type="inventory.bulkreservation",
@@ -122,7 +131,7 @@ def number_buy_bulk(*, organization: Organization, items: list[dict], compliance
         return result
 
     return checkout_run(
-        reservation=reservation, items=held, organization=organization, profile=profile, regulated=regulated,
+        reservation=reservation, items=held, organization=organization, compliance=compliance,
         source=OwnedNumber.Source.BULK, audit_action="number.buy_bulk",
         audit_after={"requested": len(items), "rejected_before_carrier": {f.phone_number: f.code
                                                                          for f in result.failed}},

@@ -47,13 +47,14 @@ from orbit_numbers.errors import Conflict, ProviderError
 from orbit_numbers.models import ApiKey, AuditLog, Organization
 from orbit_numbers.services import audit_entry, audit_record_many
 
-from ..models import (BulkReservation, BulkReservationItem, CarrierRelease, ComplianceProfile, InventoryStatus,
-                      NumberRoute, OwnedNumber, PhoneNumber, RegulatedCountry)
+from ..models import (BulkReservation, BulkReservationItem, CarrierRelease, InventoryStatus, NumberRoute, OwnedNumber,
+                      PhoneNumber)
 from ..providers import get_adapter
 from .carrier_releases import (ReleaseOrder, carrier_releases_perform, carrier_releases_record,
                                rows_awaiting_release)
 from .carriers import carrier_failures_record_many
-from .numbers import enabled_capabilities, initial_status_for, number_snapshot, purchase_charges, purchase_cost_cents
+from .compliance import ComplianceCover
+from .numbers import enabled_capabilities, number_snapshot, purchase_charges, purchase_cost_cents
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +63,6 @@ HOLD_DURATION = timedelta(minutes=15)
 FINALIZE_STALE_AFTER = timedelta(hours=1)
 # Carrier calls in flight at once per batch: enough to hide latency, few enough to be polite.
 CARRIER_CONCURRENCY = 8
-
-
-def regulated_countries() -> set[str]:
-    """One query per batch, handed to initial_status_for(regulated=…) for every item."""
-    return set(RegulatedCountry.objects.values_list("country", flat=True))
 
 
 def hold_rows(*, organization: Organization, rows: list[PhoneNumber], purpose: str, status: str, now: datetime,
@@ -162,8 +158,8 @@ class CheckoutResult:
 
 
 def checkout_complete(*, reservation: BulkReservation, outcomes: list[Outcome], organization: Organization,
-                      profile: ComplianceProfile | None, regulated: set[str], source: str,
-                      number_fields: dict | None = None, audit_action: str | None, audit_after: dict | None = None,
+                      compliance: ComplianceCover, source: str, number_fields: dict | None = None,
+                      audit_action: str | None, audit_after: dict | None = None,
                       respond: Callable[[CheckoutResult], Any] | None = None,
                       acting_key: ApiKey | None = None, acting_user=None) -> CheckoutResult:
     """Phase 3 in one transaction. Raises Conflict if the hold was swept meanwhile and
@@ -188,8 +184,9 @@ def checkout_complete(*, reservation: BulkReservation, outcomes: list[Outcome], 
             item, row = outcome.item, rows[outcome.item.phone_number_id]
             outcome.number = OwnedNumber(**{
                 "organization": organization, "phone_number_id": row.pk, "e164": row.e164,
-                "status": initial_status_for(country=row.country, profile=profile, regulated=regulated),
-                "source": source, "capabilities": enabled_capabilities(row, None), "compliance_profile": profile,
+                # The compliance gate let every item through before it was held (services/compliance.py).
+                "status": OwnedNumber.Status.ACTIVE, "source": source, "capabilities": enabled_capabilities(row, None),
+                "compliance_profile": compliance.profile_for(row.country, row.line_type),
                 "monthly_cents": item.monthly_cents, "setup_cents": item.setup_cents,
                 "provider_order_id": outcome.provider_order_id, **(number_fields or {})})
             item.status, item.owned_number = BulkReservationItem.Status.PURCHASED, outcome.number
@@ -283,7 +280,7 @@ def checkout_undo(*, reservation: BulkReservation, placed: list[Outcome], restor
 
 
 def checkout_run(*, reservation: BulkReservation, items: list[BulkReservationItem], organization: Organization,
-                 profile: ComplianceProfile | None, regulated: set[str], source: str, audit_action: str | None,
+                 compliance: ComplianceCover, source: str, audit_action: str | None,
                  audit_after: dict | None = None, number_fields: dict | None = None,
                  restore_status: str | None = None, all_or_nothing_error=None,
                  respond: Callable[[CheckoutResult], Any] | None = None,
@@ -303,7 +300,7 @@ def checkout_run(*, reservation: BulkReservation, items: list[BulkReservationIte
         if all_or_nothing_error is not None and len(placed) < len(outcomes):
             raise all_or_nothing_error([o for o in outcomes if not o.ok and o.error_code != SKIPPED])
         return checkout_complete(reservation=reservation, outcomes=outcomes, organization=organization,
-                                 profile=profile, regulated=regulated, source=source, number_fields=number_fields,
+                                 compliance=compliance, source=source, number_fields=number_fields,
                                  audit_action=audit_action, audit_after=audit_after, respond=respond,
                                  acting_key=acting_key, acting_user=acting_user)
     except BaseException:

@@ -19,10 +19,10 @@ from orbit_numbers.errors import Conflict, NotFound, ValidationFailed
 from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_record
 
-from ..models import (CAPABILITY_FIELDS, CarrierRelease, ComplianceProfile, InventoryStatus, OwnedNumber,
-                      PhoneNumber, RegulatedCountry)
+from ..models import CAPABILITY_FIELDS, CarrierRelease, InventoryStatus, OwnedNumber, PhoneNumber
 from .carrier_releases import (ReleaseOrder, carrier_releases_perform_on_commit, carrier_releases_record,
                                rows_awaiting_release)
+from .compliance import compliance_profile_resolve, number_action, pool_profile_required
 
 # Purchase-time capabilities and what the inventory row must support for each.
 PURCHASE_CAPABILITY_NEEDS = {
@@ -41,24 +41,6 @@ def number_snapshot(number: OwnedNumber) -> dict:
         "webhook_url": number.webhook_url, "compliance_profile_id": number.compliance_profile_id,
         "campaign_id": number.campaign_id, "tags": list(number.tags), "channel_config": number.channel_config,
     }
-
-
-def compliance_profile_resolve(*, organization: Organization, compliance_profile_id: str | None,
-                               field: str = "compliance_profile_id") -> ComplianceProfile | None:
-    if not compliance_profile_id:
-        return None
-    profile = ComplianceProfile.objects.filter(organization=organization, pk=compliance_profile_id).first()
-    if profile is None:
-        raise ValidationFailed.field(field, "no such compliance profile in this organisation")
-    return profile
-
-
-def initial_status_for(*, country: str, profile: ComplianceProfile | None, regulated: set[str] | None = None) -> str:
-    """Regulated countries need an approved profile covering them, else the number waits in regulatory_hold."""
-    regulated = regulated if regulated is not None else set(RegulatedCountry.objects.values_list("country", flat=True))
-    if country in regulated and not (profile is not None and profile.covers(country)):
-        return OwnedNumber.Status.REGULATORY_HOLD
-    return OwnedNumber.Status.ACTIVE
 
 
 def enabled_capabilities(row: PhoneNumber, requested: list[str] | None) -> list[str]:
@@ -202,11 +184,12 @@ def number_update(*, organization: Organization, number_id: str, changes: dict, 
     if "compliance_profile_id" in changes:
         profile = compliance_profile_resolve(organization=organization,
                                              compliance_profile_id=changes["compliance_profile_id"])
-        covered = profile is not None and profile.covers(row.country)
-        regulated = RegulatedCountry.objects.filter(country=row.country).exists()
+        action = number_action(number.source)
+        covered = profile is not None and profile.covers(row.country, row.line_type, action)
+        regulated = pool_profile_required(country=row.country, line_type=row.line_type, action=action)
         if regulated and not covered and number.status in (OwnedNumber.Status.ACTIVE, OwnedNumber.Status.INACTIVE):
-            raise Conflict(f"{number.e164} is in a regulated country ({row.country}): it must keep an approved "
-                           f"compliance profile covering {row.country}; attach another one instead.")
+            raise Conflict(f"{number.e164} is a regulated {row.country} {row.line_type} number: it must keep an "
+                           f"approved compliance profile covering it; attach another one instead.")
         number.compliance_profile = profile
         if number.status == OwnedNumber.Status.REGULATORY_HOLD and covered:
             number.status = OwnedNumber.Status.ACTIVE

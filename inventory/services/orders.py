@@ -14,7 +14,8 @@ from orbit_numbers.errors import InsufficientInventory, ValidationFailed
 from orbit_numbers.models import ApiKey, Organization
 
 from ..models import BulkReservation, Campaign, LineType, OwnedNumber, PhoneNumber
-from .checkout import CheckoutResult, checkout_run, hold_rows, regulated_countries
+from .checkout import CheckoutResult, checkout_run, hold_rows
+from .compliance import compliance_gate, compliance_profile_resolve
 from .numbers import purchase_cost_cents
 
 ORDER_MAX_NUMBERS = 100
@@ -48,15 +49,18 @@ def campaign_resolve(*, organization: Organization, campaign_id: str | None) -> 
 
 def number_order_create(*, organization: Organization, numbers: list[str], inbound_url: str | None = None,
                         status_url: str | None = None, label: str = "", campaign_id: str | None = None,
-                        acting_key: ApiKey | None = None, acting_user=None) -> list[OwnedNumber]:
+                        compliance_profile_id: str | None = None, acting_key: ApiKey | None = None,
+                        acting_user=None) -> list[OwnedNumber]:
     """Assign exactly ``numbers`` to the organisation and charge setup + first month for each.
 
     Not @transaction.atomic: the carrier phase runs between two transactions (see checkout.py);
-    a carrier refusal releases every number the other carriers already gave us."""
+    a carrier refusal releases every number the other carriers already gave us. A regulated number
+    without a covering approved compliance profile refuses the order (422 COMPLIANCE_REQUIRED) before
+    anything is held or charged."""
     if not 1 <= len(numbers) <= ORDER_MAX_NUMBERS or len(set(numbers)) != len(numbers):
         raise ValueError(f"an order takes 1-{ORDER_MAX_NUMBERS} distinct numbers")
     campaign = campaign_resolve(organization=organization, campaign_id=campaign_id)
-    regulated = regulated_countries()
+    compliance_profile_resolve(organization=organization, compliance_profile_id=compliance_profile_id)
     now = timezone.now()
 
     with transaction.atomic():
@@ -72,12 +76,18 @@ def number_order_create(*, organization: Organization, numbers: list[str], inbou
             if outside:
                 raise ValidationFailed.field("campaign_id", "10DLC campaigns apply to US local numbers only, not "
                                                             + ", ".join(outside))
+        pools: dict = {}
+        for row in rows:
+            pools.setdefault((row.country, row.line_type), []).append(row.e164)
+        compliance = compliance_gate(organization=organization, pools=pools,
+                                     compliance_profile_id=compliance_profile_id, now=now)
         wallet_preflight(organization=organization, amount_cents=sum(purchase_cost_cents(row) for row in rows))
         reservation, held = hold_rows(organization=organization, rows=rows, purpose=BulkReservation.Purpose.ORDER,
-                                      status=BulkReservation.Status.FINALIZING, now=now)
+                                      status=BulkReservation.Status.FINALIZING, now=now,
+                                      compliance_profile=compliance.given)
 
     checkout = checkout_run(
-        reservation=reservation, items=held, organization=organization, profile=None, regulated=regulated,
+        reservation=reservation, items=held, organization=organization, compliance=compliance,
         source=OwnedNumber.Source.ORDER, audit_action="number.order",
         audit_after={"numbers": list(numbers), "campaign_id": campaign.pk if campaign else None},
         number_fields={"webhook_url": inbound_url or None, "status_url": status_url or None, "label": label,

@@ -12,7 +12,9 @@ from orbit_numbers.errors import Conflict
 from orbit_numbers.models import Organization
 
 from ..models import InventoryStatus, LineType, NumberRoute, OwnedNumber, PhoneNumber
-from .numbers import billing_cycle_end, initial_status_for
+from ..models import ComplianceAction
+from .compliance import arrival_status
+from .numbers import billing_cycle_end
 
 PORTABLE_OUT_STATUSES = (OwnedNumber.Status.ACTIVE, OwnedNumber.Status.INACTIVE, OwnedNumber.Status.REGULATORY_HOLD)
 
@@ -72,7 +74,8 @@ def ported_number_activate(*, organization: Organization, e164: str, provider: s
                            provider_order_id: str) -> OwnedNumber:
     """A number that finished porting in becomes the organisation's own: an inventory row
     (created if we never had the number) assigned to it, an owned number with source port_in,
-    and an empty route. Regulated countries start in regulatory_hold, as purchases do."""
+    and an empty route. A pool regulated for port-ins starts in regulatory_hold unless an approved
+    profile of the organisation covers it; approving one releases it (services/compliance.py)."""
     parsed = phonenumbers.parse(e164)
     country = phonenumbers.region_code_for_number(parsed) or ""
     line_type = _line_type(parsed)
@@ -98,9 +101,11 @@ def ported_number_activate(*, organization: Organization, e164: str, provider: s
         # The number now lives at the porting carrier, whatever carrier sold it before.
         row.provider, row.status, row.aging_until = provider, InventoryStatus.ASSIGNED, None
         row.save(update_fields=["provider", "status", "aging_until", "updated_at"])
+    status, profile = arrival_status(organization=organization, country=row.country, line_type=row.line_type,
+                                     action=ComplianceAction.PORT_IN)
     number = OwnedNumber(
-        organization=organization, phone_number=row, e164=e164,
-        status=initial_status_for(country=country, profile=None), source=OwnedNumber.Source.PORT_IN,
+        organization=organization, phone_number=row, e164=e164, status=status, compliance_profile=profile,
+        source=OwnedNumber.Source.PORT_IN,
         capabilities=row.capabilities, monthly_cents=row.monthly_cents, setup_cents=0,
         provider_order_id=provider_order_id[:100])
     number.save(force_insert=True)

@@ -14,9 +14,9 @@ from orbit_numbers.errors import Conflict, NotFound, ValidationFailed
 from orbit_numbers.models import ApiKey, Organization
 
 from ..models import BulkReservation, OwnedNumber, PhoneNumber
-from .checkout import Outcome, checkout_run, hold_rows, regulated_countries
-from .numbers import check_purchase_capabilities, compliance_profile_resolve, enabled_capabilities, \
-    purchase_cost_cents
+from .checkout import Outcome, checkout_run, hold_rows
+from .compliance import compliance_gate, compliance_profile_resolve
+from .numbers import check_purchase_capabilities, enabled_capabilities, purchase_cost_cents
 
 
 def _carrier_refusal(failed: list[Outcome]) -> Conflict:
@@ -33,12 +33,13 @@ def number_purchase(*, organization: Organization, phone_number: str, country_co
                     compliance_profile_id: str | None = None, acting_key: ApiKey | None = None,
                     acting_user=None) -> OwnedNumber:
     """Buy one available number: order it at its carrier, assign it and charge setup + first month.
-    A number that is not on sale is 409, a short wallet 402 (nothing held or ordered), a carrier
-    refusal 409 (nothing charged, the number back on sale).
+    A number that is not on sale is 409, a regulated one without a covering approved compliance
+    profile 422 COMPLIANCE_REQUIRED and a short wallet 402 (nothing held or ordered either way), a
+    carrier refusal 409 (nothing charged, the number back on sale).
 
     Not @transaction.atomic: the carrier call runs between two transactions (see checkout.py)."""
-    profile = compliance_profile_resolve(organization=organization, compliance_profile_id=compliance_profile_id)
-    regulated = regulated_countries()
+    # An unknown profile id is 422 before the number is looked at.
+    compliance_profile_resolve(organization=organization, compliance_profile_id=compliance_profile_id)
     now = timezone.now()
     with transaction.atomic():
         row = (PhoneNumber.objects.select_for_update(of=("self",), skip_locked=True)
@@ -55,12 +56,15 @@ def number_purchase(*, organization: Organization, phone_number: str, country_co
         if inventory_id and inventory_id != row.provider_ref:
             raise ValidationFailed.field("id", f"does not identify {phone_number}")
         check_purchase_capabilities(row, capabilities)
+        compliance = compliance_gate(organization=organization, pools={(row.country, row.line_type): [row.e164]},
+                                     compliance_profile_id=compliance_profile_id, now=now)
         wallet_preflight(organization=organization, amount_cents=purchase_cost_cents(row))
         reservation, held = hold_rows(organization=organization, rows=[row], purpose=BulkReservation.Purpose.PURCHASE,
-                                      status=BulkReservation.Status.FINALIZING, now=now, compliance_profile=profile)
+                                      status=BulkReservation.Status.FINALIZING, now=now,
+                                      compliance_profile=compliance.profile_for(row.country, row.line_type))
 
     checkout = checkout_run(
-        reservation=reservation, items=held, organization=organization, profile=profile, regulated=regulated,
+        reservation=reservation, items=held, organization=organization, compliance=compliance,
         source=OwnedNumber.Source.PURCHASE, audit_action=None,
         number_fields={"capabilities": enabled_capabilities(row, capabilities)},
         all_or_nothing_error=_carrier_refusal, respond=lambda result: result.numbers[0],

@@ -20,9 +20,9 @@ from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_entry, audit_record, audit_record_many
 
 from ..models import CAPABILITY_FIELDS, BulkReservation, BulkReservationItem, OwnedNumber, PhoneNumber, Provider
-from .checkout import (FINALIZE_STALE_AFTER, CheckoutResult, checkout_run, held_items_release,
-                       hold_rows, regulated_countries)
-from .numbers import compliance_profile_resolve, purchase_cost_cents
+from .checkout import FINALIZE_STALE_AFTER, CheckoutResult, checkout_run, held_items_release, hold_rows
+from .compliance import ComplianceCover, compliance_gate
+from .numbers import purchase_cost_cents
 
 RESERVE_MAX_QUANTITY = 1000
 # Without a pinned provider the cheapest numbers are picked across these carriers' union.
@@ -48,12 +48,17 @@ def reservation_create(*, organization: Organization, country: str, quantity: in
     Rows are taken with FOR UPDATE SKIP LOCKED in that fixed order, so concurrent reservers never
     wait for or deadlock on each other: each one simply gets rows the others did not lock. Fewer
     matches than asked is a ``partial`` reservation; none at all is 409 INSUFFICIENT_INVENTORY.
+    A regulated pool (country × number type) without a covering approved compliance profile is 422
+    COMPLIANCE_REQUIRED before anything is held.
     """
     if not 1 <= quantity <= RESERVE_MAX_QUANTITY:
         raise ValueError(f"quantity must be 1-{RESERVE_MAX_QUANTITY}")
-    profile = compliance_profile_resolve(organization=organization, compliance_profile_id=compliance_profile_id)
-    capabilities = list(capabilities or [])
     now = timezone.now()
+    pool = (country, number_type)
+    compliance = compliance_gate(organization=organization, pools={pool: []},
+                                 compliance_profile_id=compliance_profile_id, now=now)
+    profile = compliance.profile_for(*pool)
+    capabilities = list(capabilities or [])
     matches = PhoneNumber.objects.sellable(now=now).filter(country=country, line_type=number_type,
                                          provider__in=[provider] if provider else DEFAULT_RESERVE_PROVIDERS)
     if area_code:
@@ -222,11 +227,18 @@ class FinalizeResult:
         }
 
 
+def _finalize_gate(*, organization: Organization, reservation: BulkReservation, now: datetime) -> ComplianceCover:
+    """The gate of reservation_create, again: the profile it chose (or, if none was needed then, the
+    organisation's own) must still cover the pool."""
+    return compliance_gate(organization=organization, pools={(reservation.country, reservation.number_type): []},
+                           compliance_profile_id=reservation.compliance_profile_id, now=now)
+
+
 def reservation_finalize(*, organization: Organization, reservation_id: str, acting_key: ApiKey | None = None,
                          acting_user=None) -> FinalizeResult:
-    """Purchase, bill and route every held item: wallet preflight against the whole reservation,
-    per-item compliance gate (regulated country without a covering approved profile →
-    regulatory_hold), per-item audit, carrier failures reported per item and never charged.
+    """Purchase, bill and route every held item: the compliance gate again (the profile may have
+    expired since the hold: 422 COMPLIANCE_REQUIRED, the hold kept), wallet preflight against the whole
+    reservation, per-item audit, carrier failures reported per item and never charged.
 
     Not @transaction.atomic: the carrier phase runs between two transactions (see checkout.py).
     If the final debit fails the reservation returns to ready/partial, nothing charged."""
@@ -236,6 +248,7 @@ def reservation_finalize(*, organization: Organization, reservation_id: str, act
         overdue = reservation.status in _HELD and reservation.expires_at <= now
         if not overdue:
             _refuse_unless_held(reservation)
+            compliance = _finalize_gate(organization=organization, reservation=reservation, now=now)
             items = list(reservation.items.filter(status=BulkReservationItem.Status.HELD).order_by("id"))
             total = sum(purchase_cost_cents(item) for item in items)
             wallet_preflight(organization=organization, amount_cents=total)
@@ -246,10 +259,9 @@ def reservation_finalize(*, organization: Organization, reservation_id: str, act
         reservations_expire(reservation_ids=[reservation.pk], now=now)
         raise Conflict("The reservation has already expired.")
 
-    profile = reservation.compliance_profile
     checkout = checkout_run(
-        reservation=reservation, items=items, organization=organization, profile=profile,
-        regulated=regulated_countries(), source=OwnedNumber.Source.RESERVATION,
+        reservation=reservation, items=items, organization=organization, compliance=compliance,
+        source=OwnedNumber.Source.RESERVATION,
         audit_action="bulk_reservation.finalize", audit_after={"total_cost_cents": total},
         restore_status=previous_status,
         respond=lambda result: FinalizeResult(reservation=result.reservation, items=items, checkout=result,

@@ -12,8 +12,9 @@ from orbit_numbers.errors import Conflict, NotFound, ValidationFailed
 from orbit_numbers.models import Organization
 from orbit_numbers.services import audit_record
 
-from ..models import NumberRoute, OwnedNumber
-from .numbers import initial_status_for, number_snapshot
+from ..models import ComplianceAction, NumberRoute, OwnedNumber
+from .compliance import pools_assess
+from .numbers import number_snapshot
 
 # The tenant API's rules for tags (PUT /api/v1/numbers/{id}), so a tag staff add is one the customer can keep.
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -42,7 +43,7 @@ def number_reassign(*, number_ids: Sequence[str], to_organization: Organization,
     for the target with a clean configuration: the old owner's webhooks, forwarding and routes are
     theirs, not the new owner's. The new tenure keeps the monthly price and the carrier order, is
     not charged (staff settle money with a wallet adjustment), and starts in regulatory_hold where
-    the country requires a compliance profile the target does not have yet.
+    its pool is regulated (for purchases) and no approved profile of the target covers it.
     """
     if not to_organization.is_active:
         raise ValidationFailed.field("organization", f"{to_organization} is deactivated")
@@ -57,6 +58,16 @@ def number_reassign(*, number_ids: Sequence[str], to_organization: Organization,
         raise Conflict("Cannot reassign: " + "; ".join(problems.values()) + ".", details=problems)
 
     now = timezone.now()
+    assessments = pools_assess(organization=to_organization, action=ComplianceAction.PURCHASE, now=now,
+                               pools={(n.phone_number.country, n.phone_number.line_type) for n in numbers})
+
+    def arrival(number: OwnedNumber) -> tuple[str, object]:
+        assessment = assessments[(number.phone_number.country, number.phone_number.line_type)]
+        if assessment.covering:
+            return OwnedNumber.Status.ACTIVE, assessment.covering[0]
+        held = assessment.profile_required
+        return (OwnedNumber.Status.REGULATORY_HOLD if held else OwnedNumber.Status.ACTIVE), None
+
     for number in numbers:
         number.status = OwnedNumber.Status.RELEASED
         number.released_at = now
@@ -66,7 +77,7 @@ def number_reassign(*, number_ids: Sequence[str], to_organization: Organization,
 
     new_numbers = [
         OwnedNumber(organization=to_organization, phone_number=number.phone_number, e164=number.e164,
-                    status=initial_status_for(country=number.phone_number.country, profile=None),
+                    status=arrival(number)[0], compliance_profile=arrival(number)[1],
                     source=OwnedNumber.Source.STAFF, capabilities=list(number.capabilities),
                     monthly_cents=number.monthly_cents, setup_cents=0,
                     provider_order_id=number.provider_order_id)

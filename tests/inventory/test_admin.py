@@ -13,6 +13,7 @@ from inventory.models import BulkReservation, InventoryStatus, LowStockThreshold
 from inventory.services import number_purchase, reservation_create
 from orbit_numbers.models import AuditLog
 from orbit_numbers.money import format_dollars
+from tests.inventory.compliance_support import ensure_covered
 from tests.staff import action_names, make_staff, superuser_client  # noqa: F401
 
 NUMBERS = "/admin/inventory/phonenumber/"
@@ -21,6 +22,7 @@ RESERVATIONS = reverse("admin:inventory_bulkreservation_changelist")
 
 
 def buy(org, row):
+    ensure_covered(org, row.country, row.line_type)
     return number_purchase(organization=org, phone_number=row.e164, country_code=row.country)
 
 

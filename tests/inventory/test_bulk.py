@@ -4,12 +4,13 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from billing.models import LedgerEntry
+from billing.models import LedgerEntry, Wallet
 from billing.services import Charge, ledger_reconcile, wallet_charge
-from inventory.models import (BulkReservation, BulkReservationItem, ComplianceProfile, InventoryStatus, NumberRoute,
-                              OwnedNumber, PhoneNumber, RegulatedCountry)
+from inventory.models import (BulkReservation, BulkReservationItem, InventoryStatus, NumberRoute, OwnedNumber,
+                              PhoneNumber)
 from inventory.services import checkout, number_buy_bulk, reservation_create
 from orbit_numbers.models import AuditLog
+from tests.inventory.compliance_support import make_profile
 
 from .bulk_support import FAILING_US, balance, carrier_log, debited_cents, stock  # noqa: F401
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "/api/v1/numbers/buy-bulk"
 # SQL statements of one buy-bulk call, whatever its size (savepoints included).
-QUERY_BOUND = 29  # incl. one bulk insert into the carrier-failure log (savepoint, insert, release)
+QUERY_BOUND = 30  # incl. the compliance gate and one bulk insert into the carrier-failure log (savepoint, insert, release)
 
 
 def body(*rows, **extra):
@@ -143,16 +144,25 @@ def test_numbers_held_by_a_reservation_are_not_sold(org, make_org, client, stock
     assert len(data["succeeded"]) == 1
 
 
-def test_compliance_gate_per_item(org, client, stock):
-    RegulatedCountry.objects.create(country="GB")
+def test_an_uncovered_regulated_number_refuses_the_whole_batch_before_any_debit(org, client, stock):
     gb = stock(2, country="GB")
     us = stock(1)
+    balance_before = Wallet.objects.get(organization=org).balance_cents
     response = client.post(URL, {"items": [{"phone_number": r.e164, "country_code": "GB"} for r in gb]
                                  + [{"phone_number": us[0].e164}]}, format="json")
-    statuses = {row["phone_number"]: row["status"] for row in response.json()["data"]["succeeded"]}
-    assert statuses == {gb[0].e164: "regulatory_hold", gb[1].e164: "regulatory_hold", us[0].e164: "active"}
+    assert response.status_code == 422 and response.json()["error"]["code"] == "COMPLIANCE_REQUIRED"
+    [missing] = response.json()["error"]["details"]["missing"]
+    assert (missing["country"], missing["line_type"], sorted(missing["numbers"])) == (
+        "GB", "local", sorted(r.e164 for r in gb))
+    assert {f["name"] for f in missing["fields"]} == {"business_name", "street_address", "city", "postal_code"}
+    # Nothing bought, held or debited: not even the US number.
+    assert Wallet.objects.get(organization=org).balance_cents == balance_before
+    assert not OwnedNumber.objects.filter(organization=org).exists()
+    assert not BulkReservation.objects.filter(organization=org).exists()
+    assert set(PhoneNumber.objects.filter(pk__in=[r.pk for r in gb + us]).values_list("status", flat=True)) == {
+        InventoryStatus.AVAILABLE}
 
-    profile = ComplianceProfile.objects.create(organization=org, name="UK", countries=["GB"], status="approved")
+    profile = make_profile(org, "GB", name="UK")
     more = stock(1, country="GB")
     response = client.post(URL, {"items": [{"phone_number": more[0].e164, "country_code": "GB"}],
                                  "compliance_profile_id": profile.pk}, format="json")
@@ -236,7 +246,6 @@ def test_queries_do_not_grow_with_the_batch(make_org, stock, django_assert_max_n
     """Same bound at 1 and at 50 rows (the 50 include a carrier refusal, so the failure path counts too)."""
     organization = make_org("Big", credit_cents=1_000_00)
     rows = stock(size) if size == 1 else stock(size - 1) + stock(e164=FAILING_US)
-    RegulatedCountry.objects.create(country="GB")
     with django_assert_max_num_queries(QUERY_BOUND):
         result = number_buy_bulk(organization=organization, items=[{"phone_number": row.e164} for row in rows])
     assert len(result.succeeded) == (1 if size == 1 else size - 1)

@@ -21,6 +21,8 @@ from inventory.services import (number_buy_bulk, number_order_create, number_pur
 from orbit_numbers.errors import Conflict, InsufficientCredit, InsufficientInventory
 from orbit_numbers.models import AuditLog
 
+from tests.inventory.compliance_support import make_profile
+
 from .bulk_support import FAILING_US, debited_cents, stock  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,6 +110,7 @@ def test_reservers_and_buyers_race_for_overlapping_numbers(make_org, stock, sett
     # One wallet shared by four buyers of five numbers each (their own GB rows), which can pay for
     # only one batch: preflights may all pass, then the final debits race; exactly one batch wins.
     shared = make_org("Shared wallet", credit_cents=6 * 250)
+    make_profile(shared, "GB")  # GB local needs a compliance profile
     shared_rows = [row.e164 for row in stock(20, country="GB")]
     workers, organizations = [], [shared]
 

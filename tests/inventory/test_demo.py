@@ -4,16 +4,23 @@ from __future__ import annotations
 import re
 from io import StringIO
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from billing.models import LedgerEntry, Wallet
 from billing.services import Charge, ledger_reconcile, wallet_charge
-from inventory.models import ComplianceProfile, EmergencyAssignment, PhoneNumber, RegulatedCountry
+from inventory.models import ComplianceProfile, EmergencyAssignment, PhoneNumber
 from orbit_numbers.models import SCOPES, ApiKey, Organization
 
 KEY = re.compile(r"orb_live_[0-9a-f]{12}_[A-Za-z0-9_-]+")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """The demo's compliance documents go to a per-test directory, not the project's media/."""
+    settings.MEDIA_ROOT = tmp_path
 
 
 def seed(numbers: int | None = 300) -> str:
@@ -29,11 +36,13 @@ def keys_in(output: str) -> list[str]:
 def test_seed_demo_creates_everything_and_prints_how_to_use_it(db):
     output = seed()
     assert PhoneNumber.objects.count() == 300
-    assert set(RegulatedCountry.objects.values_list("country", flat=True)) >= {"DE", "FR"}
     balances = dict(Wallet.objects.values_list("organization__name", "balance_cents"))
     assert balances == {"Acme Telecom": 500_00, "Globex Comms": 50_00}
-    profile = ComplianceProfile.objects.get(organization__name="Acme Telecom")
-    assert profile.status == "approved" and profile.covers("DE")
+    approved = ComplianceProfile.objects.get(organization__name="Acme Telecom", status="approved")
+    assert approved.covers("DE", "local", "purchase") and approved.covers("DE", "mobile", "port_in")
+    assert approved.documents.count() == 3
+    pending = ComplianceProfile.objects.get(organization__name="Acme Telecom", status="submitted")
+    assert pending.country == "FR" and pending.documents.count() == 3
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_staff and admin.is_superuser and admin.check_password("orbit-admin")
     assert "username: admin   password: orbit-admin" in output
@@ -55,7 +64,7 @@ def test_seed_demo_is_idempotent_but_issues_fresh_keys(db):
     assert PhoneNumber.objects.count() == 300
     assert Organization.objects.count() == 2
     assert get_user_model().objects.count() == 1
-    assert ComplianceProfile.objects.count() == 1
+    assert ComplianceProfile.objects.count() == 2
     # One top-up each, plus the E911 demo number's purchase and the top-up after it; not again per run.
     assert LedgerEntry.objects.count() == 4
     assert EmergencyAssignment.objects.get().status == "provisioned"

@@ -13,6 +13,7 @@ from inventory.exporting import INVENTORY, csv_lines
 from inventory.models import OwnedNumber, PhoneNumber
 from inventory.services import number_purchase, number_release
 from orbit_numbers.models import AuditLog
+from tests.inventory.compliance_support import ensure_covered
 from tests.staff import make_staff, superuser_client  # noqa: F401
 
 NUMBERS = "/admin/inventory/phonenumber/"
@@ -29,6 +30,7 @@ def csv_rows(text: str) -> list[dict]:
 
 
 def buy(org, row, **changes):
+    ensure_covered(org, row.country, row.line_type)
     number = number_purchase(organization=org, phone_number=row.e164, country_code=row.country)
     if changes:
         OwnedNumber.objects.filter(pk=number.pk).update(**changes)

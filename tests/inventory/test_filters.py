@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import NotSupportedError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
@@ -23,6 +24,7 @@ from inventory.filters import (AvailableNumberFilterSet, InventoryFilterSet, JSO
 from inventory.models import Brand, Campaign, ComplianceProfile, InventoryStatus, OwnedNumber, PhoneNumber
 from inventory.services import number_purchase, number_release
 from orbit_numbers.models import Organization
+from tests.inventory.compliance_support import ensure_covered
 
 SQLITE = "sqlite_parity"
 
@@ -41,6 +43,7 @@ def errors_of(filterset) -> dict[str, str]:
 def owned(make_number):
     def buy(organization, country="US", line_type="local", **changes):
         row = make_number(country, line_type)
+        ensure_covered(organization, country, line_type)
         number = number_purchase(organization=organization, phone_number=row.e164, country_code=country)
         if changes:
             OwnedNumber.objects.filter(pk=number.pk).update(**changes)
@@ -232,7 +235,9 @@ def sqlite(db):
     connections[SQLITE] = connection
     try:
         with connection.schema_editor() as editor:
-            for model in (Organization, PhoneNumber, ComplianceProfile, Brand, Campaign, OwnedNumber):
+            # The user table too: a compliance profile names its reviewer.
+            for model in (get_user_model(), Organization, PhoneNumber, ComplianceProfile, Brand, Campaign,
+                          OwnedNumber):
                 editor.create_model(model)
         yield connection
     finally:

@@ -7,9 +7,10 @@ from rest_framework.test import APIClient
 
 from billing.models import LedgerEntry
 from billing.services import ledger_reconcile
-from inventory.models import ComplianceProfile, InventoryStatus, OwnedNumber, PhoneNumber, RegulatedCountry
+from inventory.models import BulkReservation, InventoryStatus, OwnedNumber, PhoneNumber
 from inventory.services import number_purchase
 from orbit_numbers.models import AuditLog
+from tests.inventory.compliance_support import ensure_covered, make_profile
 
 PURCHASE = "/api/v1/numbers/purchase"
 LIST = "/api/v1/numbers"
@@ -41,6 +42,7 @@ def owned(make_number):
 
     def buy(organization, country="US", line_type="local", **fields):
         row = make_number(country, line_type, **fields)
+        ensure_covered(organization, country, line_type)
         return number_purchase(organization=organization, phone_number=row.e164, country_code=country)
 
     return buy
@@ -84,8 +86,9 @@ def test_purchase_registers_over_the_top_channels_and_defaults_country_to_us(cli
     assert response.json()["data"]["capabilities"] == ["sms", "mms", "voice", "whatsapp", "rcs"]
 
 
-def test_purchase_of_a_non_us_number_needs_its_country_code(client, make_number):
+def test_purchase_of_a_non_us_number_needs_its_country_code(client, org, make_number):
     row = make_number("GB", "mobile")
+    make_profile(org, "GB")
     assert_error(client.post(PURCHASE, {"phone_number": row.e164}, format="json"), 422, "VALIDATION_ERROR",
                  "country_code", "GB")
     response = client.post(PURCHASE, {"phone_number": row.e164, "country_code": "gb"}, format="json")
@@ -130,8 +133,7 @@ def test_purchase_refuses_a_capability_the_line_cannot_carry(client, make_number
 
 def test_purchase_with_another_organisations_profile_is_refused(client, make_org, make_number):
     other = make_org("Other")
-    profile = ComplianceProfile.objects.create(organization=other, name="Theirs", countries=["US"],
-                                               status="approved")
+    profile = make_profile(other, "US", name="Theirs")
     make_number("US", e164="+14155550105")
     assert_error(client.post(PURCHASE, {"phone_number": "+14155550105", "compliance_profile_id": profile.id},
                              format="json"), 422, "VALIDATION_ERROR", "compliance_profile_id")
@@ -196,25 +198,59 @@ def test_idempotent_replay_returns_the_first_response_and_charges_once(client, o
     assert balance(org) == 100_00 - 250
 
 
-def test_a_regulated_country_without_an_approved_covering_profile_is_held(client, org, make_number):
-    RegulatedCountry.objects.create(country="DE")
-    pending = ComplianceProfile.objects.create(organization=org, name="Pending", countries=["DE"])
-    elsewhere = ComplianceProfile.objects.create(organization=org, name="FR", countries=["FR"], status="approved")
-    approved = ComplianceProfile.objects.create(organization=org, name="DE", countries=["DE"], status="approved")
-    rows = [make_number("DE") for _ in range(4)]
+def test_a_regulated_number_without_a_covering_approved_profile_is_refused_before_any_charge(client, org,
+                                                                                            make_number):
+    pending = make_profile(org, "DE", status="submitted", name="Pending")
+    elsewhere = make_profile(org, "FR", name="FR")
+    rows = [make_number("DE") for _ in range(3)]
+    ledger_before = LedgerEntry.objects.filter(wallet__organization=org).count()
 
     def buy(row, profile):
         body = {"phone_number": row.e164, "country_code": "DE"}
         if profile is not None:
             body["compliance_profile_id"] = profile.id
-        response = client.post(PURCHASE, body, format="json")
-        assert response.status_code == 201, response.json()
-        return response.json()["data"]["status"]
+        return client.post(PURCHASE, body, format="json")
 
-    assert buy(rows[0], None) == "regulatory_hold"
-    assert buy(rows[1], pending) == "regulatory_hold"
-    assert buy(rows[2], elsewhere) == "regulatory_hold"
-    assert buy(rows[3], approved) == "active"
+    refused = buy(rows[0], None)
+    assert_error(refused, 422, "COMPLIANCE_REQUIRED")
+    [missing] = refused.json()["error"]["details"]["missing"]
+    assert (missing["country"], missing["line_type"], missing["action"], missing["numbers"]) == (
+        "DE", "local", "purchase", [rows[0].e164])
+    assert {d["type"] for d in missing["documents"]} == {"proof_of_local_address", "business_registration"}
+    assert {f["name"] for f in missing["fields"]} == {"business_name", "contact_name", "street_address", "city",
+                                                     "postal_code"}
+    assert missing["profiles"] == [{"id": pending.id, "name": "Pending", "status": "submitted",
+                                    "reason": "submitted, pending review"}]
+    assert_error(buy(rows[0], pending), 422, "COMPLIANCE_REQUIRED")
+    named = buy(rows[0], elsewhere)
+    assert_error(named, 422, "COMPLIANCE_REQUIRED")
+    assert named.json()["error"]["details"]["missing"][0]["profiles"][-1]["id"] == elsewhere.id
+    # Refused before anything was held or charged.
+    assert LedgerEntry.objects.filter(wallet__organization=org).count() == ledger_before and balance(org) == 100_00
+    assert not BulkReservation.objects.filter(organization=org).exists()
+    assert PhoneNumber.objects.get(pk=rows[0].pk).status == InventoryStatus.AVAILABLE
+
+    approved = make_profile(org, "DE", name="DE")
+    first = buy(rows[1], None)  # the organisation's one covering profile is used
+    assert first.status_code == 201, first.json()
+    assert first.json()["data"]["status"] == "active" and first.json()["data"]["compliance_profile_id"] == approved.id
+    second = buy(rows[2], approved)
+    assert second.status_code == 201 and second.json()["data"]["status"] == "active"
+
+
+def test_two_covering_profiles_must_be_named_and_an_expired_one_does_not_cover(client, org, make_number):
+    row = make_number("GB")
+    body = {"phone_number": row.e164, "country_code": "GB"}
+    expired = make_profile(org, "GB", name="Old", valid_until=timezone.now() - timedelta(days=1))
+    refused = client.post(PURCHASE, {**body, "compliance_profile_id": expired.id}, format="json")
+    assert_error(refused, 422, "COMPLIANCE_REQUIRED")
+    assert refused.json()["error"]["details"]["missing"][0]["profiles"][0]["status"] == "expired"
+    one, two = make_profile(org, "GB", name="One"), make_profile(org, "GB", name="Two")
+    ambiguous = client.post(PURCHASE, body, format="json")
+    assert_error(ambiguous, 422, "COMPLIANCE_REQUIRED")
+    assert {p["id"] for p in ambiguous.json()["error"]["details"]["missing"][0]["profiles"]} >= {one.id, two.id}
+    bought = client.post(PURCHASE, {**body, "compliance_profile_id": two.id}, format="json")
+    assert bought.status_code == 201 and bought.json()["data"]["compliance_profile_id"] == two.id
 
 
 def test_purchase_needs_numbers_write_and_a_key(org, make_client, make_number):
@@ -454,19 +490,22 @@ def test_put_malformed_json_is_400(client, org, owned):
 
 
 def test_attaching_an_approved_covering_profile_releases_a_regulatory_hold(client, org, make_number):
-    RegulatedCountry.objects.create(country="DE")
+    from inventory.services import ported_number_activate
+
     row = make_number("DE")
-    number = number_purchase(organization=org, phone_number=row.e164, country_code="DE")
+    number = ported_number_activate(organization=org, e164=row.e164, provider="didww", provider_order_id="ord-1")
     assert number.status == "regulatory_hold"
     url = detail(number.id)
 
     assert_error(client.put(url, {"status": "active"}, format="json"), 409, "CONFLICT")
-    pending = ComplianceProfile.objects.create(organization=org, name="Pending", countries=["DE"])
+    pending = make_profile(org, "DE", status="submitted", name="Pending")
     data = client.put(url, {"compliance_profile_id": pending.id}, format="json").json()["data"]
     assert data["status"] == "regulatory_hold" and data["compliance_profile_id"] == pending.id
+    purchase_only = make_profile(org, "DE", actions=["purchase"], name="Purchases only")
+    data = client.put(url, {"compliance_profile_id": purchase_only.id}, format="json").json()["data"]
+    assert data["status"] == "regulatory_hold"  # a ported-in number needs a profile covering port-ins
 
-    approved = ComplianceProfile.objects.create(organization=org, name="DE", countries=["DE", "AT"],
-                                                status="approved")
+    approved = make_profile(org, "DE", name="DE")
     data = client.put(url, {"compliance_profile_id": approved.id, "status": "active"}, format="json").json()["data"]
     assert data["status"] == "active" and data["compliance_profile_id"] == approved.id
 
@@ -478,7 +517,7 @@ def test_attaching_an_approved_covering_profile_releases_a_regulatory_hold(clien
 
 def test_compliance_profile_detaches_with_empty_or_null_outside_regulated_countries(client, org, owned):
     number = owned(org)
-    profile = ComplianceProfile.objects.create(organization=org, name="US", countries=["US"], status="approved")
+    profile = make_profile(org, "US")
     url = detail(number.id)
     assert client.put(url, {"compliance_profile_id": profile.id}, format="json").json()["data"][
         "compliance_profile_id"] == profile.id

@@ -6,17 +6,18 @@ from django.core.cache import cache
 
 from billing.services import ledger_reconcile
 from inventory.models import (BulkReservation, Brand, Campaign, InventoryStatus, NumberRoute, OwnedNumber,
-                              PhoneNumber, RegulatedCountry)
+                              PhoneNumber)
 from inventory.services import number_order_create, number_purchase
 from orbit_numbers.models import AuditLog
+from tests.inventory.compliance_support import make_profile
 
-from .bulk_support import FAILING_US, carrier_log, debited_cents, stock  # noqa: F401
+from .bulk_support import FAILING_US, balance, carrier_log, debited_cents, stock  # noqa: F401
 
 # Real commits: the order runs in separate transactions around the carrier calls (see test_bulk.py).
 pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "/api/v1/numbers/orders"
-ORDER_QUERY_BOUND = 25
+ORDER_QUERY_BOUND = 26  # incl. the compliance gate's requirements lookup
 
 
 def make_campaign(organization, *, status="ACTIVE", identity="VERIFIED", brand_org=None) -> Campaign:
@@ -151,11 +152,21 @@ def test_campaign_applies_to_us_local_numbers_only(org, client, stock):
     assert statuses([gb]) == {InventoryStatus.AVAILABLE}
 
 
-def test_regulated_numbers_wait_in_regulatory_hold(org, client, stock):
-    RegulatedCountry.objects.create(country="GB")
+def test_a_regulated_number_needs_a_covering_profile_and_nothing_is_held_before(org, client, stock):
     gb = stock(1, country="GB")[0]
+    before = balance(org)
     response = client.post(URL, {"numbers": [gb.e164]}, format="json")
-    assert response.status_code == 201 and response.json()["data"][0]["status"] == "regulatory_hold"
+    assert response.status_code == 422 and response.json()["error"]["code"] == "COMPLIANCE_REQUIRED"
+    assert response.json()["error"]["details"]["missing"][0]["numbers"] == [gb.e164]
+    assert statuses([gb]) == {InventoryStatus.AVAILABLE}
+    assert not OwnedNumber.objects.filter(organization=org).exists()
+    assert balance(org) == before
+
+    profile = make_profile(org, "GB")
+    response = client.post(URL, {"numbers": [gb.e164], "compliance_profile_id": profile.pk}, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["data"][0]["status"] == "active"
+    assert OwnedNumber.objects.get(e164=gb.e164).compliance_profile_id == profile.pk
 
 
 @pytest.mark.parametrize("payload, field", [

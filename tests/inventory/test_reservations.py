@@ -14,12 +14,13 @@ from django.utils.dateparse import parse_datetime
 from billing.models import LedgerEntry
 from billing.services import Charge, ledger_reconcile, wallet_charge
 from inventory import tasks
-from inventory.models import (BulkReservation, BulkReservationItem, ComplianceProfile, InventoryStatus, NumberRoute,
-                              OwnedNumber, PhoneNumber, RegulatedCountry)
+from inventory.models import (BulkReservation, BulkReservationItem, InventoryStatus, NumberRoute, OwnedNumber,
+                              PhoneNumber)
 from inventory.services import (checkout, number_buy_bulk, number_purchase, reservation_create, reservation_finalize,
                                 reservations_expire)
-from orbit_numbers.errors import Conflict, InsufficientCredit, InsufficientInventory
+from orbit_numbers.errors import ComplianceRequired, Conflict, InsufficientCredit, InsufficientInventory
 from orbit_numbers.models import AuditLog
+from tests.inventory.compliance_support import make_profile
 
 from .bulk_support import FAILING_US, balance, carrier_log, debited_cents, stock  # noqa: F401
 
@@ -28,8 +29,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "/api/v1/numbers/bulk-reserve"
 # SQL statements of one reserve / one finalize, whatever the quantity (savepoints included).
-RESERVE_QUERY_BOUND = 7
-FINALIZE_QUERY_BOUND = 28  # incl. one bulk insert into the carrier-failure log
+RESERVE_QUERY_BOUND = 8  # incl. the compliance gate's requirements lookup
+FINALIZE_QUERY_BOUND = 29  # incl. the compliance gate and one bulk insert into the carrier-failure log
 RELEASE_QUERY_BOUND = 8  # cancel, or one expiry sweep
 
 
@@ -280,7 +281,7 @@ def test_a_reservation_shows_its_filter_and_null_for_what_was_not_asked(org, mak
                     "setup_cost_cents": 30, "status": "held", "number_id": None, "error": None}
     assert item["phone_number"] in {row.e164 for row in rows}
 
-    profile = ComplianceProfile.objects.create(organization=org, name="US", countries=["US"], status="approved")
+    profile = make_profile(org, "US", name="US")
     cache.clear()  # past the 1/min limit
     filtered = make_client(org).post(URL, {
         "country": "US", "quantity": 1, "area_code": "201", "name_pattern": "0100", "pattern_type": "ends_with",
@@ -415,19 +416,31 @@ def test_carrier_failures_are_reported_per_item_and_not_charged(org, client, sto
     assert ledger_reconcile() == []
 
 
-def test_compliance_gate_per_item(org, stock):
-    RegulatedCountry.objects.create(country="GB")
-    stock(2, country="GB")
-    held = reservation_create(organization=org, country="GB", quantity=2)
-    counts = reservation_finalize(organization=org, reservation_id=held.pk).counts
-    assert counts["regulatory_hold"] == 2 and counts["active"] == 0
+def test_compliance_gate_at_reserve_and_again_at_finalize(org, stock):
+    rows = stock(2, country="GB")
+    with pytest.raises(ComplianceRequired) as refused:
+        reservation_create(organization=org, country="GB", quantity=2)
+    assert refused.value.details["missing"][0]["country"] == "GB"
+    assert not BulkReservation.objects.filter(organization=org).exists()
+    assert {row.status for row in PhoneNumber.objects.filter(pk__in=[r.pk for r in rows])} == {"available"}
 
-    profile = ComplianceProfile.objects.create(organization=org, name="UK", countries=["GB"], status="approved")
-    stock(2, country="GB")
-    covered = reservation_create(organization=org, country="GB", quantity=2, compliance_profile_id=profile.pk)
+    profile = make_profile(org, "GB", name="UK")
+    covered = reservation_create(organization=org, country="GB", quantity=2)  # the one covering profile
+    assert covered.compliance_profile_id == profile.pk
     result = reservation_finalize(organization=org, reservation_id=covered.pk)
-    assert result.counts["active"] == 2
+    assert result.counts["active"] == 2 and result.counts["regulatory_hold"] == 0
     assert {n.compliance_profile_id for n in result.checkout.numbers} == {profile.pk}
+
+    # The profile expires while a hold waits: finalize refuses, nothing charged, the hold is kept.
+    stock(1, country="GB")
+    held = reservation_create(organization=org, country="GB", quantity=1, compliance_profile_id=profile.pk)
+    profile.valid_until = timezone.now() - timedelta(seconds=1)
+    profile.save(update_fields=["valid_until"])
+    ledger_before = LedgerEntry.objects.count()
+    with pytest.raises(ComplianceRequired):
+        reservation_finalize(organization=org, reservation_id=held.pk)
+    held.refresh_from_db()
+    assert held.status == "ready" and LedgerEntry.objects.count() == ledger_before
 
 
 def test_finalize_with_a_short_wallet_is_402_and_keeps_the_hold(make_org, make_client, stock):
@@ -601,7 +614,6 @@ def test_reserve_queries_do_not_grow(org, stock, django_assert_max_num_queries, 
 @pytest.mark.parametrize("quantity", [1, 1000])
 def test_finalize_queries_do_not_grow(make_org, stock, django_assert_max_num_queries, quantity):
     """Same bound at 1 and 1000 items; the 1000 include a carrier refusal, so the failure path counts too."""
-    RegulatedCountry.objects.create(country="GB")
     organization = make_org("Big", credit_cents=quantity * 250)
     if quantity == 1:
         stock(1)

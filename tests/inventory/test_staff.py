@@ -4,11 +4,12 @@ from __future__ import annotations
 import pytest
 
 from billing.models import LedgerEntry
-from inventory.models import NumberRoute, OwnedNumber, RegulatedCountry
+from inventory.models import NumberRoute, OwnedNumber
 from inventory.services import number_purchase
 from inventory.services.staff import number_reassign, number_tag
 from orbit_numbers.errors import Conflict, NotFound, ValidationFailed
 from orbit_numbers.models import AuditLog
+from tests.inventory.compliance_support import make_profile
 
 
 def buy(org, row):
@@ -38,11 +39,14 @@ def test_reassign_closes_the_old_tenure_and_opens_a_clean_one(make_org, make_num
 
 
 def test_reassign_into_a_regulated_country_waits_for_compliance(make_org, make_number):
-    RegulatedCountry.objects.create(country="GB")
     source, target = make_org("Source", credit_cents=50_00), make_org("Target")
-    number = buy(source, make_number("GB"))
-    (new,) = number_reassign(number_ids=[number.pk], to_organization=target)
-    assert new.status == "regulatory_hold"
+    make_profile(source, "GB")
+    first, second = buy(source, make_number("GB")), buy(source, make_number("GB"))
+    (new,) = number_reassign(number_ids=[first.pk], to_organization=target)
+    assert new.status == "regulatory_hold" and new.compliance_profile_id is None
+    covering = make_profile(target, "GB", actions=["purchase"])
+    (covered,) = number_reassign(number_ids=[second.pk], to_organization=target)
+    assert covered.status == "active" and covered.compliance_profile_id == covering.pk
 
 
 def test_reassign_is_all_or_nothing_and_names_every_problem(make_org, make_number):

@@ -268,12 +268,12 @@ def test_every_model_of_the_console_is_registered():
 
     from billing.models import LedgerEntry, Wallet
     from inventory.models import (CarrierFailure, ComplianceProfile, LowStockAlert, LowStockThreshold, PhoneNumber,
-                                  RegulatedCountry)
+                                  RegulatoryRequirement)
     from orbit_numbers.models import ApiKey, AuditLog, IdempotencyRecord, Organization
 
     # NumberRoute is shown inline on its owned number.
     models = (Organization, ApiKey, AuditLog, IdempotencyRecord, Wallet, LedgerEntry, PhoneNumber, OwnedNumber,
-              ComplianceProfile, RegulatedCountry, LowStockThreshold, LowStockAlert, CarrierFailure)
+              ComplianceProfile, RegulatoryRequirement, LowStockThreshold, LowStockAlert, CarrierFailure)
     assert [model._meta.label for model in models if model not in admin.site._registry] == []
     assert all(isinstance(model_admin, OrbitModelAdmin) for model_admin in admin.site._registry.values()
                if model_admin.model in models)
