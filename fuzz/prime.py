@@ -174,7 +174,7 @@ def main(base: str, key: str, out_dir: str) -> int:
     profiles = api.call("GET", "/numbers/compliance-profiles", "compliance profiles") or []
     values["compliance_profile_ids"] = [p["id"] for p in profiles if isinstance(p, dict) and p.get("id")]
     document = api.call("POST", "/files/upload", "compliance document upload",
-                        files={"file": ("registration.pdf", PDF, "application/pdf")}, data={"purpose": "loa"})
+                        files={"file": ("registration.pdf", PDF, "application/pdf")}, data={"purpose": "compliance"})
     draft = api.call("POST", "/numbers/compliance-profiles", "compliance profile draft", json={
         "name": "Fuzz GB", "country": "GB", "line_types": ["local", "toll_free"], "actions": ["purchase"],
         "fields": {"business_name": "Fuzz Ltd", "street_address": "1 Fuzz Street", "city": "London",

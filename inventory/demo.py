@@ -165,7 +165,7 @@ def _demo_profiles(organization: Organization) -> None:
             actions=["purchase", "port_in"], fields=fields, status=status, submitted_at=now,
             reviewed_at=now if approved else None, valid_until=now + timedelta(days=365) if approved else None)
         for document_type in document_types:
-            stored = file_store(organization=organization, purpose="loa",
+            stored = file_store(organization=organization, purpose="compliance",
                                 upload=SimpleUploadedFile(f"{document_type}.pdf", DEMO_PDF, "application/pdf"))
             ComplianceDocument.objects.create(profile=profile, document_type=document_type, file=stored)
         audit_record(action="compliance_profile.create", organization=organization, target=profile,

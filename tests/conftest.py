@@ -166,3 +166,13 @@ def stub_server():
 
     with StubServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def served_schema(django_db_setup, django_db_blocker) -> dict:
+    """The OpenAPI schema as GET /api/v1/schema/ serves it (JSON), generated once per run: it covers
+    every operation, and generating and parsing it for each test that reads it cost minutes."""
+    with django_db_blocker.unblock():
+        response = APIClient().get("/api/v1/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()

@@ -132,7 +132,8 @@ class ComplianceProfileFilterSet(OrbitFilterSet):
 class ProfileDocumentBody(StrictSerializer):
     type = serializers.CharField(max_length=40, help_text=(
         "A document type the requirements of the profile's coverage name (source profile), e.g. proof_of_address."))
-    file_id = serializers.CharField(max_length=32, help_text="file_… from POST /api/v1/files/upload, your own.")
+    file_id = serializers.CharField(max_length=32, help_text=(
+        "file_… from POST /api/v1/files/upload (purpose compliance, numbers:write), your own."))
 
 
 class ProfileBody(StrictSerializer):

@@ -40,7 +40,8 @@ class ApiKeyAuthentication(BaseAuthentication):
 class HasRequiredScope(BasePermission):
     """Views declare the scope each action needs: ``required_scopes = {"list": "numbers:read",
     "purchase": "numbers:write", ...}`` (viewsets, by action), or by HTTP method for plain
-    APIViews (``{"GET": …}``), or one string for everything. Nothing declared: denied (fail closed)."""
+    APIViews (``{"GET": …}``), or one string for everything. Nothing declared: denied (fail closed).
+    A tuple of scopes means any one of them; the handler then checks the one its input needs."""
 
     def has_permission(self, request, view) -> bool:
         api_key = request.auth
@@ -53,8 +54,9 @@ class HasRequiredScope(BasePermission):
         scope = required_scope(view, request.method)
         if not scope:
             raise Forbidden("This endpoint is not available to API keys.")
-        if not api_key.has_scope(scope):
-            raise Forbidden(f"Missing required scope: {scope}.")
+        scopes = scope if isinstance(scope, tuple) else (scope,)
+        if not any(api_key.has_scope(one) for one in scopes):
+            raise Forbidden(f"Missing required scope: {' or '.join(scopes)}.")
         return True
 
 

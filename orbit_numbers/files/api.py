@@ -68,8 +68,9 @@ class FileUploadSerializer(StrictSerializer):
 
     file = schema_field(OpenApiTypes.BINARY, base=serializers.FileField)(help_text=(
         "At most 25 MB; the type is read from the content (PDF, JPEG, PNG, HEIC)."))
-    purpose = serializers.ChoiceField(choices=StoredFile.Purpose.choices, required=False,
-                                      help_text="What the file is for (default loa).")
+    purpose = serializers.ChoiceField(choices=StoredFile.Purpose.choices, required=False, help_text=(
+        "What the file is for (default loa). loa and invoice (porting documents) need porting:write; "
+        "compliance (documents of a compliance profile) needs numbers:write."))
 
 
 class UploadedFile(NamedTuple):
@@ -91,11 +92,16 @@ class UploadedFileSerializer(OutputSerializer):
     created_at = serializers.DateTimeField(source="file.created_at")
 
 
+# Who may upload what: porting documents with a porting key, compliance documents with a numbers key.
+PURPOSE_SCOPES = {StoredFile.Purpose.LOA: "porting:write", StoredFile.Purpose.INVOICE: "porting:write",
+                  StoredFile.Purpose.COMPLIANCE: "numbers:write"}
+
+
 class FileViewSet(OrbitViewSet):
-    """The only purposes today are porting documents, so the scope is porting:write."""
+    """Uploads of porting documents (LoAs, bill copies) and compliance documents; the scope follows the purpose."""
 
     queryset = StoredFile.objects.all()
-    required_scopes = {"upload": "porting:write"}
+    required_scopes = {"upload": tuple(dict.fromkeys(PURPOSE_SCOPES.values()))}
     serializer_class = UploadedFileSerializer
     parser_classes = [MultiPartParser, FormParser]
 
@@ -111,8 +117,12 @@ class FileViewSet(OrbitViewSet):
     @action(detail=False, methods=["post"])
     def upload(self, request):
         body = multipart_body(request, FileUploadSerializer)
-        stored = services.file_store(organization=self.organization, upload=body.get("file"),
-                                     purpose=body.get("purpose") or StoredFile.Purpose.LOA, **self.actor())
+        purpose = body.get("purpose") or StoredFile.Purpose.LOA
+        needed = PURPOSE_SCOPES.get(purpose)  # an unknown purpose is file_store's 422
+        if needed and not self.api_key.has_scope(needed):
+            raise Forbidden(f"Missing required scope: {needed} (to upload a {purpose} file).")
+        stored = services.file_store(organization=self.organization, upload=body.get("file"), purpose=purpose,
+                                     **self.actor())
         signed = services.file_signed_url(stored_file=stored)
         return self.respond(UploadedFile(stored, signed), status=201)
 

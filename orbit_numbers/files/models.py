@@ -17,6 +17,7 @@ class StoredFile(models.Model):
     class Purpose(models.TextChoices):
         LOA = "loa", "Letter of Authorization"
         INVOICE = "invoice", "Carrier invoice / bill copy"
+        COMPLIANCE = "compliance", "Compliance document"
 
     id = models.CharField(primary_key=True, max_length=32, default=new_file_id, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="files")

@@ -32,6 +32,7 @@ _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b
 ALLOWED_TYPES = {
     StoredFile.Purpose.LOA: (PDF, JPEG, PNG, HEIC),
     StoredFile.Purpose.INVOICE: (PDF, JPEG, PNG, HEIC),
+    StoredFile.Purpose.COMPLIANCE: (PDF, JPEG, PNG, HEIC),
 }
 EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png", HEIC: "heic"}
 

@@ -38,7 +38,7 @@ def _media(settings, tmp_path):
 
 
 def upload(organization, content: bytes = PDF, name: str = "doc.pdf"):
-    return file_store(organization=organization, upload=SimpleUploadedFile(name, content), purpose="loa")
+    return file_store(organization=organization, upload=SimpleUploadedFile(name, content), purpose="compliance")
 
 
 def error(response, status: int, code: str = "VALIDATION_ERROR") -> dict:

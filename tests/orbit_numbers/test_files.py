@@ -73,6 +73,30 @@ def test_invoice_purpose_is_accepted(client):
     assert upload(client, PNG, purpose="invoice").json()["data"]["purpose"] == "invoice"
 
 
+def test_compliance_documents_are_uploaded_with_a_numbers_key(make_client, org):
+    numbers_only = make_client(org, scopes=["numbers:write"])
+    response = upload(numbers_only, PDF, name="registration.pdf", purpose="compliance")
+    assert response.status_code == 201 and response.json()["data"]["purpose"] == "compliance"
+
+
+@pytest.mark.parametrize("purpose", ["loa", "invoice", None])
+def test_porting_documents_still_need_a_porting_key(make_client, org, purpose):
+    numbers_only = make_client(org, scopes=["numbers:write"])
+    response = upload(numbers_only, PDF, **({"purpose": purpose} if purpose else {}))
+    assert response.status_code == 403 and "porting:write" in response.json()["error"]["message"]
+
+
+def test_compliance_documents_need_a_numbers_key(make_client, org):
+    porting_only = make_client(org, scopes=["porting:write"])
+    response = upload(porting_only, PDF, purpose="compliance")
+    assert response.status_code == 403 and "numbers:write" in response.json()["error"]["message"]
+
+
+def test_a_key_with_neither_scope_is_refused_before_the_body_is_read(make_client, org):
+    response = upload(make_client(org, scopes=["numbers:read", "billing:read"]), PDF, purpose="compliance")
+    assert response.status_code == 403 and "porting:write or numbers:write" in response.json()["error"]["message"]
+
+
 def test_over_25_mb_is_422(client, monkeypatch):
     monkeypatch.setattr(services, "MAX_UPLOAD_BYTES", 1024)
     response = upload(client, PDF + b"\x00" * 2048)

@@ -6,6 +6,8 @@ import io
 import pytest
 from django.contrib.auth.models import Group, User
 
+from tests.inventory.compliance_support import ensure_covered
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -42,6 +44,7 @@ def own_number(make_number):
 
     def make(organization, country: str = "US", line_type: str = "local", **fields):
         row = make_number(country, line_type, **fields)
+        ensure_covered(organization, country, line_type)
         return number_purchase(organization=organization, phone_number=row.e164, country_code=country)
 
     return make
