@@ -37,11 +37,14 @@ def upload_loa():
 
 @pytest.fixture
 def own_number(make_number):
-    """own_number(org, country="US", **fields) → an active OwnedNumber bought through the real service."""
+    """own_number(org, country="US", **fields) → an active OwnedNumber bought through the real service
+    (abroad, the organisation gets an approved profile covering the pool first, as the purchase gate asks)."""
     from inventory.services import number_purchase
+    from tests.inventory.compliance_support import ensure_covered
 
     def make(organization, country: str = "US", line_type: str = "local", **fields):
         row = make_number(country, line_type, **fields)
+        ensure_covered(organization, country, line_type)
         return number_purchase(organization=organization, phone_number=row.e164, country_code=country)
 
     return make

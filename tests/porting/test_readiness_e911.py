@@ -8,12 +8,14 @@ from inventory.models import EmergencyAddress, EmergencyAssignment, OwnedNumber
 from inventory.services import number_purchase
 from porting.readiness import Status, Target
 from porting.readiness.e911 import CHECK
+from tests.inventory.compliance_support import ensure_covered
 
 
 @pytest.fixture
 def owned(org, make_number):
     def owned(*, country="US", capabilities=("sms", "voice"), status=None, error=""):
         row = make_number(country)
+        ensure_covered(org, country)
         number = number_purchase(organization=org, phone_number=row.e164, country_code=country)
         OwnedNumber.objects.filter(pk=number.pk).update(capabilities=list(capabilities))
         if status is not None:
