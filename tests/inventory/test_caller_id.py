@@ -14,6 +14,7 @@ from inventory.services.caller_id import (cnam_listing_retry, cnam_listings_refr
 from orbit_numbers.errors import Conflict, ValidationFailed
 from orbit_numbers.models import AuditLog
 from orbit_numbers.webhooks.models import WebhookEvent
+from tests.inventory.compliance_support import ensure_covered
 
 DISPUTES = "/api/v1/numbers/spam-disputes"
 
@@ -49,6 +50,7 @@ def flag_everything(settings):
 def own(org, make_number):
     def make(country: str = "US", organization=None, **fields):
         row = make_number(country, **fields)
+        ensure_covered(organization or org, country)  # the purchase gate: abroad, a covering profile first
         return number_purchase(organization=organization or org, phone_number=row.e164, country_code=country)
 
     return make

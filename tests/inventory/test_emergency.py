@@ -14,6 +14,7 @@ from inventory.services import (emergency_provisioning_perform, emergency_provis
                                 emergency_provisioning_retry, number_purchase)
 from orbit_numbers.errors import ProviderError
 from orbit_numbers.models import AuditLog
+from tests.inventory.compliance_support import ensure_covered
 
 URL = "/api/v1/numbers/emergency-addresses"
 AUSTIN = {"caller_name": "Alfred Foster", "business_name": "Toy-O'Kon", "street_number": "600",
@@ -32,6 +33,7 @@ def guard_raises(settings):
 def buy(org, make_number):
     def buy(organization=None, *, country="US", e164=None, **fields):
         row = make_number(country, e164=e164, **fields)
+        ensure_covered(organization or org, country)  # the purchase gate: abroad, a covering profile first
         return number_purchase(organization=organization or org, phone_number=row.e164, country_code=country)
     return buy
 
