@@ -1,8 +1,10 @@
 """Benchmark: the readiness pre-flight for 1, 10 and 100 numbers, in a constant number of queries.
 
 Not a test. Runs against the database in DATABASE_URL (PostgreSQL), which it migrates; seeds one
-organisation ("Readiness bench") once with --per-kind owned numbers (half on an ACTIVE 10DLC
-campaign), as many numbers on sale, and picks as many numbers to port in (not in the database).
+organisation ("Readiness bench") once with --per-kind owned US numbers (half on an ACTIVE 10DLC
+campaign, half with a provisioned E911 address, a third with a listed CNAM name), as many numbers on
+sale (one in four in Germany, a regulated pool it has no compliance profile for), and picks as many
+numbers to port in (not in the database), so every check walks its full query path.
 Each size asks a mix of the three kinds. For each size it counts SQL statements and times the
 runner (``readiness_evaluate``) and the whole API request (authentication, rate limit, rendering);
 time per number is also given as a ratio to one raw SQL round trip (``SELECT 1``) timed in the same
@@ -35,6 +37,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 SIZES = (1, 10, 100)
@@ -55,22 +58,38 @@ def valid_us(area_code: str, count: int, first_tail: int = 1000) -> list[str]:
     return numbers
 
 
+def valid_de(count: int) -> list[str]:
+    """``count`` valid German geographic (Berlin) numbers: a regulated pool."""
+    numbers, tail = [], 1000
+    while len(numbers) < count:
+        e164 = f"+4930901{tail:05d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(e164)):
+            numbers.append(e164)
+        tail += 1
+    return numbers
+
+
 def seed(per_kind: int):
     """The bench organisation and its numbers: (organization, owned, on sale, to port), idempotent."""
     from billing.services import wallet_credit, wallet_get_or_create
-    from inventory.models import Brand, Campaign, InventoryStatus, NumberRoute, OwnedNumber, PhoneNumber
+    from inventory.models import (Brand, Campaign, CnamListing, EmergencyAddress, EmergencyAssignment,
+                                  InventoryStatus, NumberRoute, OwnedNumber, PhoneNumber)
     from orbit_numbers.services import organization_get_or_create
 
     organization, _ = organization_get_or_create(name=BENCH_ORG)
     wallet = wallet_get_or_create(organization=organization)
     if wallet.balance_cents < 10_000_00:
         wallet_credit(organization=organization, amount_cents=10_000_00, description="bench top-up")
-    owned, on_sale, to_port = valid_us("212", per_kind), valid_us("312", per_kind), valid_us("415", per_kind)
+    owned, to_port = valid_us("212", per_kind), valid_us("415", per_kind)
+    # One number on sale in four is German (from the second on, so 10 numbers already ask about one).
+    german = valid_de(per_kind)
+    on_sale = [german[index] if index % 4 == 1 else e164 for index, e164 in enumerate(valid_us("312", per_kind))]
 
     def rows(numbers, status):
         existing = set(PhoneNumber.objects.filter(e164__in=numbers).values_list("e164", flat=True))
         PhoneNumber.objects.bulk_create([PhoneNumber(
-            e164=e164, provider="telnyx", provider_ref=f"bench-readiness-{e164[1:]}", country="US", line_type="local",
+            e164=e164, provider="telnyx", provider_ref=f"bench-readiness-{e164[1:]}",
+            country="DE" if e164.startswith("+49") else "US", line_type="local",
             region="Bench", area_code=e164[2:5], national_number=e164[2:], cap_sms=True, cap_mms=True,
             cap_voice=True, sms_two_way=True, monthly_cents=150, setup_cents=100, status=status)
             for e164 in numbers if e164 not in existing])
@@ -88,6 +107,19 @@ def seed(per_kind: int):
         monthly_cents=150, setup_cents=100, campaign=campaign if index % 2 else None)
         for index, e164 in enumerate(owned) if e164 not in have])
     NumberRoute.objects.bulk_create([NumberRoute(number=number) for number in created])
+    # E911 and CNAM state as their carriers' answers leave it (the bench seeds rows, not carrier round trips).
+    address, _ = EmergencyAddress.objects.get_or_create(
+        organization=organization, caller_name="Bench", defaults={
+            "street_number": "1", "street_name": "Broadway", "city": "New York", "state": "NY",
+            "postal_code": "10004", "country": "US", "validated_by": "telnyx"})
+    now = timezone.now()
+    EmergencyAssignment.objects.bulk_create([EmergencyAssignment(
+        number=number, organization=organization, address=address, status=EmergencyAssignment.Status.PROVISIONED,
+        provider="telnyx", request_token=f"bench{index}", requested_at=now, provisioned_at=now)
+        for index, number in enumerate(created) if index % 2 == 0])
+    CnamListing.objects.bulk_create([CnamListing(
+        organization=organization, number=number, e164=number.e164, provider="telnyx", display_name="BENCH CO",
+        status=CnamListing.Status.LISTED, listed_at=now) for index, number in enumerate(created) if index % 3 == 0])
     return organization, owned, on_sale, to_port
 
 

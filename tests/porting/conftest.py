@@ -6,8 +6,6 @@ import io
 import pytest
 from django.contrib.auth.models import Group, User
 
-from tests.inventory.compliance_support import ensure_covered
-
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -39,8 +37,10 @@ def upload_loa():
 
 @pytest.fixture
 def own_number(make_number):
-    """own_number(org, country="US", **fields) → an active OwnedNumber bought through the real service."""
+    """own_number(org, country="US", **fields) → an active OwnedNumber bought through the real service
+    (abroad, the organisation gets an approved profile covering the pool first, as the purchase gate asks)."""
     from inventory.services import number_purchase
+    from tests.inventory.compliance_support import ensure_covered
 
     def make(organization, country: str = "US", line_type: str = "local", **fields):
         row = make_number(country, line_type, **fields)

@@ -31,8 +31,8 @@ class FakeCheck:
 
 def install_checks(monkeypatch, *, fake: FakeCheck | None = None,
                    modules: tuple[str, ...] = ("wallet", "portability", "campaign", "fake")) -> FakeCheck:
-    """Run only these checks: ours plus a fake module (the regulatory, E911 and CNAM checks are built
-    on other branches; after the merge the suite runs with all of them)."""
+    """Run only these checks: a few real ones plus a fake module whose failures the test controls (the
+    runner's tests; test_readiness_all_checks.py runs every real check)."""
     import porting.readiness
 
     fake = fake or FakeCheck()
@@ -41,20 +41,6 @@ def install_checks(monkeypatch, *, fake: FakeCheck | None = None,
     monkeypatch.setitem(sys.modules, "porting.readiness.fake", module)
     monkeypatch.setattr(porting.readiness, "CHECK_MODULES", modules)
     return fake
-
-
-def install_stand_ins(monkeypatch, names=("regulatory", "e911", "cnam")) -> None:
-    """Every module of the real CHECK_MODULES answers, the ones built elsewhere by an ok stand-in, so a
-    response carries the full documented shape (its check modules are not what is under test)."""
-    import porting.readiness
-
-    for name in names:
-        module = types.ModuleType(f"porting.readiness.{name}")
-        stand_in = FakeCheck()
-        stand_in.name = name
-        module.CHECK = stand_in
-        monkeypatch.setitem(sys.modules, f"porting.readiness.{name}", module)
-    monkeypatch.setattr(porting.readiness, "CHECK_MODULES", porting.readiness.CHECK_MODULES)
 
 
 def make_campaign(organization, status=Campaign.Status.ACTIVE, *, name="Alerts",

@@ -1,7 +1,10 @@
 """POST /api/v1/numbers/readiness: one answer per number, in request order, from every check.
 
-These tests run the wallet, portability and 10DLC checks plus a fake check (the regulatory, E911 and
-CNAM checks live on other branches); the per-check states are in test_readiness_<check>.py."""
+Most tests here are about the runner and the endpoint (order, worst status, a check that raises or
+skips a number, a missing module, constant queries, tenants, scopes, bad input), so they run the
+wallet, portability and 10DLC checks plus a fake check whose failures they control. The schema tests
+run all six real checks; so does test_readiness_all_checks.py (every state of every check in one
+request); the per-check states are in test_readiness_<check>.py."""
 from __future__ import annotations
 
 import pytest
@@ -15,9 +18,10 @@ from inventory.models import OwnedNumber
 from orbit_numbers.models import AuditLog
 import porting.readiness
 from porting.readiness.runner import ReadinessCheckMissing, readiness_checks, readiness_evaluate
-from tests.porting.readiness_support import PORT_IN_US, FakeCheck, install_checks, install_stand_ins, make_campaign
+from tests.porting.readiness_support import PORT_IN_US, FakeCheck, install_checks, make_campaign
 
 URL = "/api/v1/numbers/readiness"
+ALL_CHECKS = porting.readiness.CHECK_MODULES  # the deployed checks, read before any test patches them
 NO_SMS = {"cap_sms": False, "cap_mms": False, "sms_two_way": False}
 
 
@@ -131,9 +135,10 @@ def test_a_missing_check_module_fails_loudly(client, org, monkeypatch):
     assert response.json()["error"]["code"] == "INTERNAL"
 
 
-def test_every_listed_check_module_of_this_branch_exposes_check(monkeypatch):
-    install_checks(monkeypatch, modules=("wallet", "portability", "campaign"))
-    assert [c.name for c in readiness_checks()] == ["wallet", "portability", "campaign"]
+def test_every_deployed_check_module_exposes_its_check(monkeypatch):
+    monkeypatch.setattr(porting.readiness, "CHECK_MODULES", ALL_CHECKS)
+    assert [c.name for c in readiness_checks()] == [
+        "regulatory", "e911", "cnam", "wallet", "portability", "campaign"]
 
 
 # --- constant queries ----------------------------------------------------------------------------
@@ -301,9 +306,7 @@ def test_every_response_matches_the_schema(client, org, own_number, make_number,
 
     from tests.orbit_numbers.test_schema import assert_documented
 
-    install_stand_ins(monkeypatch)
-    monkeypatch.setattr(porting.readiness, "CHECK_MODULES",
-                        ("regulatory", "e911", "cnam", "wallet", "portability", "campaign"))
+    monkeypatch.setattr(porting.readiness, "CHECK_MODULES", ALL_CHECKS)  # the six real checks, no fake
     schema = yaml.safe_load(APIClient().get("/api/v1/schema/").content)
     owned = own_number(org)
     cases = [
