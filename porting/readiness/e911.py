@@ -28,8 +28,10 @@ class E911Check:
             if not voice:
                 return CheckResult(Status.OK, "Not applicable: the number has no voice capability.")
             if not us_ca:
-                return CheckResult(Status.OK, "Not applicable: Orbit provisions emergency addresses for US and CA "
-                                              "numbers only; emergency calls from this number will be blocked.")
+                # The same answer as for such a number once owned: better known before buying it.
+                return CheckResult(Status.WARNING, "Emergency calls will be blocked on this number: Orbit provisions "
+                                                   "emergency addresses for US and CA numbers only.",
+                                   next_action="Keep another way to reach emergency services.")
             return CheckResult(Status.WARNING, "Emergency calls will be blocked on this number until a dispatchable "
                                                "address is provisioned for it.",
                                next_action="Once the number is yours, " + ATTACH[0].lower() + ATTACH[1:])

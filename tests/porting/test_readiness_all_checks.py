@@ -93,12 +93,12 @@ EXPECTED = {
     "bare": (OK, BLOCKED, WARNING, OK, OK, BLOCKED),
     # owned: the PSAP refused the address, the carrier rejected the name; ACTIVE campaign
     "refused": (OK, BLOCKED, WARNING, OK, OK, OK),
-    # on sale GB local, covered by an approved profile; the wallet covers it but not every purchase together
-    "gb_local": (OK, OK, OK, WARNING, OK, OK),
+    # on sale GB local (no E911 outside US/CA: emergency calls blocked), covered by an approved profile; the wallet covers it but not every purchase together
+    "gb_local": (OK, WARNING, OK, WARNING, OK, OK),
     # on sale GB mobile: its profile is submitted, pending review
-    "gb_mobile": (WARNING, OK, OK, WARNING, OK, OK),
+    "gb_mobile": (WARNING, WARNING, OK, WARNING, OK, OK),
     # on sale DE local: no profile at all
-    "de_local": (BLOCKED, OK, OK, WARNING, OK, OK),
+    "de_local": (BLOCKED, WARNING, OK, WARNING, OK, OK),
     # on sale US local costing more than the wallet holds
     "us_dear": (OK, WARNING, WARNING, BLOCKED, OK, OK),
     # to port: a portable US local number
@@ -106,7 +106,7 @@ EXPECTED = {
     # to port: the losing carrier says not portable (the simulator's ineligible suffix 0000)
     "us_not_portable": (OK, WARNING, WARNING, OK, BLOCKED, OK),
     # to port: GB local, whose carrier (DIDWW) has no instant check; the approved profile covers port-ins
-    "gb_port": (OK, OK, OK, OK, WARNING, OK),
+    "gb_port": (OK, WARNING, OK, OK, WARNING, OK),
 }
 WORST = {name: (BLOCKED if BLOCKED in states else WARNING if WARNING in states else OK)
          for name, states in EXPECTED.items()}
