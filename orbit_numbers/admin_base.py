@@ -13,7 +13,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -21,9 +21,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
 from django.db.models import Q, QuerySet
 from django.forms.models import model_to_dict
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from .errors import OrbitError
 from .models import Organization
 from .money import format_dollars
 from .services import audit_record
@@ -295,3 +298,44 @@ def recent_filter(field_path: str = "created_at", title: str = "when") -> type[a
 
 def cents(value: int | None) -> str:
     return "—" if value is None else format_dollars(value)
+
+
+ACTION_PREVIEW_ROWS = 50
+
+
+class ActionFormMixin:
+    """Admin actions that ask for input (or a confirmation) on an intermediate page, listing the rows
+    they will change, then call a service per row (templates/admin/action_form.html)."""
+
+    def action_preview_row(self, obj) -> str:
+        return str(obj)
+
+    def action_preview_queryset(self, queryset):
+        return queryset
+
+    def action_page(self, request, queryset, *, action: str, title: str, form, button: str, note: str = ""):
+        rows = list(self.action_preview_queryset(queryset)[:ACTION_PREVIEW_ROWS + 1])
+        info = self.model._meta.app_label, self.model._meta.model_name
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": title, "form": form,
+            "action": action, "button": button, "note": note,
+            "rows": [self.action_preview_row(obj) for obj in rows[:ACTION_PREVIEW_ROWS]],
+            "more": max(queryset.count() - ACTION_PREVIEW_ROWS, 0),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "changelist_url": reverse("admin:%s_%s_changelist" % info),
+        }
+        return TemplateResponse(request, "admin/action_form.html", context)
+
+    def each_row(self, request, queryset, call, done: str) -> None:
+        """``call(pk)`` for every selected row; one message for the rows done, one naming each refusal."""
+        succeeded, failed = 0, []
+        for pk in queryset.order_by("pk").values_list("pk", flat=True):
+            try:
+                call(pk)
+                succeeded += 1
+            except OrbitError as exc:
+                failed.append(f"{pk}: {exc.message}")
+        self.message_user(request, f"{done}: {succeeded}.", messages.SUCCESS)
+        if failed:
+            self.message_user(request, "Not changed — " + "; ".join(failed), messages.ERROR)

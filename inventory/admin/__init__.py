@@ -13,12 +13,11 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from orbit_numbers.admin_base import (OrbitModelAdmin, ReadOnlyInline, ReadOnlyModelAdmin, cents,
+from orbit_numbers.admin_base import (ActionFormMixin, OrbitModelAdmin, ReadOnlyInline, ReadOnlyModelAdmin, cents,
                                       distinct_values_filter, recent_filter)
 from orbit_numbers.errors import OrbitError
 from orbit_numbers.models import Organization
@@ -33,7 +32,6 @@ from ..services import number_release, reservation_cancel, reservations_expire, 
 from ..services.staff import clean_tags, number_reassign, number_tag
 from ..services.stock import low_stock_threshold_check, pool_stats
 
-ACTION_PREVIEW_ROWS = 50
 
 
 def filterset_list_filter(filterset_class, name: str, *, title: str | None = None, parameter_name: str | None = None,
@@ -181,7 +179,7 @@ class ConfirmForm(forms.Form):
 
 
 @admin.register(OwnedNumber)
-class OwnedNumberAdmin(ExportMixin, OrbitModelAdmin):
+class OwnedNumberAdmin(ExportMixin, ActionFormMixin, OrbitModelAdmin):
     export_spec = OWNED
     list_display = ("e164", "organization", "status", "source", "country", "line_type", "provider", "label",
                     "tag_list", "monthly", "created_at", "released_at")
@@ -248,22 +246,17 @@ class OwnedNumberAdmin(ExportMixin, OrbitModelAdmin):
     def monthly(self, obj) -> str:
         return cents(obj.monthly_cents)
 
-    def _action_page(self, request, queryset, *, action: str, title: str, form, button: str, note: str = ""):
-        numbers = list(queryset.select_related("organization")[:ACTION_PREVIEW_ROWS + 1])
-        context = {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "title": title, "form": form,
-            "action": action, "button": button, "note": note,
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across", "0"),
-            "numbers": numbers[:ACTION_PREVIEW_ROWS], "more": max(queryset.count() - ACTION_PREVIEW_ROWS, 0),
-        }
-        return TemplateResponse(request, "admin/inventory/ownednumber/action_form.html", context)
+    def action_preview_queryset(self, queryset):
+        return queryset.select_related("organization")
+
+    def action_preview_row(self, obj: OwnedNumber) -> str:
+        return f"{obj.e164} — {obj.organization} ({obj.get_status_display()})"
 
     @admin.action(description="Release selected numbers…", permissions=["release"])
     def release_numbers(self, request, queryset):
         form = ConfirmForm(request.POST if "apply" in request.POST else None)
         if not (form.is_bound and form.is_valid()):
-            return self._action_page(request, queryset, action="release_numbers", title="Release numbers",
+            return self.action_page(request, queryset, action="release_numbers", title="Release numbers",
                                      form=form, button="Yes, release them",
                                      note="Billing stops at the end of each paid cycle; the numbers age before "
                                           "they return to stock.")
@@ -283,7 +276,7 @@ class OwnedNumberAdmin(ExportMixin, OrbitModelAdmin):
     def reassign_numbers(self, request, queryset):
         form = ReassignForm(request.POST if "apply" in request.POST else None)
         if not (form.is_bound and form.is_valid()):
-            return self._action_page(request, queryset, action="reassign_numbers", title="Reassign numbers",
+            return self.action_page(request, queryset, action="reassign_numbers", title="Reassign numbers",
                                      form=form, button="Reassign",
                                      note="Each number's current tenure closes now; the new owner starts with a "
                                           "clean configuration and is not charged.")
@@ -302,7 +295,7 @@ class OwnedNumberAdmin(ExportMixin, OrbitModelAdmin):
     def tag_numbers(self, request, queryset):
         form = TagForm(request.POST if "apply" in request.POST else None)
         if not (form.is_bound and form.is_valid()):
-            return self._action_page(request, queryset, action="tag_numbers", title="Tag numbers", form=form,
+            return self.action_page(request, queryset, action="tag_numbers", title="Tag numbers", form=form,
                                      button="Apply tags")
         try:
             numbers = number_tag(number_ids=list(queryset.values_list("pk", flat=True)),

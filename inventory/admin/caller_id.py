@@ -7,21 +7,15 @@ every action checks its own permission.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, Value, When
-from django.template.response import TemplateResponse
-from django.urls import reverse
 
-from orbit_numbers.admin_base import ReadOnlyInline, ReadOnlyModelAdmin
-from orbit_numbers.errors import OrbitError
+from orbit_numbers.admin_base import ActionFormMixin, ReadOnlyInline, ReadOnlyModelAdmin
 
 from ..models import CnamListing, NumberSpamLabel, SpamDispute, SpamDisputeNote
 from ..services.caller_id import (cnam_listing_retry, spam_dispute_assign, spam_dispute_note_add, spam_dispute_reject,
                                   spam_dispute_resolve, spam_dispute_submit)
-
-PREVIEW_ROWS = 50
-
 
 def _rank(field: str, order: list[str]) -> Case:
     """Rows in ``order`` of their ``field`` value first (the ones that need staff), the rest after."""
@@ -34,35 +28,6 @@ def _ranked(model_admin, request, order: list[str]):
     annotation could be added, so the ordering is applied here)."""
     queryset = model_admin.model._default_manager.get_queryset().annotate(attention=_rank("status", order))
     return queryset.order_by(*model_admin.get_ordering(request))
-
-
-class ActionFormMixin:
-    """Admin actions that ask for input on an intermediate page, then call a service per row."""
-
-    def action_page(self, request, queryset, *, action: str, title: str, form, button: str, note: str = ""):
-        rows = list(queryset[:PREVIEW_ROWS + 1])
-        info = self.model._meta.app_label, self.model._meta.model_name
-        context = {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "title": title, "form": form,
-            "action": action, "button": button, "note": note, "rows": rows[:PREVIEW_ROWS],
-            "more": max(queryset.count() - PREVIEW_ROWS, 0),
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across", "0"),
-            "changelist_url": reverse("admin:%s_%s_changelist" % info),
-        }
-        return TemplateResponse(request, "admin/inventory/caller_id_action_form.html", context)
-
-    def each_row(self, request, queryset, call, done: str) -> None:
-        succeeded, failed = 0, []
-        for pk in queryset.order_by("pk").values_list("pk", flat=True):
-            try:
-                call(pk)
-                succeeded += 1
-            except OrbitError as exc:
-                failed.append(f"{pk}: {exc.message}")
-        self.message_user(request, f"{done}: {succeeded}.", messages.SUCCESS)
-        if failed:
-            self.message_user(request, "Not changed — " + "; ".join(failed), messages.ERROR)
 
 
 # --- CNAM listings ------------------------------------------------------------------------------------
