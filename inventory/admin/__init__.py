@@ -257,9 +257,9 @@ class OwnedNumberAdmin(ExportMixin, ActionFormMixin, OrbitModelAdmin):
         form = ConfirmForm(request.POST if "apply" in request.POST else None)
         if not (form.is_bound and form.is_valid()):
             return self.action_page(request, queryset, action="release_numbers", title="Release numbers",
-                                     form=form, button="Yes, release them",
-                                     note="Billing stops at the end of each paid cycle; the numbers age before "
-                                          "they return to stock.")
+                                    form=form, button="Yes, release them",
+                                    note="Billing stops at the end of each paid cycle; the numbers age before "
+                                         "they return to stock.")
         released, failed = 0, []
         for number in queryset.select_related("organization").live():
             try:
@@ -277,9 +277,9 @@ class OwnedNumberAdmin(ExportMixin, ActionFormMixin, OrbitModelAdmin):
         form = ReassignForm(request.POST if "apply" in request.POST else None)
         if not (form.is_bound and form.is_valid()):
             return self.action_page(request, queryset, action="reassign_numbers", title="Reassign numbers",
-                                     form=form, button="Reassign",
-                                     note="Each number's current tenure closes now; the new owner starts with a "
-                                          "clean configuration and is not charged.")
+                                    form=form, button="Reassign",
+                                    note="Each number's current tenure closes now; the new owner starts with a "
+                                         "clean configuration and is not charged.")
         try:
             moved = number_reassign(number_ids=list(queryset.values_list("pk", flat=True)),
                                     to_organization=form.cleaned_data["organization"],
@@ -296,7 +296,7 @@ class OwnedNumberAdmin(ExportMixin, ActionFormMixin, OrbitModelAdmin):
         form = TagForm(request.POST if "apply" in request.POST else None)
         if not (form.is_bound and form.is_valid()):
             return self.action_page(request, queryset, action="tag_numbers", title="Tag numbers", form=form,
-                                     button="Apply tags")
+                                    button="Apply tags")
         try:
             numbers = number_tag(number_ids=list(queryset.values_list("pk", flat=True)),
                                  add=form.cleaned_data["add"], remove=form.cleaned_data["remove"],
