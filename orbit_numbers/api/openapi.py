@@ -289,10 +289,31 @@ class AnyOfSerializerSchema(PolymorphicProxySerializerExtension):
         return {"anyOf": super().map_serializer(auto_schema, direction)["oneOf"]}
 
 
+# --- the project's AutoSchema ----------------------------------------------------------------------
+
+
+class OrbitAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema plus what it leaves unsaid about our fields.
+
+    A CharField trims whitespace, then refuses a blank value: so "at least one character" in the
+    schema is not enough, the value must hold a character that is not whitespace (``\\S``, the
+    same class ``str.strip`` removes). Without it, clients (and the fuzzer) would take "\\f" as valid.
+    """
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (direction == "request" and isinstance(field, serializers.CharField)
+                and not isinstance(field, serializers.RegexField)
+                and field.trim_whitespace and not field.allow_blank and schema.get("type") == "string"
+                and "pattern" not in schema and "enum" not in schema and "format" not in schema):
+            schema["pattern"] = r"\S"
+        return schema
+
+
 # --- request bodies on DELETE ---------------------------------------------------------------------
 
 
-class DeleteBodyAutoSchema(AutoSchema):
+class DeleteBodyAutoSchema(OrbitAutoSchema):
     """For views whose DELETE takes a body (e.g. the PIN that removes Port-Out Protection):
     drf-spectacular documents request bodies on PUT/PATCH/POST only. A DELETE whose
     ``extend_schema`` has ``request=X`` gets that body, mapped as for POST; ``request=None``

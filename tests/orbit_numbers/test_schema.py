@@ -1101,3 +1101,16 @@ def test_bulk_reserve_responses_match_the_schema(schema, make_org, make_client, 
         (lambda: client.post(f"{reserve}/{first}/cancel", b"{", content_type="application/json"), 400),
         (lambda: APIClient().post(f"{reserve}/{other}/cancel", format="json"), 401),
         (lambda: reader.post(f"{reserve}/{other}/cancel", format="json"), 403)])
+
+
+def test_a_trimmed_text_field_must_hold_a_non_whitespace_character(schema):
+    """DRF trims, then refuses blank: a value of only whitespace (say a form feed) is 422, so the schema
+    says so (pattern \\S) and clients and the fuzzer do not take it for valid."""
+    supplement = schema["components"]["schemas"]["PortInSupplement"]["properties"]
+    assert supplement["currentCarrier"]["pattern"] == r"\S"
+    assert "pattern" not in supplement["accountNumber"]  # blank allowed: no pattern
+
+
+def test_whitespace_only_is_refused_as_the_schema_says(client):
+    response = client.post("/api/v1/numbers/compliance-profiles", {"name": "\f", "country": "GB"}, format="json")
+    assert response.status_code == 422 and "name" in response.json()["error"]["details"]
