@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from orbit_numbers.dashboard import Panel, PanelData, PanelRow, register
 
-from .models import CarrierFailure, LowStockAlert, ReputationAlert
+from .models import (CarrierFailure, ComplianceProfile, EmergencyAssignment, LowStockAlert, ReputationAlert,
+                     SpamDispute)
 
 ROWS = 5
 # Holds ending within this window show on the dashboard.
@@ -77,7 +78,50 @@ def reputation_drops_panel() -> PanelData:
                      url=reverse("admin:inventory_reputationalert_changelist") + "?state=open")
 
 
+def compliance_review_panel() -> PanelData:
+    """Profiles customers submitted, oldest first: the review queue (approval releases held numbers)."""
+    waiting = ComplianceProfile.objects.filter(status=ComplianceProfile.Status.SUBMITTED)
+    rows = [PanelRow(label=f"{profile.name} · {profile.organization}",
+                     detail=f"{profile.country} · submitted {profile.submitted_at:%Y-%m-%d %H:%M}" if profile.submitted_at
+                     else profile.country,
+                     url=reverse("admin:inventory_complianceprofile_review", args=[profile.pk]))
+            for profile in waiting.select_related("organization").order_by("submitted_at", "pk")[:ROWS]]
+    return PanelData(count=waiting.count(), rows=rows, url=reverse("admin:inventory_complianceprofile_review_queue"))
+
+
+def emergency_failures_panel() -> PanelData:
+    """E911 provisionings (or removals) the carrier refused: emergency calls stay blocked until retried."""
+    failed = EmergencyAssignment.objects.filter(status__in=EmergencyAssignment.RETRYABLE_STATUSES)
+    rows = [PanelRow(label=f"{assignment.number.e164} · {assignment.organization}",
+                     detail=assignment.error_message or assignment.get_status_display(),
+                     url=reverse("admin:inventory_emergencyassignment_change", args=[assignment.pk]))
+            for assignment in failed.select_related("number", "organization").order_by("-updated_at")[:ROWS]]
+    return PanelData(count=failed.count(), rows=rows,
+                     url=reverse("admin:inventory_emergencyassignment_changelist") + "?status__exact=failed")
+
+
+def spam_disputes_panel() -> PanelData:
+    """Spam-label disputes customers filed that nobody has taken to the analytics provider yet."""
+    waiting = SpamDispute.objects.filter(status=SpamDispute.Status.OPEN)
+    rows = [PanelRow(label=f"{dispute.number.e164} · {dispute.organization}", detail=dispute.label,
+                     url=reverse("admin:inventory_spamdispute_change", args=[dispute.pk]))
+            for dispute in waiting.select_related("number", "organization").order_by("created_at", "pk")[:ROWS]]
+    return PanelData(count=waiting.count(), rows=rows,
+                     url=reverse("admin:inventory_spamdispute_changelist") + "?status__exact=open")
+
+
 def register_panels() -> None:
+    register(Panel(key="compliance-review", title="Compliance profiles awaiting review",
+                   compute=compliance_review_panel, order=22, permission="inventory.review_complianceprofile",
+                   help_text="Check the documents against the requirements, then approve (held numbers go "
+                             "active) or reject with a reason."))
+    register(Panel(key="e911-failures", title="E911 provisioning failed", compute=emergency_failures_panel,
+                   order=24, permission="inventory.view_emergencyassignment",
+                   help_text="Emergency calls stay blocked on these numbers: fix the address with the customer "
+                             "or retry."))
+    register(Panel(key="spam-disputes", title="Spam-label disputes to file", compute=spam_disputes_panel,
+                   order=26, permission="inventory.view_spamdispute",
+                   help_text="Customers' disputes of a spam label: take each to the analytics provider."))
     register(Panel(key="low-stock", title="Low-stock alerts", compute=low_stock_panel, order=10,
                    permission="inventory.view_lowstockalert",
                    help_text="Pools below their minimum count or days of stock: order more from the carrier."))

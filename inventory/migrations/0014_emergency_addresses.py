@@ -44,6 +44,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at', '-id'],
+                'verbose_name_plural': 'emergency addresses',
             },
         ),
         migrations.CreateModel(

@@ -55,6 +55,7 @@ class EmergencyAddress(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name_plural = "emergency addresses"
         indexes = [models.Index(fields=["organization", "-created_at", "-id"], name="e911_addr_org_recent")]
 
     def __str__(self) -> str:
