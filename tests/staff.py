@@ -62,8 +62,11 @@ def staff_roles_restore() -> None:
             for group_name, pairs in grants.items():
                 group, _ = Group.objects.get_or_create(name=group_name)
                 for pair_app, codename in pairs:
-                    group.permissions.add(Permission.objects.get(content_type__app_label=pair_app, codename=codename))
+                    # filter, not get: a later migration may have dropped the model (RegulatedCountry in 0013).
+                    group.permissions.add(*Permission.objects.filter(content_type__app_label=pair_app,
+                                                                     codename=codename))
         for group_name, pairs in getattr(module, "REVOKES", {}).items():
             group = Group.objects.get(name=group_name)
             for pair_app, codename in pairs:
-                group.permissions.remove(Permission.objects.get(content_type__app_label=pair_app, codename=codename))
+                group.permissions.remove(*Permission.objects.filter(content_type__app_label=pair_app,
+                                                                    codename=codename))
