@@ -46,24 +46,33 @@ DOCUMENT_FORMATS = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "imag
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 
-def _validate_documents(value) -> None:
+def _entries(value, *, noun: str, keys: tuple[str, ...], code_key: str, code_example: str, label_key: str):
+    """The checks documents and fields share: a list of objects with known keys, each named by a unique
+    lower-case code and labelled. Yields (where, entry) for the checks particular to each."""
     if not isinstance(value, list):
-        raise ValidationError("A list of documents.")
+        raise ValidationError(f"A list of {noun}s.")
     seen = set()
-    for index, document in enumerate(value):
-        where = f"Document {index + 1}"
-        if not isinstance(document, dict):
-            raise ValidationError(f"{where}: an object with type, name, description, accepted_formats, source.")
-        unknown = set(document) - {"type", "name", "description", "accepted_formats", "source"}
+    for index, entry in enumerate(value):
+        where = f"{noun.capitalize()} {index + 1}"
+        if not isinstance(entry, dict):
+            raise ValidationError(f"{where}: an object with {', '.join(keys)}.")
+        unknown = set(entry) - set(keys)
         if unknown:
             raise ValidationError(f"{where}: unknown keys {', '.join(sorted(unknown))}.")
-        if not _CODE.fullmatch(str(document.get("type", ""))):
-            raise ValidationError(f"{where}: type must be a lower-case code such as proof_of_address.")
-        if document["type"] in seen:
-            raise ValidationError(f"{where}: type {document['type']} is listed twice.")
-        seen.add(document["type"])
-        if not str(document.get("name", "")).strip():
-            raise ValidationError(f"{where}: a name is required.")
+        if not _CODE.fullmatch(str(entry.get(code_key, ""))):
+            raise ValidationError(f"{where}: {code_key} must be a lower-case code such as {code_example}.")
+        if entry[code_key] in seen:
+            raise ValidationError(f"{where}: {code_key} {entry[code_key]} is listed twice.")
+        seen.add(entry[code_key])
+        if not str(entry.get(label_key, "")).strip():
+            raise ValidationError(f"{where}: a {label_key} is required.")
+        yield where, entry
+
+
+def _validate_documents(value) -> None:
+    for where, document in _entries(value, noun="document", code_key="type", code_example="proof_of_address",
+                                    label_key="name",
+                                    keys=("type", "name", "description", "accepted_formats", "source")):
         formats = document.get("accepted_formats")
         if not isinstance(formats, list) or not formats or set(formats) - set(DOCUMENT_FORMATS):
             raise ValidationError(f"{where}: accepted_formats must list some of {', '.join(DOCUMENT_FORMATS)}.")
@@ -72,23 +81,8 @@ def _validate_documents(value) -> None:
 
 
 def _validate_fields(value) -> None:
-    if not isinstance(value, list):
-        raise ValidationError("A list of fields.")
-    seen = set()
-    for index, field in enumerate(value):
-        where = f"Field {index + 1}"
-        if not isinstance(field, dict):
-            raise ValidationError(f"{where}: an object with name, label, description, pattern, example.")
-        unknown = set(field) - {"name", "label", "description", "pattern", "example"}
-        if unknown:
-            raise ValidationError(f"{where}: unknown keys {', '.join(sorted(unknown))}.")
-        if not _CODE.fullmatch(str(field.get("name", ""))):
-            raise ValidationError(f"{where}: name must be a lower-case code such as postal_code.")
-        if field["name"] in seen:
-            raise ValidationError(f"{where}: {field['name']} is listed twice.")
-        seen.add(field["name"])
-        if not str(field.get("label", "")).strip():
-            raise ValidationError(f"{where}: a label is required.")
+    for where, field in _entries(value, noun="field", code_key="name", code_example="postal_code",
+                                 label_key="label", keys=("name", "label", "description", "pattern", "example")):
         try:
             re.compile(field.get("pattern") or "")
         except (re.error, TypeError):
