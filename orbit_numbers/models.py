@@ -5,7 +5,8 @@ from django.db import models
 
 from .ids import new_key_id, new_org_id
 
-SCOPES = ("numbers:read", "numbers:write", "porting:read", "porting:write", "billing:read")
+SCOPES = ("numbers:read", "numbers:write", "porting:read", "porting:write", "billing:read", "billing:write",
+          "webhooks:read", "webhooks:write", "api_keys:read", "api_keys:write")
 
 
 def scope_grant_codename(scope: str) -> str:
@@ -19,10 +20,18 @@ class Organization(models.Model):
     is_active = models.BooleanField(default=True)
     # Where this organisation receives webhook events (number.ported …); optional.
     webhook_url = models.URLField(blank=True, default="")
+    # Who is mailed about account events (renewal failed, suspension, low balance …); optional.
+    contact_email = models.EmailField(blank=True, default="",
+                                      help_text="Mailed about renewals, suspensions, low balance and failing webhooks.")
+    # A sub-organisation's parent (one level: a parent has no parent). The parent may move numbers
+    # between its sub-organisations through the API; see the lifecycle services for the limits.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=~models.Q(parent=models.F("id")),
+                                              name="organization_not_its_own_parent")]
 
     def __str__(self) -> str:
         return self.name

@@ -176,3 +176,31 @@ def served_schema(django_db_setup, django_db_blocker) -> dict:
         response = APIClient().get("/api/v1/schema/", {"format": "json"})
     assert response.status_code == 200
     return response.json()
+
+
+class Clock:
+    """The time every ``django.utils.timezone.now()`` reads while the ``clock`` fixture is on."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def advance(self, **delta) -> "Clock":
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+        return self
+
+    def set(self, when) -> "Clock":
+        self.now = when
+        return self
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A controllable clock: ``clock.advance(days=31)`` moves time for services, auto_now fields
+    and defaults alike, so month-long lifecycles run in tests without sleeping."""
+    from django.utils import timezone
+
+    controlled = Clock(timezone.now())
+    monkeypatch.setattr(timezone, "now", lambda: controlled.now)
+    return controlled

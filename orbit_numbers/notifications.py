@@ -1,0 +1,26 @@
+"""Tell an organisation about something that happened to its account: a webhook event and, when
+the organisation has a contact address, an email. Both leave only after the caller's
+transaction commits (the event is an outbox row; the mail is a Celery task queued on commit)."""
+from __future__ import annotations
+
+from django.db import transaction
+
+from .models import Organization
+from .webhooks.models import WebhookEvent
+from .webhooks.services import webhook_event_emit
+
+
+def organization_notify(*, organization: Organization, event_type: str, data: dict, subject: str,
+                        body: str) -> WebhookEvent:
+    """Emit ``event_type`` (see webhooks/catalogue.py) and mail ``subject``/``body`` to the contact."""
+    event = webhook_event_emit(organization=organization, event_type=event_type, data=data)
+    if organization.contact_email:
+        recipient = organization.contact_email
+
+        def enqueue() -> None:
+            from .tasks import send_organization_email
+
+            send_organization_email.delay(recipient, subject, body)
+
+        transaction.on_commit(enqueue)
+    return event
