@@ -197,8 +197,9 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch):
-    """A controllable clock: ``clock.advance(days=31)`` moves time for services, auto_now fields
-    and defaults alike, so month-long lifecycles run in tests without sleeping."""
+    """A controllable clock: ``clock.advance(days=31)`` moves the time services and auto_now fields
+    read, so month-long lifecycles run in tests without sleeping. (A model default bound to
+    ``timezone.now`` at import keeps reading the real time: pass such values explicitly.)"""
     from django.utils import timezone
 
     controlled = Clock(timezone.now())
