@@ -13,6 +13,7 @@ from orbit_numbers.money import format_dollars
 from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_record
 
+from .listeners import wallet_credited_on_commit
 from .models import LedgerEntry, Wallet, WalletAdjustmentRequest
 
 _DEBIT_KINDS = {LedgerEntry.Kind.SETUP_FEE, LedgerEntry.Kind.MONTHLY_FEE, LedgerEntry.Kind.PORTING_FEE,
@@ -101,6 +102,7 @@ def wallet_credit(*, organization: Organization, amount_cents: int, kind: str = 
     audit_record(action=f"wallet.{kind}", organization=organization, acting_user=acting_user, acting_key=acting_key,
                  target=wallet, after={"amount_cents": amount_cents, "balance_cents": wallet.balance_cents,
                                        "reference": reference})
+    wallet_credited_on_commit(organization_id=organization.pk)
     return entry
 
 
@@ -142,6 +144,8 @@ def wallet_adjust(*, organization: Organization, amount_cents: int, reason: str,
     audit_record(action="wallet.adjustment", organization=organization, acting_user=acting_user, target=wallet,
                  before={"balance_cents": before},
                  after={"balance_cents": wallet.balance_cents, "amount_cents": amount_cents, "reason": reason})
+    if amount_cents > 0:
+        wallet_credited_on_commit(organization_id=organization.pk)
     return entry
 
 
