@@ -96,17 +96,24 @@ def trial_pool_remove(*, pool_number_ids: Sequence[int], acting_user=None) -> in
     return len(entries)
 
 
+def trial_allowance_problems(*, max_numbers: int | None, loan_days: int | None,
+                             active_until: datetime | None) -> dict[str, str]:
+    """Field → reason for every value an allowance cannot take (the console form shows the same)."""
+    problems = {}
+    if max_numbers is None or not 1 <= max_numbers <= MAX_TRIAL_NUMBERS:
+        problems["max_numbers"] = f"must be between 1 and {MAX_TRIAL_NUMBERS}"
+    if loan_days is None or not 1 <= loan_days <= MAX_LOAN_DAYS:
+        problems["loan_days"] = f"must be between 1 and {MAX_LOAN_DAYS}"
+    if active_until is None:
+        problems["active_until"] = "is required"
+    return problems
+
+
 @transaction.atomic
 def trial_allowance_set(*, organization: Organization, max_numbers: int, loan_days: int, active_until: datetime,
                         note: str = "", acting_user=None) -> TrialAllowance:
     """Create or change an organisation's trial allowance (open loans keep their expiry)."""
-    problems = {}
-    if not 1 <= max_numbers <= MAX_TRIAL_NUMBERS:
-        problems["max_numbers"] = f"between 1 and {MAX_TRIAL_NUMBERS}"
-    if not 1 <= loan_days <= MAX_LOAN_DAYS:
-        problems["loan_days"] = f"between 1 and {MAX_LOAN_DAYS}"
-    if active_until is None:
-        problems["active_until"] = "is required"
+    problems = trial_allowance_problems(max_numbers=max_numbers, loan_days=loan_days, active_until=active_until)
     if problems:
         raise ValidationFailed("Invalid trial allowance: " + "; ".join(f"{k} {v}" for k, v in problems.items()),
                                details=problems)
