@@ -28,7 +28,7 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = "__all__"
+        fields = ("parent",)  # the admin's own ``fields`` decide the rest
 
     def clean(self):
         data = super().clean()
