@@ -11,7 +11,11 @@ from inventory.services.trial import trial_pool_add
 from orbit_numbers.errors import Conflict, InsufficientCredit, NotFound, ValidationFailed
 from orbit_numbers.models import AuditLog
 from orbit_numbers.webhooks.models import WebhookEvent
-from tests.staff import action_names, make_staff  # noqa: F401
+from tests import staff
+
+# The staff fixtures, for this module's tests.
+make_staff = staff.make_staff
+action_names = staff.action_names
 
 PHONES = "/admin/inventory/phonenumber/"
 
@@ -133,7 +137,7 @@ def test_bad_input(org):
         number_reclaim(phone_number_ids=[987654], mode="inventory")
 
 
-def test_console_action_is_permission_checked_and_calls_the_service(make_staff, org, make_number):  # noqa: F811
+def test_console_action_is_permission_checked_and_calls_the_service(make_staff, org, make_number):
     old = released(org, make_number)
     assert "reclaim_numbers" not in action_names(make_staff("finance").get(PHONES).content.decode())
     client = make_staff("support")

@@ -12,7 +12,11 @@ from orbit_numbers.errors import NotFound, ValidationFailed
 from orbit_numbers.models import AuditLog, Organization
 from orbit_numbers.organizations import (organization_parent_set, organization_transfer_check,
                                          sub_organizations)
-from tests.staff import make_staff, superuser_client  # noqa: F401
+from tests import staff
+
+# The staff fixtures, for this module's tests.
+make_staff = staff.make_staff
+superuser_client = staff.superuser_client
 
 URL = "/api/v1/sub-organizations"
 
@@ -134,7 +138,7 @@ def _change(client, organization, **fields):
     return client.post(url, data)
 
 
-def test_staff_set_the_parent_in_the_console_through_the_service(superuser_client, family, make_org):  # noqa: F811
+def test_staff_set_the_parent_in_the_console_through_the_service(superuser_client, family, make_org):
     parent, (child, _) = family
     loner = make_org("Loner")
     assert _change(superuser_client, loner, parent=parent.pk).status_code == 302
