@@ -271,3 +271,11 @@ def test_console_sets_allowances_and_pool(make_staff, make_org, make_number):
     client.post(phones, {"action": "add_to_trial_pool", "_selected_action": [row.pk], "index": 0, "apply": "1"})
     assert TrialPoolNumber.objects.filter(phone_number=row).exists()
     assert "add_to_trial_pool" not in action_names(make_staff("finance").get(phones).content.decode())
+
+
+def test_a_trial_number_cannot_port_out(pool, trial_org):
+    from inventory.services import numbers_mark_porting_out
+    loan = trial_number_borrow(organization=trial_org)
+    with pytest.raises(Conflict, match="trial"):
+        numbers_mark_porting_out(number_ids=[loan.number_id])
+    assert OwnedNumber.objects.get(pk=loan.number_id).status == "active"
