@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 from django_filters import rest_framework as django_filters
+from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
@@ -28,6 +29,9 @@ class SubOrganizationFilterSet(OrbitFilterSet):
 
     name = django_filters.CharFilter(lookup_expr="icontains", max_length=200,
                                      help_text="Part of the name, any case.")
+
+    set_override(name, "field", {"type": "string", "minLength": 1, "maxLength": 200,
+                                 "description": "Part of the name, any case."})
 
     class Meta:
         model = Organization
