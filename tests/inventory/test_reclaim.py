@@ -1,7 +1,10 @@
 """Staff reclaim a released number while it rests: to inventory at once, or to its last owner."""
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from billing.models import LedgerEntry, Wallet
 from billing.services import ledger_reconcile
@@ -55,6 +58,9 @@ def test_back_to_its_last_owner_charges_the_first_month_and_cancels_the_carrier_
     assert event.organization == org and event.payload == {"number_id": new.pk, "phone_number": new.e164}
     assert AuditLog.objects.get(action="number.reclaim").after["charged_cents"] == 300
     assert ledger_reconcile() == []
+    out = StringIO()
+    call_command("check_ledger", stdout=out)
+    assert "Ledger OK" in out.getvalue()
 
 
 def test_back_to_inventory_once_the_carrier_confirmed(org, make_number):

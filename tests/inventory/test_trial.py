@@ -197,6 +197,9 @@ def test_conversion_keeps_the_number_and_charges_once(pool, trial_org, make_clie
     clock.advance(days=15)  # a month after conversion: renewed like any bought number
     assert number_renewals_charge().cycles_charged == 1
     assert charged.count() == 3 and ledger_reconcile() == []
+    out = StringIO()
+    call_command("check_ledger", stdout=out)
+    assert "Ledger OK" in out.getvalue()
 
 
 def test_conversion_refusals(pool, trial_org, make_org, make_client, make_number):
