@@ -114,3 +114,12 @@ def compute_number_health(number_ids: list[str] | None = None) -> dict:
 def expire_compliance_profiles() -> int:
     """Approved compliance profiles past valid_until become expired."""
     return len(services.compliance_profiles_expire())
+
+
+# --- trial loans ---
+
+
+@shared_task
+def reclaim_expired_trials() -> dict:
+    """Take back expired trial loans; warn, once, those about to expire."""
+    return services.trial_loans_reclaim_expired()

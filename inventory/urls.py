@@ -14,4 +14,7 @@ urlpatterns = [
     path("", include("inventory.api.caller_id")),
     path("", include("inventory.api.lookup")),
     path("", include("inventory.api.health")),
+    path("", include("inventory.api.transfers")),
+    path("", include("inventory.api.trial")),
+    path("", include("inventory.api.organizations")),
 ]

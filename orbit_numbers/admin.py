@@ -13,6 +13,7 @@ from . import admin_staff  # noqa: F401  (audited user and group screens replace
 from .admin_base import OrbitModelAdmin, ReadOnlyInline, ReadOnlyModelAdmin, distinct_values_filter, recent_filter
 from .errors import OrbitError
 from .models import ApiKey, AuditLog, IdempotencyRecord, Organization
+from .organizations import organization_parent_problems, organization_parent_set
 from .services import api_key_create, api_key_grantable_scopes, api_key_revoke
 
 
@@ -22,15 +23,45 @@ class ApiKeyInline(ReadOnlyInline, admin.TabularInline):
     readonly_fields = fields
 
 
+class OrganizationForm(forms.ModelForm):
+    """The parent link is checked by the service's rules (one level, a bounded number of children)."""
+
+    class Meta:
+        model = Organization
+        fields = ("parent",)  # the admin's own ``fields`` decide the rest
+
+    def clean(self):
+        data = super().clean()
+        if "parent" in self.changed_data:
+            problems = organization_parent_problems(organization=self.instance, parent=data.get("parent"))
+            if problems:
+                self.add_error("parent", "; ".join(problems))
+        return data
+
+
 @admin.register(Organization)
 class OrganizationAdmin(OrbitModelAdmin):
-    list_display = ("name", "id", "is_active", "webhook_url", "created_at")
+    form = OrganizationForm
+    list_display = ("name", "id", "is_active", "parent", "webhook_url", "created_at")
+    list_select_related = ("parent",)
     list_filter = ("is_active",)
     search_fields = ("name", "=id")
     readonly_fields = ("id", "created_at")
-    fields = ("id", "name", "is_active", "webhook_url", "created_at")
+    fields = ("id", "name", "is_active", "webhook_url", "parent", "created_at")
+    raw_id_fields = ("parent",)
     inlines = (ApiKeyInline,)
     ordering = ("name",)
+
+    def save_model(self, request, obj, form, change):
+        # The link itself is set by the service (locks, limits, audit on both sides), after the rest.
+        parent = form.cleaned_data.get("parent")
+        obj.parent_id = form.initial.get("parent") if change else None
+        super().save_model(request, obj, form, change)
+        if obj.parent_id != (parent.pk if parent else None):
+            try:
+                organization_parent_set(organization=obj, parent=parent, acting_user=request.user)
+            except OrbitError as exc:  # the limits moved since the form was checked
+                self.message_user(request, f"Parent not changed: {exc.message}", messages.ERROR)
 
     def has_delete_permission(self, request, obj=None):
         # Wallets, numbers and the audit trail hang off an organisation: deactivate it instead.

@@ -259,6 +259,8 @@ CELERY_TASK_ROUTES = {
     "orbit_numbers.webhooks.*": {"queue": "carrier"},
     "inventory.tasks.*": {"queue": "housekeeping"},
     "orbit_numbers.tasks.*": {"queue": "housekeeping"},
+    # Trial reclaims are database work only (the pool's numbers stay at their carrier).
+    "inventory.tasks.reclaim_expired_trials": {"queue": "housekeeping"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -281,6 +283,8 @@ CELERY_BEAT_SCHEDULE = {
     "compute-number-health": {"task": "inventory.tasks.compute_number_health", "schedule": timedelta(hours=1)},
     "expire-compliance-profiles": {"task": "inventory.tasks.expire_compliance_profiles",
                                    "schedule": timedelta(hours=1)},
+    # Trial loans past their expiry go back to the pool; those expiring within a day are warned once.
+    "reclaim-expired-trials": {"task": "inventory.tasks.reclaim_expired_trials", "schedule": timedelta(minutes=15)},
 }
 
 # Orbit business settings.
@@ -420,6 +424,10 @@ ORBIT = {
     "REPUTATION_RECOVERY_MARGIN": int(os.environ.get("ORBIT_REPUTATION_RECOVERY_MARGIN", "5")),
     # Readiness pre-flights (POST /api/v1/numbers/readiness; they may ask carriers) per organisation per minute.
     "READINESS_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_READINESS_RATE_LIMIT_PER_MINUTE", "20")),
+    # Sub-organisations one parent organisation may have (parents move numbers between them).
+    "MAX_SUB_ORGANIZATIONS": int(os.environ.get("ORBIT_MAX_SUB_ORGANIZATIONS", "25")),
+    # Trial loans are warned this many hours before they expire (trial.number_expiring, once).
+    "TRIAL_EXPIRY_WARNING_HOURS": int(os.environ.get("ORBIT_TRIAL_EXPIRY_WARNING_HOURS", "24")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

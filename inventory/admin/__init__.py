@@ -31,6 +31,7 @@ from ..models import (Brand, BulkReservation, BulkReservationItem, Campaign, Car
 from ..services import number_release, reservation_cancel, reservations_expire, reservations_force_expire
 from ..services.staff import clean_tags, number_reassign, number_tag
 from ..services.stock import low_stock_threshold_check, pool_stats
+from .trial import StockActionsMixin
 
 
 
@@ -102,8 +103,9 @@ class ExportMixin:
 
 
 @admin.register(PhoneNumber)
-class PhoneNumberAdmin(ExportMixin, OrbitModelAdmin):
+class PhoneNumberAdmin(StockActionsMixin, ExportMixin, ActionFormMixin, OrbitModelAdmin):
     export_spec = INVENTORY
+    actions = StockActionsMixin.stock_actions
     list_display = ("e164", "country", "line_type", "provider", "status", "area_code", "region", "capability_list",
                     "monthly", "setup", "aging_until")
     list_filter = ("status", filterset_list_filter(InventoryFilterSet, "country",

@@ -140,6 +140,7 @@ class OwnedNumber(models.Model):
         RESERVATION = "reservation", "Bulk reservation"
         PORT_IN = "port_in", "Port-in"
         STAFF = "staff", "Staff"
+        TRIAL = "trial", "Trial loan"
 
     id = models.CharField(primary_key=True, max_length=32, default=new_number_id, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="numbers")
@@ -185,7 +186,8 @@ class OwnedNumber(models.Model):
             models.Index(fields=["organization", "e164"], name="owned_org_e164"),
         ]
         permissions = [("release_number", "Can release customer numbers from the console"),
-                       ("reassign_number", "Can move customer numbers to another organisation")]
+                       ("reassign_number", "Can move customer numbers to another organisation"),
+                       ("reclaim_number", "Can bring a released number back to inventory or its last owner")]
 
     def __str__(self) -> str:
         return f"{self.e164} ({self.organization})"
@@ -558,3 +560,4 @@ from .lookup import *  # noqa: E402,F401,F403
 from .emergency import *  # noqa: E402,F401,F403
 from .health import *  # noqa: E402,F401,F403
 from .compliance import *  # noqa: E402,F401,F403
+from .trial import *  # noqa: E402,F401,F403

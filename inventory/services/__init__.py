@@ -25,3 +25,7 @@ from .health import number_health_compute, number_usage_ingest  # noqa: F401,E40
 from .compliance import (ApprovalResult, ComplianceCover, compliance_gate,  # noqa: F401,E402
                          compliance_profile_approve, compliance_profile_create, compliance_profile_reject,
                          compliance_profile_submit, compliance_profile_update, compliance_profiles_expire)
+from .transfers import numbers_transfer  # noqa: F401,E402
+from .reclaim import ReclaimMode, number_reclaim  # noqa: F401,E402
+from .trial import (trial_allowance_set, trial_loans_reclaim_expired, trial_number_borrow,  # noqa: F401,E402
+                    trial_number_convert, trial_pool_add, trial_pool_remove)

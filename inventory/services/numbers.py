@@ -103,6 +103,13 @@ def number_release(*, organization: Organization, number_id: str, acting_key: Ap
         raise NotFound()
     if number.status == OwnedNumber.Status.PORTING_OUT:
         raise Conflict("A number that is porting out cannot be released.")
+    if number.source == OwnedNumber.Source.TRIAL:
+        from .trial import trial_loan_return  # trial imports this module
+
+        # A trial loan goes back to the pool: its number stays at the carrier.
+        if trial_loan_return(organization=organization, number=number, acting_key=acting_key,
+                             acting_user=acting_user):
+            return number
     before = number_snapshot(number)
     now = timezone.now()
     number.status = OwnedNumber.Status.RELEASED

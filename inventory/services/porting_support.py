@@ -11,7 +11,7 @@ from django.utils import timezone
 from orbit_numbers.errors import Conflict
 from orbit_numbers.models import Organization
 
-from ..models import InventoryStatus, LineType, NumberRoute, OwnedNumber, PhoneNumber
+from ..models import InventoryStatus, LineType, NumberRoute, OwnedNumber, PhoneNumber, TrialLoan
 from ..models import ComplianceAction
 from .compliance import arrival_status
 from .numbers import billing_cycle_end
@@ -25,6 +25,12 @@ def numbers_mark_porting_out(*, number_ids: list[str]) -> dict[str, str]:
     already porting out or released is a 409 naming every such number."""
     numbers = list(OwnedNumber.objects.select_for_update(of=("self",)).filter(pk__in=number_ids).order_by("pk"))
     blocked = [n.e164 for n in numbers if n.status not in PORTABLE_OUT_STATUSES]
+    # A trial loan is the platform's number, lent: it cannot leave for another carrier.
+    on_loan = sorted(TrialLoan.objects.filter(number_id__in=[n.pk for n in numbers], status=TrialLoan.Status.ACTIVE)
+                     .values_list("e164", flat=True))
+    if on_loan:
+        raise Conflict(f"Cannot port out trial numbers (convert them first): {', '.join(on_loan)}.",
+                       details={"numbers": ", ".join(on_loan)})
     if blocked or len(numbers) != len(set(number_ids)):
         raise Conflict(f"Cannot port out {', '.join(blocked) or 'unknown numbers'}: already porting out or released.",
                        details={"numbers": ", ".join(blocked)})

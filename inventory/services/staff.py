@@ -11,8 +11,9 @@ from django.utils import timezone
 from orbit_numbers.errors import Conflict, NotFound, ValidationFailed
 from orbit_numbers.models import Organization
 from orbit_numbers.services import audit_record
+from orbit_numbers.webhooks.services import webhook_event_emit
 
-from ..models import ComplianceAction, NumberRoute, OwnedNumber
+from ..models import ComplianceAction, NumberRoute, OwnedNumber, TrialLoan
 from .compliance import pools_assess
 from .numbers import number_snapshot
 
@@ -48,12 +49,31 @@ def number_reassign(*, number_ids: Sequence[str], to_organization: Organization,
     if not to_organization.is_active:
         raise ValidationFailed.field("organization", f"{to_organization} is deactivated")
     numbers = _lock_live_numbers(number_ids)
+    return tenures_move(numbers=numbers, to_organization=to_organization, continue_paid_cycle=False,
+                        acting_user=acting_user, reason=reason)
+
+
+def tenures_move(*, numbers: list[OwnedNumber], to_organization: Organization, continue_paid_cycle: bool,
+                 acting_user=None, acting_key=None, reason: str = "") -> list[OwnedNumber]:
+    """Close each (locked, live) tenure and open one for ``to_organization``, all or none; the
+    shared core of staff reassignment and a parent organisation's transfers.
+
+    Billing: with ``continue_paid_cycle`` the new tenure keeps the old one's billing anchor and
+    paid-until (the cycle already paid runs on; the new owner pays the next renewal, no ledger
+    line now); without it the new owner's first cycle is due at once (staff reassignment).
+    Routing starts clean; both organisations get an audit row and a ``number.reassigned`` event."""
     problems = {}
+    on_loan = set(TrialLoan.objects.filter(number_id__in=[n.pk for n in numbers], status=TrialLoan.Status.ACTIVE)
+                  .values_list("number_id", flat=True))
     for number in numbers:
         if number.organization_id == to_organization.pk:
             problems[number.pk] = f"{number.e164} already belongs to {to_organization}"
         elif number.status == OwnedNumber.Status.PORTING_OUT:
             problems[number.pk] = f"{number.e164} is porting out"
+        elif number.pk in on_loan:
+            problems[number.pk] = f"{number.e164} is a trial loan (convert it first)"
+        elif continue_paid_cycle and number.renewal_failed_at is not None:
+            problems[number.pk] = f"{number.e164} has an unpaid renewal"
     if problems:
         raise Conflict("Cannot reassign: " + "; ".join(problems.values()) + ".", details=problems)
 
@@ -84,8 +104,14 @@ def number_reassign(*, number_ids: Sequence[str], to_organization: Organization,
         for number in numbers
     ]
     OwnedNumber.objects.bulk_create(new_numbers)
-    # The new owner pays from the day it receives the number: its first cycle is due at once.
-    OwnedNumber.objects.filter(pk__in=[new.pk for new in new_numbers]).update(paid_until=F("created_at"))
+    if continue_paid_cycle:
+        for old, new in zip(numbers, new_numbers):
+            # created_at is the billing anchor (renewals count anniversaries from it): keep the old one.
+            new.created_at, new.paid_until = old.created_at, old.paid_until
+        OwnedNumber.objects.bulk_update(new_numbers, ["created_at", "paid_until"])
+    else:
+        # The new owner pays from the day it receives the number: its first cycle is due at once.
+        OwnedNumber.objects.filter(pk__in=[new.pk for new in new_numbers]).update(paid_until=F("created_at"))
     NumberRoute.objects.bulk_create([NumberRoute(number=new) for new in new_numbers])
     for old, new in zip(numbers, new_numbers):
         before = {"organization_id": old.organization_id, "number_id": old.pk, **number_snapshot(old)}
@@ -93,9 +119,13 @@ def number_reassign(*, number_ids: Sequence[str], to_organization: Organization,
                  "reason": reason}
         # One row on each side, so each organisation's own audit trail tells the story.
         audit_record(action="number.reassign_out", organization=old.organization, acting_user=acting_user,
-                     target=old, before=before, after=after)
+                     acting_key=acting_key, target=old, before=before, after=after)
         audit_record(action="number.reassign_in", organization=to_organization, acting_user=acting_user,
-                     target=new, before=before, after=after)
+                     acting_key=acting_key, target=new, before=before, after=after)
+        for organization, number_id in ((old.organization, old.pk), (to_organization, new.pk)):
+            webhook_event_emit(organization=organization, event_type="number.reassigned", data={
+                "number_id": number_id, "phone_number": new.e164, "from_organization_id": old.organization_id,
+                "to_organization_id": to_organization.pk})
     return new_numbers
 
 

@@ -87,6 +87,9 @@ LINKS: list[Link] = [
     # Port-out.
     *_fanout("porting_out_submit", "201", "/data/id", "path.port_out_id", PORT_OUT, "The new port-out's"),
     *_fanout("number_port_out", "201", "/data/id", "path.port_out_id", PORT_OUT, "The new port-out's"),
+    # A trial loan: convert (or read, configure, release) the lent number.
+    *_fanout("numbers_trial_borrow", "201", "/data/number_id", "path.number_id",
+             ("numbers_trial_convert", "numbers_retrieve", "numbers_release"), "The lent number's"),
 ]
 
 
