@@ -220,6 +220,9 @@ SPECTACULAR_SETTINGS = {
         "ComplianceActionEnum": "inventory.models.ComplianceAction",
         "ComplianceProfileStatusEnum": "inventory.models.ComplianceProfile.Status",
         "DocumentSourceEnum": "inventory.models.DocumentSource",
+        # --- API key management ---
+        "ApiKeyStatusEnum": "orbit_numbers.api.api_keys.STATUSES",
+        "ApiKeyScopeEnum": "orbit_numbers.models.SCOPES",
     },
 }
 
@@ -420,6 +423,12 @@ ORBIT = {
     "REPUTATION_RECOVERY_MARGIN": int(os.environ.get("ORBIT_REPUTATION_RECOVERY_MARGIN", "5")),
     # Readiness pre-flights (POST /api/v1/numbers/readiness; they may ask carriers) per organisation per minute.
     "READINESS_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_READINESS_RATE_LIMIT_PER_MINUTE", "20")),
+    # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed when finding the client IP; empty: none (DEPLOY.md).
+    "TRUSTED_PROXIES": env_list("ORBIT_TRUSTED_PROXIES", ""),
+    # At most this many networks in one API key's IP allowlist.
+    "API_KEY_IP_ALLOWLIST_MAX": int(os.environ.get("ORBIT_API_KEY_IP_ALLOWLIST_MAX", "50")),
+    # A rotated key's previous secret may keep working at most this long (the rotate call's overlap_seconds).
+    "API_KEY_ROTATION_MAX_OVERLAP_SECONDS": int(os.environ.get("ORBIT_API_KEY_ROTATION_MAX_OVERLAP_SECONDS", "86400")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.
