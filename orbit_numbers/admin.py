@@ -18,7 +18,8 @@ from .services import api_key_create, api_key_grantable_scopes, api_key_revoke
 
 class ApiKeyInline(ReadOnlyInline, admin.TabularInline):
     model = ApiKey
-    fields = ("name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    fields = ("name", "prefix", "scopes", "ip_allowlist", "created_at", "expires_at", "last_used_at", "last_used_ip",
+              "revoked_at")
     readonly_fields = fields
 
 
@@ -43,11 +44,19 @@ class ApiKeyCreateForm(forms.Form):
     organization = forms.ModelChoiceField(queryset=Organization.objects.filter(is_active=True))
     name = forms.CharField(max_length=100, initial="default")
     scopes = forms.MultipleChoiceField(choices=(), widget=forms.CheckboxSelectMultiple)
+    ip_allowlist = forms.CharField(
+        required=False, label="IP allowlist", widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Addresses or CIDR networks (IPv4/IPv6), one per line or comma-separated; empty: anywhere.")
+    expires_at = forms.DateTimeField(required=False, help_text="Optional; the key is refused after it (UTC).")
 
     def __init__(self, *args, grantable_scopes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scopes"].choices = [(scope, scope) for scope in grantable_scopes]
         self.fields["scopes"].initial = [scope for scope in grantable_scopes if scope == "numbers:read"]
+
+    def clean_ip_allowlist(self) -> list[str]:
+        # Split only; the service validates and normalises (its message names the bad entry).
+        return [entry for entry in self.cleaned_data["ip_allowlist"].replace(",", " ").split() if entry]
 
 
 class KeyStateFilter(admin.SimpleListFilter):
@@ -69,18 +78,24 @@ class KeyStateFilter(admin.SimpleListFilter):
 class ApiKeyAdmin(OrbitModelAdmin):
     """Keys are created through a form that shows the secret exactly once, and revoked, never edited."""
 
-    list_display = ("name", "organization", "prefix", "scope_list", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "organization", "prefix", "scope_list", "allowlist", "created_at", "expires_at",
+                    "last_used_at", "last_used_ip", "revoked_at")
     list_filter = (KeyStateFilter,)
     search_fields = ("name", "=prefix", "organization__name")
     list_select_related = ("organization",)
-    readonly_fields = ("id", "organization", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("id", "organization", "name", "prefix", "scopes", "ip_allowlist", "created_at", "expires_at",
+                       "last_used_at", "last_used_ip", "rotated_at", "previous_secret_expires_at", "revoked_at")
     fields = readonly_fields
-    exclude = ("hashed_secret",)
+    exclude = ("hashed_secret", "previous_hashed_secret")
     actions = ("revoke_keys",)
 
     @admin.display(description="scopes")
     def scope_list(self, obj: ApiKey) -> str:
         return ", ".join(obj.scopes)
+
+    @admin.display(description="IP allowlist")
+    def allowlist(self, obj: ApiKey) -> str:
+        return ", ".join(obj.ip_allowlist) or "anywhere"
 
     def has_add_permission(self, request):
         # Not add_apikey: minting needs mint_apikey and at least one scope the user may grant.
@@ -112,7 +127,9 @@ class ApiKeyAdmin(OrbitModelAdmin):
             try:
                 api_key, raw_key = api_key_create(organization=form.cleaned_data["organization"],
                                                   scopes=form.cleaned_data["scopes"],
-                                                  name=form.cleaned_data["name"], acting_user=request.user)
+                                                  name=form.cleaned_data["name"],
+                                                  ip_allowlist=form.cleaned_data["ip_allowlist"],
+                                                  expires_at=form.cleaned_data["expires_at"], acting_user=request.user)
             except OrbitError as exc:
                 form.add_error(None, exc.message)
             else:
