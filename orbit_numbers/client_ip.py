@@ -99,7 +99,8 @@ def _trusted(configured: tuple[str, ...]) -> tuple[IPNetwork, ...]:
         try:
             networks.append(ipaddress.ip_network(value.strip(), strict=False))
         except ValueError:
-            raise ImproperlyConfigured(f"ORBIT_TRUSTED_PROXIES: {value!r} is not an IP address or CIDR network") from None
+            raise ImproperlyConfigured(
+                f"ORBIT_TRUSTED_PROXIES: {value!r} is not an IP address or CIDR network") from None
     return tuple(networks)
 
 

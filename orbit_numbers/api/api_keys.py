@@ -65,11 +65,14 @@ def _scopes_field(**kwargs) -> serializers.ListField:
                                  max_length=len(SCOPES) * 2, **kwargs)
 
 
+ALLOWLIST_HELP = ("Addresses and CIDR networks (IPv4 and IPv6) the key may be used from; [] or absent: anywhere. "
+                  "Host bits must be clear (192.0.2.0/24, not 192.0.2.7/24). At most ORBIT_API_KEY_IP_ALLOWLIST_MAX "
+                  "(default 50) entries.")
+
+
 def _allowlist_field() -> serializers.ListField:
-    return serializers.ListField(child=NetworkField(), required=False, max_length=1000, help_text=(
-        "Addresses and CIDR networks (IPv4 and IPv6) the key may be used from; [] or absent: anywhere. "
-        "Host bits must be clear (192.0.2.0/24, not 192.0.2.7/24). At most ORBIT_API_KEY_IP_ALLOWLIST_MAX "
-        "(default 50) entries."))
+    return serializers.ListField(child=NetworkField(), required=False, help_text=ALLOWLIST_HELP,
+                                 max_length=settings.ORBIT["API_KEY_IP_ALLOWLIST_MAX"])
 
 
 def _check_allowlist_length(value: list[str]) -> list[str]:
@@ -101,15 +104,10 @@ class ApiKeyUpdateBody(StrictSerializer):
 
 
 class ApiKeyRotateBody(StrictSerializer):
-    overlap_seconds = serializers.IntegerField(required=False, default=0, min_value=0, help_text=(
-        "How long the old secret keeps working, 0 (default: it stops at once) up to "
-        "ORBIT_API_KEY_ROTATION_MAX_OVERLAP_SECONDS (default 86400)."))
-
-    def validate_overlap_seconds(self, value: int) -> int:
-        limit = settings.ORBIT["API_KEY_ROTATION_MAX_OVERLAP_SECONDS"]
-        if value > limit:
-            raise serializers.ValidationError(f"must be between 0 and {limit}")
-        return value
+    overlap_seconds = serializers.IntegerField(
+        required=False, default=0, min_value=0, max_value=settings.ORBIT["API_KEY_ROTATION_MAX_OVERLAP_SECONDS"],
+        help_text=("How long the old secret keeps working, 0 (default: it stops at once) up to "
+                   "ORBIT_API_KEY_ROTATION_MAX_OVERLAP_SECONDS (default 86400)."))
 
 
 class ApiKeyRevokeBody(StrictSerializer):

@@ -394,7 +394,8 @@ def test_a_key_may_rotate_itself(manager):
 
 
 def test_rotating_an_expired_key_is_409(manager, org, clock):
-    target, _ = api_key_create(organization=org, scopes=["billing:read"], expires_at=timezone.now() + timedelta(minutes=1))
+    target, _ = api_key_create(organization=org, scopes=["billing:read"],
+                               expires_at=timezone.now() + timedelta(minutes=1))
     clock.advance(minutes=2)
     assert_error(manager.post(detail(target.pk) + "/rotate", {}, format="json"), 409, "CONFLICT")
 
