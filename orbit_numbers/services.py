@@ -172,6 +172,18 @@ def _api_key_lock(api_key: ApiKey) -> ApiKey:
     return ApiKey.objects.select_for_update(of=("self",)).select_related("organization").get(pk=api_key.pk)
 
 
+def _api_key_confirmed(*, api_key: ApiKey, acting_key: ApiKey | None, confirm_prefix: str | None,
+                       verb: str) -> None:
+    """Editing, rotating or revoking the very key making the request can lock its caller out (a lost
+    response, a dropped scope or network), so it must name that key's prefix; a prefix sent for any key
+    must be that key's (a boolean flag is too easy to send by accident, or for a fuzzer to guess)."""
+    if confirm_prefix is not None and confirm_prefix != api_key.prefix:
+        raise ValidationFailed.field("confirm_prefix", "is not the prefix of this key")
+    if acting_key is not None and acting_key.pk == api_key.pk and confirm_prefix is None:
+        raise Conflict(f"This is the key making the request; send confirm_prefix (its prefix) to {verb} it.",
+                       details={"confirm_prefix": f"required to {verb} the calling key"})
+
+
 def _api_key_manageable(*, api_key: ApiKey, acting_key: ApiKey | None) -> None:
     """Editing or rotating a key hands its powers to the caller: only keys within the caller's own."""
     if api_key.revoked_at is not None:
@@ -183,12 +195,14 @@ def _api_key_manageable(*, api_key: ApiKey, acting_key: ApiKey | None) -> None:
 
 @transaction.atomic
 def api_key_update(*, api_key: ApiKey, name: str | None = None, scopes: list[str] | None = None,
-                   ip_allowlist: list[str] | None = None, acting_user=None,
+                   ip_allowlist: list[str] | None = None, confirm_prefix: str | None = None, acting_user=None,
                    acting_key: ApiKey | None = None) -> ApiKey:
     """Rename a key, narrow its scopes, or replace its allowlist ([] lifts it); None leaves a field.
 
-    Scopes only narrow: each must already be on the key (and, through the API, on the caller's)."""
+    Scopes only narrow: each must already be on the key (and, through the API, on the caller's).
+    The calling key edits itself only with ``confirm_prefix``."""
     api_key = _api_key_lock(api_key)
+    _api_key_confirmed(api_key=api_key, acting_key=acting_key, confirm_prefix=confirm_prefix, verb="edit")
     _api_key_manageable(api_key=api_key, acting_key=acting_key)
     before = _api_key_snapshot(api_key)
     if scopes is not None:
@@ -215,15 +229,17 @@ def api_key_update(*, api_key: ApiKey, name: str | None = None, scopes: list[str
 
 
 @transaction.atomic
-def api_key_rotate(*, api_key: ApiKey, overlap_seconds: int = 0, acting_user=None,
-                   acting_key: ApiKey | None = None) -> tuple[ApiKey, str]:
+def api_key_rotate(*, api_key: ApiKey, overlap_seconds: int = 0, confirm_prefix: str | None = None,
+                   acting_user=None, acting_key: ApiKey | None = None) -> tuple[ApiKey, str]:
     """A new secret for the same key record (id, prefix, name, scopes, allowlist stay). The old secret
     stops working now, or after ``overlap_seconds`` so deployments can switch over; only the secret
-    just replaced overlaps (rotating again ends an earlier overlap)."""
+    just replaced overlaps (rotating again ends an earlier overlap). The calling key rotates itself
+    only with ``confirm_prefix``."""
     limit = settings.ORBIT["API_KEY_ROTATION_MAX_OVERLAP_SECONDS"]
     if not 0 <= overlap_seconds <= limit:
         raise ValidationFailed.field("overlap_seconds", f"must be between 0 and {limit}")
     api_key = _api_key_lock(api_key)
+    _api_key_confirmed(api_key=api_key, acting_key=acting_key, confirm_prefix=confirm_prefix, verb="rotate")
     _api_key_manageable(api_key=api_key, acting_key=acting_key)
     if api_key.is_expired:
         raise Conflict("This key has expired; create a new one.")
@@ -244,13 +260,11 @@ def api_key_rotate(*, api_key: ApiKey, overlap_seconds: int = 0, acting_user=Non
 
 @transaction.atomic
 def api_key_revoke(*, api_key: ApiKey, acting_user=None, acting_key: ApiKey | None = None,
-                   revoke_self: bool = False) -> ApiKey:
+                   confirm_prefix: str | None = None) -> ApiKey:
     """Revoke a key (already revoked: unchanged). Any key of the organisation may be revoked, since
-    revoking grants nothing; but the key making the call only with ``revoke_self`` (no accidents)."""
-    if acting_key is not None and acting_key.pk == api_key.pk and not revoke_self:
-        raise Conflict("This is the key making the request; send revoke_self: true to revoke it.",
-                       details={"revoke_self": "required to revoke the calling key"})
+    revoking grants nothing; the key making the call only with ``confirm_prefix`` (no accidents)."""
     api_key = _api_key_lock(api_key)
+    _api_key_confirmed(api_key=api_key, acting_key=acting_key, confirm_prefix=confirm_prefix, verb="revoke")
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.previous_hashed_secret, api_key.previous_secret_expires_at = "", None

@@ -2,8 +2,11 @@
 
 - A key never hands out more than it has: the scopes of a key it creates, edits or rotates must all
   be its own, and if it is bound to an IP allowlist, so must the other key be, within its networks.
-  Revoking grants nothing, so any key of the organisation may be revoked, except that the calling
-  key revokes itself only with ``revoke_self: true``.
+  Revoking grants nothing, so any key of the organisation may be revoked.
+- The calling key edits, rotates or revokes itself only when the body names it: ``confirm_prefix``
+  set to its own prefix (409 CONFLICT otherwise). Each of these can lock the caller out (a dropped
+  scope or network, a lost response holding the new secret), and a boolean flag is too easy to send
+  by accident; a prefix sent for another key must be that key's (422).
 - The secret is in the response of create and rotate only (``Cache-Control: no-store``); these two
   POSTs take no Idempotency-Key, because a stored replay would keep the secret at rest. Hashes are
   never returned.
@@ -82,6 +85,12 @@ def _check_allowlist_length(value: list[str]) -> list[str]:
     return value
 
 
+def _confirm_prefix_field() -> serializers.RegexField:
+    return serializers.RegexField(r"^[0-9a-f]{12}$", required=False, help_text=(
+        "The prefix of the key named in the path. Required when that is the key making this request "
+        "(otherwise 409 CONFLICT); when sent, it must match (otherwise 422)."))
+
+
 class ApiKeyCreateBody(StrictSerializer):
     name = NameField(required=False, default="default")
     scopes = _scopes_field(help_text="Each one a scope your own key holds (403 FORBIDDEN otherwise).")
@@ -99,8 +108,14 @@ class ApiKeyUpdateBody(StrictSerializer):
     scopes = _scopes_field(required=False, help_text=(
         "The key's new scopes: only a subset of what it holds (scopes never widen), within your own key's."))
     ip_allowlist = _allowlist_field()
+    confirm_prefix = _confirm_prefix_field()
 
     validate_ip_allowlist = staticmethod(_check_allowlist_length)
+
+    def validate(self, attrs):
+        if not set(attrs) - {"confirm_prefix"}:
+            raise serializers.ValidationError({"body": "send at least one of name, scopes, ip_allowlist"})
+        return attrs
 
 
 class ApiKeyRotateBody(StrictSerializer):
@@ -108,11 +123,11 @@ class ApiKeyRotateBody(StrictSerializer):
         required=False, default=0, min_value=0, max_value=settings.ORBIT["API_KEY_ROTATION_MAX_OVERLAP_SECONDS"],
         help_text=("How long the old secret keeps working, 0 (default: it stops at once) up to "
                    "ORBIT_API_KEY_ROTATION_MAX_OVERLAP_SECONDS (default 86400)."))
+    confirm_prefix = _confirm_prefix_field()
 
 
 class ApiKeyRevokeBody(StrictSerializer):
-    revoke_self = serializers.BooleanField(required=False, default=False, help_text=(
-        "Must be true to revoke the key making this request (otherwise 409 CONFLICT)."))
+    confirm_prefix = _confirm_prefix_field()
 
 
 # --- responses --------------------------------------------------------------------------------------
@@ -235,47 +250,52 @@ class ApiKeyViewSet(OrbitViewSet):
     @extend_schema(
         operation_id="api_keys_update", tags=["api-keys"], summary="Rename a key, narrow its scopes, set its allowlist",
         description=("Only the fields sent change. `scopes` only narrows (a subset of the key's); `ip_allowlist` "
-                     "replaces the list ([] lifts it). You may edit only keys whose scopes (and networks, if your "
+                     "replaces the list ([] lifts it). The calling key edits itself only when `confirm_prefix` "
+                     "names it. You may edit only keys whose scopes (and networks, if your "
                      "key has an allowlist) are within your own key's."),
         parameters=[KEY_PATH, *RESPONSE_HEADERS], request=ApiKeyUpdateBody,
         responses={200: envelope(ApiKeySerializer), 403: FORBIDDEN_GRANT,
-                   **errors(400, 401, 404, 409, 413, 422, 429, notes={409: "The key is revoked."})},
+                   **errors(400, 401, 404, 409, 413, 422, 429, notes={
+                       409: "The key is revoked, or it is the calling key and confirm_prefix is missing."})},
     )
     def partial_update(self, request, key_id: str):
         body = self.validated(ApiKeyUpdateBody)
         api_key = api_key_update(api_key=self.get_object(), name=body.get("name"), scopes=body.get("scopes"),
-                                 ip_allowlist=body.get("ip_allowlist"), **self.actor())
+                                 ip_allowlist=body.get("ip_allowlist"), confirm_prefix=body.get("confirm_prefix"),
+                                 **self.actor())
         return self.respond(api_key)
 
     @extend_schema(
         operation_id="api_keys_rotate", tags=["api-keys"], summary="Give a key a new secret (shown once)",
         description=("The key keeps its id, prefix, name, scopes and allowlist; `data.key` is the new full key. "
                      "The old secret stops working at once, or after `overlap_seconds`. Rotating again ends an "
-                     "earlier overlap. A key may rotate itself."),
+                     "earlier overlap. The calling key rotates itself only when `confirm_prefix` names it."),
         parameters=[KEY_PATH, *SECRET_HEADERS], request=ApiKeyRotateBody,
         responses={200: envelope(ApiKeyWithSecretSerializer), 403: FORBIDDEN_GRANT,
-                   **errors(400, 401, 404, 409, 413, 422, 429, notes={409: "The key is revoked or expired."})},
+                   **errors(400, 401, 404, 409, 413, 422, 429, notes={
+                       409: "The key is revoked or expired, or it is the calling key and confirm_prefix is missing."})},
     )
     @action(detail=True, methods=["post"])
     def rotate(self, request, key_id: str):
         body = self.validated(ApiKeyRotateBody)
         api_key, raw_key = api_key_rotate(api_key=self.get_object(), overlap_seconds=body["overlap_seconds"],
-                                          **self.actor())
+                                          confirm_prefix=body.get("confirm_prefix"), **self.actor())
         return self._with_secret(api_key, raw_key, status=200)
 
     @extend_schema(
         operation_id="api_keys_revoke", tags=["api-keys"], summary="Revoke a key",
         description=("Takes effect at once, for every secret of the key. Revoking a revoked key changes "
                      "nothing. Any key of your organisation may be revoked; the key making the request only "
-                     "with `revoke_self: true`."),
+                     "when `confirm_prefix` names it."),
         parameters=[KEY_PATH, *RESPONSE_HEADERS], request=ApiKeyRevokeBody,
         responses={200: envelope(ApiKeySerializer), **errors(400, 401, 403, 404, 409, 413, 422, 429, notes={
-            409: "This is the key making the request and revoke_self is not true."})},
+            409: "This is the key making the request and confirm_prefix is missing.",
+            422: "Unknown field, or confirm_prefix that is not this key's prefix."})},
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request, key_id: str):
         body = self.validated(ApiKeyRevokeBody)
-        api_key = api_key_revoke(api_key=self.get_object(), revoke_self=body["revoke_self"], **self.actor())
+        api_key = api_key_revoke(api_key=self.get_object(), confirm_prefix=body.get("confirm_prefix"), **self.actor())
         return self.respond(api_key)
 
 

@@ -280,25 +280,35 @@ def test_patch_never_widens_scopes(manager, org):
     assert target.scopes == ["billing:read"]
 
 
+def confirmed(client, body=None) -> dict:
+    return {**(body or {}), "confirm_prefix": client.api_key.prefix}
+
+
 def test_a_key_cannot_widen_itself(manager):
-    error = assert_error(manager.patch(detail(manager.api_key.pk), {"scopes": [*MANAGER, "porting:write"]},
-                                       format="json"), 403, "FORBIDDEN")
+    error = assert_error(manager.patch(detail(manager.api_key.pk), confirmed(manager, {
+        "scopes": [*MANAGER, "porting:write"]}), format="json"), 403, "FORBIDDEN")
     assert error["details"]["scopes"] == ["porting:write"]
 
 
-def test_a_key_may_narrow_itself(manager):
-    response = manager.patch(detail(manager.api_key.pk), {"scopes": ["api_keys:read"]}, format="json")
+def test_a_key_edits_itself_only_when_it_names_itself(manager):
+    error = assert_error(manager.patch(detail(manager.api_key.pk), {"scopes": ["api_keys:read"]}, format="json"),
+                         409, "CONFLICT")
+    assert "confirm_prefix" in error["details"]
+    manager.api_key.refresh_from_db()
+    assert sorted(manager.api_key.scopes) == sorted(MANAGER)
+    response = manager.patch(detail(manager.api_key.pk), confirmed(manager, {"scopes": ["api_keys:read"]}),
+                             format="json")
     assert response.status_code == 200
     assert_error(manager.post(KEYS, {"scopes": ["api_keys:read"]}, format="json"), 403, "FORBIDDEN")
 
 
 def test_a_restricted_key_cannot_lift_or_widen_its_own_allowlist(org):
     client = keyed_client(org, allowlist=["192.0.2.0/24"], remote_addr="192.0.2.1")
-    assert_error(client.patch(detail(client.api_key.pk), {"ip_allowlist": []}, format="json"), 403, "FORBIDDEN")
-    assert_error(client.patch(detail(client.api_key.pk), {"ip_allowlist": ["0.0.0.0/0"]}, format="json"),
+    mine = detail(client.api_key.pk)
+    assert_error(client.patch(mine, confirmed(client, {"ip_allowlist": []}), format="json"), 403, "FORBIDDEN")
+    assert_error(client.patch(mine, confirmed(client, {"ip_allowlist": ["0.0.0.0/0"]}), format="json"),
                  403, "FORBIDDEN")
-    assert client.patch(detail(client.api_key.pk), {"ip_allowlist": ["192.0.2.0/28"]},
-                        format="json").status_code == 200
+    assert client.patch(mine, confirmed(client, {"ip_allowlist": ["192.0.2.0/28"]}), format="json").status_code == 200
 
 
 def test_a_key_cannot_edit_or_rotate_a_broader_key(manager, org):
@@ -324,6 +334,9 @@ def test_an_unrestricted_key_cannot_rotate_a_restricted_key_into_its_hands_unles
     ({"ip_allowlist": ["1.2.3.4/99"]}, "ip_allowlist.0"),
     ({"expires_at": "2030-01-01T00:00:00Z"}, "expires_at"),
     ({"prefix": "abc"}, "prefix"),
+    ({"confirm_prefix": "0123456789ab"}, "body"),
+    ({"name": "x", "confirm_prefix": "XYZ"}, "confirm_prefix"),
+    ({"name": "x", "confirm_prefix": "0123456789ab"}, "confirm_prefix"),
 ])
 def test_patch_rejects_bad_bodies(manager, org, body, field):
     target, _ = api_key_create(organization=org, scopes=["billing:read"], name="keep")
@@ -386,8 +399,10 @@ def test_revoking_ends_the_overlap_too(manager, org):
     assert works(old) == 401 and works(new) == 401
 
 
-def test_a_key_may_rotate_itself(manager):
-    response = manager.post(detail(manager.api_key.pk) + "/rotate", {}, format="json")
+def test_a_key_rotates_itself_only_when_it_names_itself(manager):
+    assert_error(manager.post(detail(manager.api_key.pk) + "/rotate", {}, format="json"), 409, "CONFLICT")
+    assert works(manager.raw_key) == 200
+    response = manager.post(detail(manager.api_key.pk) + "/rotate", confirmed(manager), format="json")
     assert response.status_code == 200
     assert works(manager.raw_key) == 401
     assert works(response.json()["data"]["key"]) == 200
@@ -406,6 +421,7 @@ def test_rotating_an_expired_key_is_409(manager, org, clock):
     ({"overlap_seconds": "soon"}, "overlap_seconds"),
     ({"overlap_seconds": 1.5}, "overlap_seconds"),
     ({"grace": 10}, "grace"),
+    ({"confirm_prefix": "0123456789ab"}, "confirm_prefix"),
     ([1], "body"),
 ])
 def test_rotate_rejects_bad_bodies(manager, org, body, field):
@@ -420,6 +436,9 @@ def test_rotate_rejects_bad_bodies(manager, org, body, field):
 
 def test_revoke_another_key(manager, org):
     target, raw = api_key_create(organization=org, scopes=["billing:read"])
+    assert_error(manager.post(detail(target.pk) + "/revoke", {"confirm_prefix": manager.api_key.prefix},
+                              format="json"), 422, "VALIDATION_ERROR")
+    assert works(raw) == 200
     response = manager.post(detail(target.pk) + "/revoke", format="json")
     assert response.status_code == 200, response.content
     data = response.json()["data"]
@@ -438,21 +457,28 @@ def test_revoke_may_reach_a_broader_key(manager, org):
     assert works(raw) == 401
 
 
-def test_a_key_does_not_revoke_itself_by_accident(manager):
-    error = assert_error(manager.post(detail(manager.api_key.pk) + "/revoke", {}, format="json"), 409, "CONFLICT")
-    assert "revoke_self" in error["details"]
+def test_a_key_does_not_revoke_itself_by_accident(manager, org):
+    mine = detail(manager.api_key.pk) + "/revoke"
+    error = assert_error(manager.post(mine, {}, format="json"), 409, "CONFLICT")
+    assert "confirm_prefix" in error["details"]
+    other, _ = api_key_create(organization=org, scopes=["billing:read"])
+    assert_error(manager.post(mine, {"confirm_prefix": other.prefix}, format="json"), 422, "VALIDATION_ERROR")
     assert works(manager.raw_key) == 200
-    response = manager.post(detail(manager.api_key.pk) + "/revoke", {"revoke_self": True}, format="json")
+    response = manager.post(mine, confirmed(manager), format="json")
     assert response.status_code == 200
     assert works(manager.raw_key) == 401
 
 
-@pytest.mark.parametrize(("body", "field"), [({"revoke_self": "maybe"}, "revoke_self"), ({"why": "x"}, "why")])
+@pytest.mark.parametrize(("body", "field"), [
+    ({"revoke_self": True}, "revoke_self"), ({"confirm_prefix": True}, "confirm_prefix"),
+    ({"confirm_prefix": "ABCDEF012345"}, "confirm_prefix"), ({"confirm_prefix": None}, "confirm_prefix"),
+    ({"confirm_prefix": ""}, "confirm_prefix"), ({"why": "x"}, "why"), ("yes", "body")])
 def test_revoke_rejects_bad_bodies(manager, org, body, field):
     target, raw = api_key_create(organization=org, scopes=["billing:read"])
-    error = assert_error(manager.post(detail(target.pk) + "/revoke", body, format="json"), 422, "VALIDATION_ERROR")
-    assert field in error["details"]
-    assert works(raw) == 200
+    for key_id in (target.pk, manager.api_key.pk):
+        error = assert_error(manager.post(detail(key_id) + "/revoke", body, format="json"), 422, "VALIDATION_ERROR")
+        assert field in error["details"]
+    assert works(raw) == 200 and works(manager.raw_key) == 200
 
 
 # --- the schema --------------------------------------------------------------------------------------
