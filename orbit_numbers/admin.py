@@ -6,7 +6,9 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from . import admin_staff  # noqa: F401  (audited user and group screens replace Django's)
@@ -64,11 +66,14 @@ class KeyStateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("active", "Active"), ("revoked", "Revoked")]
+        return [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")]
 
     def queryset(self, request, queryset):
+        now = timezone.now()
         if self.value() == "active":
-            return queryset.filter(revoked_at__isnull=True)
+            return queryset.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
         if self.value() == "revoked":
             return queryset.filter(revoked_at__isnull=False)
         return queryset

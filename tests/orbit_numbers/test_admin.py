@@ -133,6 +133,25 @@ def test_api_key_screens_show_allowlist_and_last_use(superuser_client, org):
     assert api_key.hashed_secret not in html
 
 
+def test_api_key_state_filter_tells_expired_keys_apart(superuser_client, org, clock):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orbit_numbers.services import api_key_create, api_key_revoke
+
+    live, _ = api_key_create(organization=org, scopes=["billing:read"], name="live-key")
+    expiring, _ = api_key_create(organization=org, scopes=["billing:read"], name="expiring-key",
+                                 expires_at=timezone.now() + timedelta(minutes=1))
+    revoked, _ = api_key_create(organization=org, scopes=["billing:read"], name="revoked-key")
+    api_key_revoke(api_key=revoked)
+    clock.advance(minutes=2)
+    changelist = reverse("admin:orbit_numbers_apikey_changelist")
+    for state, shown in (("active", "live-key"), ("expired", "expiring-key"), ("revoked", "revoked-key")):
+        html = superuser_client.get(changelist, {"state": state}).content.decode()
+        assert [name for name in ("live-key", "expiring-key", "revoked-key") if name in html] == [shown], state
+
+
 def test_api_key_add_rejects_missing_scopes(superuser_client, org):
     response = superuser_client.post(reverse("admin:orbit_numbers_apikey_add"), {"organization": org.pk, "name": "x"})
     assert response.status_code == 200 and "raw_key" not in response.context
