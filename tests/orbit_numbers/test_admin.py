@@ -97,6 +97,7 @@ def test_api_key_add_view_accepts_an_allowlist_and_expiry(superuser_client, org)
         "organization": org.pk, "name": "office", "scopes": ["numbers:read"],
         "ip_allowlist": "192.0.2.7\n2001:DB8::/32, 198.51.100.0/24", "expires_at": "2099-01-01 00:00:00"})
     assert response.status_code == 200 and "raw_key" in response.context
+    assert "usable from: 192.0.2.7/32, 2001:db8::/32, 198.51.100.0/24" in response.content.decode()
     api_key = ApiKey.objects.get(name="office")
     assert api_key.ip_allowlist == ["192.0.2.7/32", "2001:db8::/32", "198.51.100.0/24"]
     assert api_key.expires_at.year == 2099
