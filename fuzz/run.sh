@@ -77,6 +77,11 @@ SCOPES=numbers:read,numbers:write,porting:read,porting:write,billing:read
 ORBIT_FUZZ_KEY=$("$PY" manage.py create_api_key --org "Acme Telecom" --scopes "$SCOPES" --credit 1000000.00 \
   --name fuzz | tail -n 1)
 export ORBIT_FUZZ_KEY
+# /api-keys is fuzzed with a key of an organisation of its own: whatever the fuzzer revokes, rotates or
+# narrows there (that key itself included) cannot touch the key every other operation uses.
+ORBIT_FUZZ_KEYS_KEY=$("$PY" manage.py create_api_key --org "Fuzz Key Admin" \
+  --scopes api_keys:read,api_keys:write,billing:read,numbers:read --name fuzz-api-keys | tail -n 1)
+export ORBIT_FUZZ_KEYS_KEY
 
 PORT=$("$PY" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
 BASE="http://127.0.0.1:$PORT"

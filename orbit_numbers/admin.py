@@ -6,7 +6,9 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from . import admin_staff  # noqa: F401  (audited user and group screens replace Django's)
@@ -19,7 +21,8 @@ from .services import api_key_create, api_key_grantable_scopes, api_key_revoke
 
 class ApiKeyInline(ReadOnlyInline, admin.TabularInline):
     model = ApiKey
-    fields = ("name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    fields = ("name", "prefix", "scopes", "ip_allowlist", "created_at", "expires_at", "last_used_at", "last_used_ip",
+              "revoked_at")
     readonly_fields = fields
 
 
@@ -74,11 +77,19 @@ class ApiKeyCreateForm(forms.Form):
     organization = forms.ModelChoiceField(queryset=Organization.objects.filter(is_active=True))
     name = forms.CharField(max_length=100, initial="default")
     scopes = forms.MultipleChoiceField(choices=(), widget=forms.CheckboxSelectMultiple)
+    ip_allowlist = forms.CharField(
+        required=False, label="IP allowlist", widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Addresses or CIDR networks (IPv4/IPv6), one per line or comma-separated; empty: anywhere.")
+    expires_at = forms.DateTimeField(required=False, help_text="Optional; the key is refused after it (UTC).")
 
     def __init__(self, *args, grantable_scopes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scopes"].choices = [(scope, scope) for scope in grantable_scopes]
         self.fields["scopes"].initial = [scope for scope in grantable_scopes if scope == "numbers:read"]
+
+    def clean_ip_allowlist(self) -> list[str]:
+        # Split only; the service validates and normalises (its message names the bad entry).
+        return [entry for entry in self.cleaned_data["ip_allowlist"].replace(",", " ").split() if entry]
 
 
 class KeyStateFilter(admin.SimpleListFilter):
@@ -86,11 +97,14 @@ class KeyStateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("active", "Active"), ("revoked", "Revoked")]
+        return [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")]
 
     def queryset(self, request, queryset):
+        now = timezone.now()
         if self.value() == "active":
-            return queryset.filter(revoked_at__isnull=True)
+            return queryset.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
         if self.value() == "revoked":
             return queryset.filter(revoked_at__isnull=False)
         return queryset
@@ -100,18 +114,24 @@ class KeyStateFilter(admin.SimpleListFilter):
 class ApiKeyAdmin(OrbitModelAdmin):
     """Keys are created through a form that shows the secret exactly once, and revoked, never edited."""
 
-    list_display = ("name", "organization", "prefix", "scope_list", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "organization", "prefix", "scope_list", "allowlist", "created_at", "expires_at",
+                    "last_used_at", "last_used_ip", "revoked_at")
     list_filter = (KeyStateFilter,)
     search_fields = ("name", "=prefix", "organization__name")
     list_select_related = ("organization",)
-    readonly_fields = ("id", "organization", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("id", "organization", "name", "prefix", "scopes", "ip_allowlist", "created_at", "expires_at",
+                       "last_used_at", "last_used_ip", "rotated_at", "previous_secret_expires_at", "revoked_at")
     fields = readonly_fields
-    exclude = ("hashed_secret",)
+    exclude = ("hashed_secret", "previous_hashed_secret")
     actions = ("revoke_keys",)
 
     @admin.display(description="scopes")
     def scope_list(self, obj: ApiKey) -> str:
         return ", ".join(obj.scopes)
+
+    @admin.display(description="IP allowlist")
+    def allowlist(self, obj: ApiKey) -> str:
+        return ", ".join(obj.ip_allowlist) or "anywhere"
 
     def has_add_permission(self, request):
         # Not add_apikey: minting needs mint_apikey and at least one scope the user may grant.
@@ -143,7 +163,9 @@ class ApiKeyAdmin(OrbitModelAdmin):
             try:
                 api_key, raw_key = api_key_create(organization=form.cleaned_data["organization"],
                                                   scopes=form.cleaned_data["scopes"],
-                                                  name=form.cleaned_data["name"], acting_user=request.user)
+                                                  name=form.cleaned_data["name"],
+                                                  ip_allowlist=form.cleaned_data["ip_allowlist"],
+                                                  expires_at=form.cleaned_data["expires_at"], acting_user=request.user)
             except OrbitError as exc:
                 form.add_error(None, exc.message)
             else:

@@ -42,6 +42,13 @@ class Forbidden(OrbitError):
     status_code, code, default_message = 403, "FORBIDDEN", "Missing required scope."
 
 
+class IpNotAllowed(OrbitError):
+    """The API key is valid but restricted to networks the request did not come from. The message
+    never names the allowed ranges: the caller may not be the key's owner."""
+
+    status_code, code, default_message = 403, "IP_NOT_ALLOWED", "This API key may not be used from this address."
+
+
 class NotFound(OrbitError):
     status_code, code, default_message = 404, "NOT_FOUND", "Not found."
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .ids import new_key_id, new_org_id
 
@@ -49,6 +50,17 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Normalised networks ("192.0.2.0/24", "2001:db8::1/128"); empty: usable from anywhere.
+    ip_allowlist = models.JSONField(default=list, blank=True)
+    # The client address (orbit_numbers.client_ip) of the last use, written with last_used_at.
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    # A key past expires_at is refused like a revoked one.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # Rotation keeps the record (id, name, scopes, allowlist) and replaces the secret; the previous
+    # secret may keep working until previous_secret_expires_at (a short overlap for deployments).
+    rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    previous_hashed_secret = models.CharField(max_length=256, blank=True, default="", editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -65,7 +77,18 @@ class ApiKey(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def status(self) -> str:
+        """active, revoked or expired (a revoked key that has also expired is revoked)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.is_expired else "active"
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

@@ -220,6 +220,9 @@ SPECTACULAR_SETTINGS = {
         "ComplianceActionEnum": "inventory.models.ComplianceAction",
         "ComplianceProfileStatusEnum": "inventory.models.ComplianceProfile.Status",
         "DocumentSourceEnum": "inventory.models.DocumentSource",
+        # --- API key management ---
+        "ApiKeyStatusEnum": "orbit_numbers.api.api_keys.STATUSES",
+        "ApiKeyScopeEnum": "orbit_numbers.models.SCOPES",
     },
 }
 
@@ -428,6 +431,12 @@ ORBIT = {
     "MAX_SUB_ORGANIZATIONS": int(os.environ.get("ORBIT_MAX_SUB_ORGANIZATIONS", "25")),
     # Trial loans are warned this many hours before they expire (trial.number_expiring, once).
     "TRIAL_EXPIRY_WARNING_HOURS": int(os.environ.get("ORBIT_TRIAL_EXPIRY_WARNING_HOURS", "24")),
+    # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed when finding the client IP; empty: none (DEPLOY.md).
+    "TRUSTED_PROXIES": env_list("ORBIT_TRUSTED_PROXIES", ""),
+    # At most this many networks in one API key's IP allowlist.
+    "API_KEY_IP_ALLOWLIST_MAX": int(os.environ.get("ORBIT_API_KEY_IP_ALLOWLIST_MAX", "50")),
+    # A rotated key's previous secret may keep working at most this long (the rotate call's overlap_seconds).
+    "API_KEY_ROTATION_MAX_OVERLAP_SECONDS": int(os.environ.get("ORBIT_API_KEY_ROTATION_MAX_OVERLAP_SECONDS", "86400")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     # Porting first: its fixed paths (numbers/porting/…) must win over numbers/<id>.
     path("api/v1/", include("orbit_numbers.files.urls")),
+    path("api/v1/", include("orbit_numbers.api.api_keys")),
     path("api/v1/", include("porting.urls")),
     path("api/v1/", include("billing.urls")),
     path("api/v1/", include("inventory.urls")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
+from ..client_ip import client_ip
 from ..errors import Forbidden, Unauthorized
 from ..models import ApiKey
 from ..services import api_key_authenticate
@@ -21,13 +22,14 @@ def presented_key(request) -> str | None:
 
 
 class ApiKeyAuthentication(BaseAuthentication):
-    """request.user stays None; request.auth is the ApiKey; request.organization its organisation."""
+    """request.user stays None; request.auth is the ApiKey; request.organization its organisation.
+    A key with an IP allowlist used from elsewhere is 403 IP_NOT_ALLOWED (orbit_numbers.client_ip)."""
 
     def authenticate(self, request):
         raw = presented_key(request)
         if raw is None:
             return None
-        api_key = api_key_authenticate(raw_key=raw)
+        api_key = api_key_authenticate(raw_key=raw, client_ip=client_ip(request))
         if api_key is None:
             raise Unauthorized("Invalid or revoked API key.")
         request._request.organization = api_key.organization

@@ -92,6 +92,67 @@ def test_api_key_add_view_shows_the_key_once(superuser_client, org):
     assert audit.acting_user == superuser_client.user and "hashed_secret" not in str(audit.after)
 
 
+def test_api_key_add_view_accepts_an_allowlist_and_expiry(superuser_client, org):
+    response = superuser_client.post(reverse("admin:orbit_numbers_apikey_add"), {
+        "organization": org.pk, "name": "office", "scopes": ["numbers:read"],
+        "ip_allowlist": "192.0.2.7\n2001:DB8::/32, 198.51.100.0/24", "expires_at": "2099-01-01 00:00:00"})
+    assert response.status_code == 200 and "raw_key" in response.context
+    assert "usable from: 192.0.2.7/32, 2001:db8::/32, 198.51.100.0/24" in response.content.decode()
+    api_key = ApiKey.objects.get(name="office")
+    assert api_key.ip_allowlist == ["192.0.2.7/32", "2001:db8::/32", "198.51.100.0/24"]
+    assert api_key.expires_at.year == 2099
+    assert api_key_authenticate(raw_key=response.context["raw_key"], client_ip="198.51.100.3") == api_key
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"ip_allowlist": "192.0.2.7/24"}, "host bits set"),
+    ({"ip_allowlist": "not-an-ip"}, "is not an IP address"),
+    ({"expires_at": "2001-01-01 00:00:00"}, "must be in the future"),
+])
+def test_api_key_add_view_refuses_a_bad_allowlist_or_expiry(superuser_client, org, fields, message):
+    response = superuser_client.post(reverse("admin:orbit_numbers_apikey_add"),
+                                     {"organization": org.pk, "name": "bad", "scopes": ["numbers:read"], **fields})
+    assert response.status_code == 200 and "raw_key" not in response.context
+    assert message in response.content.decode()
+    assert not ApiKey.objects.filter(name="bad").exists()
+
+
+def test_api_key_screens_show_allowlist_and_last_use(superuser_client, org):
+    from rest_framework.test import APIClient
+
+    from orbit_numbers.services import api_key_create
+
+    api_key, raw = api_key_create(organization=org, scopes=["billing:read"], name="seen",
+                                  ip_allowlist=["198.51.100.0/24"])
+    assert APIClient().get("/api/v1/billing/balance", HTTP_X_API_KEY=raw,
+                           REMOTE_ADDR="198.51.100.77").status_code == 200
+    changelist = superuser_client.get(reverse("admin:orbit_numbers_apikey_changelist")).content.decode()
+    assert "198.51.100.0/24" in changelist and "198.51.100.77" in changelist
+    change = superuser_client.get(reverse("admin:orbit_numbers_apikey_change", args=[quote(api_key.pk)]))
+    html = change.content.decode()
+    assert "198.51.100.77" in html and "198.51.100.0/24" in html and "Expires at" in html
+    assert api_key.hashed_secret not in html
+
+
+def test_api_key_state_filter_tells_expired_keys_apart(superuser_client, org, clock):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orbit_numbers.services import api_key_create, api_key_revoke
+
+    live, _ = api_key_create(organization=org, scopes=["billing:read"], name="live-key")
+    expiring, _ = api_key_create(organization=org, scopes=["billing:read"], name="expiring-key",
+                                 expires_at=timezone.now() + timedelta(minutes=1))
+    revoked, _ = api_key_create(organization=org, scopes=["billing:read"], name="revoked-key")
+    api_key_revoke(api_key=revoked)
+    clock.advance(minutes=2)
+    changelist = reverse("admin:orbit_numbers_apikey_changelist")
+    for state, shown in (("active", "live-key"), ("expired", "expiring-key"), ("revoked", "revoked-key")):
+        html = superuser_client.get(changelist, {"state": state}).content.decode()
+        assert [name for name in ("live-key", "expiring-key", "revoked-key") if name in html] == [shown], state
+
+
 def test_api_key_add_rejects_missing_scopes(superuser_client, org):
     response = superuser_client.post(reverse("admin:orbit_numbers_apikey_add"), {"organization": org.pk, "name": "x"})
     assert response.status_code == 200 and "raw_key" not in response.context
@@ -152,7 +213,8 @@ def test_minting_offers_and_accepts_only_the_scopes_the_user_may_grant(make_staf
     assert api_key.scopes == ["numbers:read", "billing:read"]
     audit = AuditLog.objects.get(action="api_key.create")
     assert audit.acting_user == client.user and audit.organization == org
-    assert audit.after == {"name": "narrow", "prefix": api_key.prefix, "scopes": ["numbers:read", "billing:read"]}
+    assert audit.after == {"name": "narrow", "prefix": api_key.prefix, "scopes": ["numbers:read", "billing:read"],
+                           "ip_allowlist": [], "expires_at": None}
     # orb_live_<prefix>_<secret>; the secret is URL-safe base64, so it may hold "_" itself.
     secret = raw_key.removeprefix("orb_live_").partition("_")[2]
     assert len(secret) >= 32

@@ -12,7 +12,8 @@ from billing.services import wallet_credit, wallet_get_or_create
 from orbit_numbers.errors import ValidationFailed
 from orbit_numbers.models import SCOPES
 from orbit_numbers.money import format_dollars
-from orbit_numbers.services import api_key_create, organization_get_or_create, validate_scopes
+from orbit_numbers.services import (api_key_allowlist_validate, api_key_create, organization_get_or_create,
+                                    validate_scopes)
 
 MAX_CREDIT = Decimal("1000000.00")
 
@@ -42,8 +43,11 @@ class Command(BaseCommand):
         parser.add_argument("--scopes", required=True, help=f"Comma-separated scopes: {','.join(SCOPES)}.")
         parser.add_argument("--credit", default=None, help="Top the wallet up by this many dollars, e.g. 100.00.")
         parser.add_argument("--name", default="default", help="A label for the key.")
+        parser.add_argument("--allow-ip", action="append", default=[], dest="allow_ip", metavar="ADDRESS_OR_CIDR",
+                            help="Restrict the key to this address or CIDR network (IPv4/IPv6); repeatable. "
+                                 "Without it the key works from anywhere.")
 
-    def handle(self, *args, org: str, scopes: str, credit: str | None, name: str, **options):
+    def handle(self, *args, org: str, scopes: str, credit: str | None, name: str, allow_ip: list[str], **options):
         org_name = org.strip()
         if not org_name:
             raise CommandError("--org must not be empty")
@@ -57,6 +61,10 @@ class Command(BaseCommand):
         if not scope_list:
             raise CommandError("--scopes must name at least one scope")
         credit_cents = parse_dollars(credit) if credit is not None else 0
+        try:
+            ip_allowlist = api_key_allowlist_validate(allow_ip)
+        except ValidationFailed as exc:
+            raise CommandError(f"--allow-ip {exc.message}") from None
 
         # All or nothing: no organisation without its key, no key without the requested credit.
         with transaction.atomic():
@@ -66,10 +74,12 @@ class Command(BaseCommand):
                 wallet_credit(organization=organization, amount_cents=credit_cents, kind=LedgerEntry.Kind.TOP_UP,
                               description="Top-up (create_api_key)", reference="manual:create_api_key")
                 wallet.refresh_from_db()
-            api_key, raw_key = api_key_create(organization=organization, scopes=scope_list, name=key_name)
+            api_key, raw_key = api_key_create(organization=organization, scopes=scope_list, name=key_name,
+                                              ip_allowlist=ip_allowlist)
 
         self.stdout.write(f"Organisation: {organization.name} ({organization.pk}){' [created]' if created else ''}")
         self.stdout.write(f"Wallet balance: {format_dollars(wallet.balance_cents)} {wallet.currency}")
         self.stdout.write(f"API key {api_key.pk} '{api_key.name}' scopes: {','.join(api_key.scopes)}")
+        self.stdout.write(f"IP allowlist: {', '.join(api_key.ip_allowlist) or 'none (any address)'}")
         self.stdout.write("Store this key now; it is not shown again:")
         self.stdout.write(raw_key)
