@@ -259,6 +259,9 @@ CELERY_TASK_ROUTES = {
     "orbit_numbers.webhooks.*": {"queue": "carrier"},
     "inventory.tasks.*": {"queue": "housekeeping"},
     "orbit_numbers.tasks.*": {"queue": "housekeeping"},
+    # Lifecycle sweeps: database work only (carrier releases leave through release_at_carriers).
+    "inventory.tasks.release_scheduled_numbers": {"queue": "housekeeping"},
+    "inventory.tasks.retry_organization_renewals": {"queue": "housekeeping"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -281,6 +284,9 @@ CELERY_BEAT_SCHEDULE = {
     "compute-number-health": {"task": "inventory.tasks.compute_number_health", "schedule": timedelta(hours=1)},
     "expire-compliance-profiles": {"task": "inventory.tasks.expire_compliance_profiles",
                                    "schedule": timedelta(hours=1)},
+    # Numbers whose customer-scheduled release_at has come are released (inventory/services/lifecycle.py).
+    "release-scheduled-numbers": {"task": "inventory.tasks.release_scheduled_numbers",
+                                  "schedule": timedelta(minutes=5)},
 }
 
 # Orbit business settings.
