@@ -14,6 +14,7 @@ from datetime import datetime
 from orbit_numbers.models import Organization
 from orbit_numbers.money import format_dollars
 from orbit_numbers.notifications import organization_notify_many, webhook_events_emit
+from orbit_numbers.webhooks.services import webhook_event_emit
 
 from ..models import OwnedNumber
 
@@ -46,8 +47,8 @@ def numbers_purchased_emit(*, organization: Organization, numbers: list[OwnedNum
 
 def number_released_emit(*, organization: Organization, number: OwnedNumber, reason: str) -> None:
     """number.released, from every release path (the reason says which)."""
-    webhook_events_emit(organization=organization, events=[
-        ("number.released", number_event_data(number, reason=reason, billing_ends_at=iso(number.billing_ends_at)))])
+    webhook_event_emit(organization=organization, event_type="number.released",
+                       data=number_event_data(number, reason=reason, billing_ends_at=iso(number.billing_ends_at)))
 
 
 @dataclass
