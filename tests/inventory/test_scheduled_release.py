@@ -258,3 +258,26 @@ def test_a_row_another_worker_holds_is_skipped_not_waited_for(make_org, make_num
         finish.set()
         thread.join()
     assert numbers_release_scheduled(now=due).released == [held.e164]
+
+
+def test_the_endpoint_is_typed_with_every_status(db, served_schema):
+    from django.urls import include, path
+
+    from tests.orbit_numbers.test_schema import generate, json_body, parameters, resolve, validate_schema
+
+    schema, problems = generate([path("api/v1/", include("inventory.api.lifecycle"))])
+    assert problems == ""
+    validate_schema(schema)
+    operation = schema["paths"]["/api/v1/numbers/scheduled-release"]["post"]
+    assert operation["operationId"] == "numbers_scheduled_release" and operation["tags"] == ["numbers"]
+    assert {int(status) for status in operation["responses"]} == {200, 400, 401, 403, 409, 413, 422, 429}
+    assert "Idempotency-Key" in parameters(operation, "header")
+    data = resolve(schema, json_body(schema, operation, 200)["properties"]["data"])
+    assert data["type"] == "array" and resolve(schema, data["items"])["properties"]["release_at"]["nullable"]
+    # The served schema has it too, and the number's representation documents the lifecycle fields.
+    served = served_schema["paths"]["/api/v1/numbers/scheduled-release"]["post"]
+    assert served["operationId"] == "numbers_scheduled_release"
+    number = resolve(served_schema, resolve(served_schema, json_body(
+        served_schema, served_schema["paths"]["/api/v1/numbers/{number_id}"]["get"], 200))["properties"]["data"])
+    assert {"auto_renew", "release_at", "paid_until", "renewal_failed_at"} <= set(number["properties"])
+    assert "suspended" in resolve(served_schema, number["properties"]["status"])["enum"]
