@@ -95,6 +95,9 @@ def test_buy_renew_three_months_fail_suspend_top_up_reactivate(
     assert client.get(NUMBERS, {"status": "suspended"}).json()["data"][0]["id"] == number.pk
     routing = client.get(f"{NUMBERS}/{number.e164}/routing").json()["data"]
     assert routing["inbound"] == "paused"
+    # The route may still be edited; it stays paused until the number is paid.
+    edited = client.put(f"{NUMBERS}/{number.e164}/routing", {"type": "voicemail"}, format="json")
+    assert edited.status_code == 200 and edited.json()["data"]["inbound"] == "paused"
     # The customer cannot switch it back on without paying.
     refused = client.put(f"{NUMBERS}/{number.pk}", {"status": "active"}, format="json")
     assert refused.status_code == 409 and "top up" in refused.json()["error"]["message"]
@@ -286,3 +289,21 @@ def test_beat_job_commands_run_the_same_services(org, make_number, clock):
     call_command("purge_idempotency_records", stdout=out)
     assert out.getvalue().strip() == "Purged 1 idempotency record(s)."
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_the_beat_entry_and_its_task_release_due_numbers(org, buy_for_beat, clock, settings):
+    from inventory import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["release-scheduled-numbers"]
+    assert entry["task"] == tasks.release_scheduled_numbers.name
+    number = buy_for_beat
+    OwnedNumber.objects.filter(pk=number.pk).update(release_at=clock.now + timedelta(minutes=1))
+    assert tasks.release_scheduled_numbers() == {"released": 0, "failed_batches": 0}
+    clock.advance(minutes=2)
+    assert tasks.release_scheduled_numbers() == {"released": 1, "failed_batches": 0}
+    assert tasks.retry_organization_renewals(org.pk) == {"numbers_charged": 0, "unpaid": 0, "released": 0}
+
+
+@pytest.fixture
+def buy_for_beat(org, make_number):
+    return number_purchase(organization=org, phone_number=make_number().e164)
