@@ -47,6 +47,8 @@ def numbers_purchased_emit(*, organization: Organization, numbers: list[OwnedNum
 
 def number_released_emit(*, organization: Organization, number: OwnedNumber, reason: str) -> None:
     """number.released, from every release path (the reason says which)."""
+    if reason not in RELEASE_REASONS:
+        raise ValueError(f"unknown release reason {reason!r}")
     webhook_event_emit(organization=organization, event_type="number.released",
                        data=number_event_data(number, reason=reason, billing_ends_at=iso(number.billing_ends_at)))
 
