@@ -123,3 +123,22 @@ def expire_compliance_profiles() -> int:
 def reclaim_expired_trials() -> dict:
     """Take back expired trial loans; warn, once, those about to expire."""
     return services.trial_loans_reclaim_expired()
+# --- lifecycle: scheduled releases, renewals retried after a credit ---
+
+
+@shared_task
+def release_scheduled_numbers() -> dict:
+    from .services.lifecycle import numbers_release_scheduled
+
+    result = numbers_release_scheduled()
+    return {"released": len(result.released), "failed_batches": result.failed_batches}
+
+
+@shared_task
+def retry_organization_renewals(organization_id: int) -> dict:
+    """Queued after a credit: reactivate the organisation's suspended numbers if it can now pay."""
+    from .services.lifecycle import organization_renewals_retry
+
+    result = organization_renewals_retry(organization_id=organization_id)
+    return {"numbers_charged": result.numbers_charged, "unpaid": len(result.unpaid),
+            "released": len(result.released)}

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("inventory.api.export")),
     path("", include("inventory.api.emergency")),
     path("", include("inventory.api.compliance")),
+    path("", include("inventory.api.lifecycle")),
     path("", include("inventory.api.numbers")),
     path("", include("inventory.api.routing")),
     path("", include("inventory.api.caller_id")),

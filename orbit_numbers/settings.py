@@ -264,6 +264,9 @@ CELERY_TASK_ROUTES = {
     "orbit_numbers.tasks.*": {"queue": "housekeeping"},
     # Trial reclaims are database work only (the pool's numbers stay at their carrier).
     "inventory.tasks.reclaim_expired_trials": {"queue": "housekeeping"},
+    # Lifecycle sweeps: database work only (carrier releases leave through release_at_carriers).
+    "inventory.tasks.release_scheduled_numbers": {"queue": "housekeeping"},
+    "inventory.tasks.retry_organization_renewals": {"queue": "housekeeping"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -288,6 +291,9 @@ CELERY_BEAT_SCHEDULE = {
                                    "schedule": timedelta(hours=1)},
     # Trial loans past their expiry go back to the pool; those expiring within a day are warned once.
     "reclaim-expired-trials": {"task": "inventory.tasks.reclaim_expired_trials", "schedule": timedelta(minutes=15)},
+    # Numbers whose customer-scheduled release_at has come are released (inventory/services/lifecycle.py).
+    "release-scheduled-numbers": {"task": "inventory.tasks.release_scheduled_numbers",
+                                  "schedule": timedelta(minutes=5)},
 }
 
 # Orbit business settings.

@@ -184,8 +184,8 @@ class ConfirmForm(forms.Form):
 class OwnedNumberAdmin(ExportMixin, ActionFormMixin, OrbitModelAdmin):
     export_spec = OWNED
     list_display = ("e164", "organization", "status", "source", "country", "line_type", "provider", "label",
-                    "tag_list", "monthly", "created_at", "released_at")
-    list_filter = ("status", "source",
+                    "tag_list", "monthly", "created_at", "released_at", "auto_renew", "release_at")
+    list_filter = ("status", "source", "auto_renew", ("release_at", admin.EmptyFieldListFilter),
                    filterset_list_filter(StaffOwnedNumberFilterSet, "country",
                                          base=distinct_values_filter("phone_number__country", "country")),
                    filterset_list_filter(StaffOwnedNumberFilterSet, "type", title="type", choices=LineType.choices,
@@ -209,6 +209,7 @@ class OwnedNumberAdmin(ExportMixin, ActionFormMixin, OrbitModelAdmin):
                                             "webhook_url", "status_url", "compliance_profile", "channel_config")}),
         ("Billing", {"fields": ("monthly_cents", "setup_cents", "provider_order_id", "created_at", "updated_at",
                                 "released_at", "billing_ends_at")}),
+        ("Lifecycle", {"fields": ("auto_renew", "release_at", "paid_until", "renewal_failed_at")}),
     )
     # Staff may fix a label or tags by hand (audited); everything else changes through services.
     editable_fields = ("label", "tags")
@@ -265,7 +266,8 @@ class OwnedNumberAdmin(ExportMixin, ActionFormMixin, OrbitModelAdmin):
         released, failed = 0, []
         for number in queryset.select_related("organization").live():
             try:
-                number_release(organization=number.organization, number_id=number.pk, acting_user=request.user)
+                number_release(organization=number.organization, number_id=number.pk, acting_user=request.user,
+                               reason="staff")
                 released += 1
             except OrbitError as exc:
                 failed.append(f"{number.e164}: {exc.message}")

@@ -79,6 +79,10 @@ class ConfigureBody(StrictSerializer):
     tags = serializers.ListField(child=schema_field({"type": "string", "pattern": TAG_PATTERN.pattern})(),
                                  max_length=10)
     channel_config = serializers.DictField()
+    auto_renew = serializers.BooleanField(help_text=(
+        "Off: the number is not charged again and is released at the end of its paid cycle."))
+    release_at = serializers.DateTimeField(allow_null=True, help_text=(
+        "Schedule the number's release at this future time (ISO 8601); null cancels a scheduled release."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,8 +171,10 @@ class NumberViewSet(OrbitViewSet):
         parameters=RESPONSE_HEADERS, request=ConfigureBody,
         responses={200: envelope(OwnedNumberSerializer), **errors(400, 401, 403, 404, 409, 422, 429, notes={
             409: ("The change is not allowed in the number's current state (e.g. its status while on regulatory "
-                  "hold or porting out, or detaching the compliance profile of a number in a regulated "
-                  "country).")})},
+                  "hold, porting out or suspended for an unpaid renewal, or detaching the compliance profile of "
+                  "a number in a regulated country)."),
+            422: ("Validation failed (details per field), e.g. release_at in the past or set on a number that "
+                  "is porting out.")})},
     )
     def update(self, request, number_id: str):
         changes = dict(self.validated(ConfigureBody))

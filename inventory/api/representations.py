@@ -12,6 +12,7 @@ from orbit_numbers.money import dollars
 
 from ..models import LineType, OwnedNumber, PhoneNumber, Provider, RouteType, SmsRouteType
 from ..selectors.emergency import number_emergency_calling
+from ..services.renewals import paid_until_of
 from ..routing_configs import SMS_ROUTE_SCHEMAS, VOICE_ROUTE_SCHEMAS
 from .fields import OWNED_CAPABILITIES, SEARCH_CAPABILITIES
 
@@ -109,6 +110,16 @@ class OwnedNumberSerializer(OutputSerializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     emergency = serializers.SerializerMethodField()
+    auto_renew = serializers.BooleanField(help_text="Renewed every month from the wallet; off: released at the "
+                                                    "end of the paid cycle.")
+    release_at = serializers.DateTimeField(allow_null=True, help_text="A scheduled release, or null.")
+    paid_until = serializers.SerializerMethodField(help_text="The end of the cycle paid so far.")
+    renewal_failed_at = serializers.DateTimeField(allow_null=True, help_text=(
+        "When a renewal could not be paid (the number is then suspended), or null."))
+
+    @extend_schema_field({"type": "string", "format": "date-time"})
+    def get_paid_until(self, number: OwnedNumber) -> str:
+        return serializers.DateTimeField().to_representation(paid_until_of(number))
 
     @extend_schema_field(NumberEmergencySerializer)
     def get_emergency(self, number: OwnedNumber) -> dict:
@@ -138,3 +149,10 @@ class NumberRouteSerializer(OutputSerializer):
     sms_route_type = serializers.ChoiceField(choices=SmsRouteType.choices)
     sms_route_config = SmsRouteConfigField(help_text="The shape of sms_route_type's config.")
     updated_at = serializers.DateTimeField(allow_null=True, help_text="null until the route is first saved.")
+    inbound = serializers.SerializerMethodField(help_text=(
+        "active, or paused while the number is suspended for an unpaid renewal: inbound calls and messages are "
+        "not routed (the route is kept and resumes once the renewal is paid)."))
+
+    @extend_schema_field({"type": "string", "enum": ["active", "paused"]})
+    def get_inbound(self, route) -> str:
+        return "paused" if route.number.inbound_routing_paused else "active"

@@ -132,6 +132,8 @@ class OwnedNumber(models.Model):
         REGULATORY_HOLD = "regulatory_hold", "Regulatory hold"
         PORTING_OUT = "porting_out", "Porting out"
         RELEASED = "released", "Released"
+        # A renewal could not be paid: inbound routing is paused until it is (services/lifecycle.py).
+        SUSPENDED = "suspended", "Suspended (unpaid)"
 
     class Source(models.TextChoices):
         PURCHASE = "purchase", "Purchase"
@@ -173,6 +175,10 @@ class OwnedNumber(models.Model):
     paid_until = models.DateTimeField(null=True, blank=True, db_index=True)
     # Set when a renewal could not be paid; the number is released after the grace period.
     renewal_failed_at = models.DateTimeField(null=True, blank=True)
+    # Off: the number is not charged again and is released at the end of its paid cycle.
+    auto_renew = models.BooleanField(default=True)
+    # A release the customer scheduled; the release-scheduled-numbers job performs it (NULL: none).
+    release_at = models.DateTimeField(null=True, blank=True)
 
     objects = OwnedNumberQuerySet.as_manager()
 
@@ -184,6 +190,7 @@ class OwnedNumber(models.Model):
         indexes = [
             models.Index(fields=["organization", "-created_at", "-id"], name="owned_org_recent"),
             models.Index(fields=["organization", "e164"], name="owned_org_e164"),
+            models.Index(fields=["release_at"], name="owned_release_due", condition=Q(release_at__isnull=False)),
         ]
         permissions = [("release_number", "Can release customer numbers from the console"),
                        ("reassign_number", "Can move customer numbers to another organisation"),
@@ -191,6 +198,11 @@ class OwnedNumber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.e164} ({self.organization})"
+
+    @property
+    def inbound_routing_paused(self) -> bool:
+        """A suspended number keeps its route but nothing inbound is routed until it is paid."""
+        return self.status == self.Status.SUSPENDED
 
 
 class RouteType(models.TextChoices):

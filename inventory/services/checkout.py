@@ -54,6 +54,7 @@ from .carrier_releases import (ReleaseOrder, carrier_releases_perform, carrier_r
                                rows_awaiting_release)
 from .carriers import carrier_failures_record_many
 from .compliance import ComplianceCover
+from .number_events import numbers_purchased_emit
 from .numbers import enabled_capabilities, number_snapshot, purchase_charges, purchase_cost_cents
 
 logger = logging.getLogger(__name__)
@@ -238,6 +239,8 @@ def checkout_complete(*, reservation: BulkReservation, outcomes: list[Outcome], 
                 "failed_numbers": {outcome.item.e164: outcome.error_code for outcome in failed},
             }))
         audit_record_many(entries=entries)
+        # Every purchase path (single, buy-bulk, assign orders, finalized holds) ends here.
+        numbers_purchased_emit(organization=organization, numbers=numbers)
         result = CheckoutResult(reservation=locked, succeeded=succeeded, failed=failed, debited_cents=debited)
         result.value = respond(result) if respond is not None else result
         idempotency_effect_commit(result.value)

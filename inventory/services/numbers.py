@@ -23,6 +23,7 @@ from ..models import CAPABILITY_FIELDS, CarrierRelease, InventoryStatus, OwnedNu
 from .carrier_releases import (ReleaseOrder, carrier_releases_perform_on_commit, carrier_releases_record,
                                rows_awaiting_release)
 from .compliance import compliance_profile_resolve, number_action, pool_profile_required
+from .number_events import number_released_emit
 
 # Purchase-time capabilities and what the inventory row must support for each.
 PURCHASE_CAPABILITY_NEEDS = {
@@ -90,9 +91,13 @@ def billing_cycle_end(*, started_at: datetime, now: datetime) -> datetime:
 
 @transaction.atomic
 def number_release(*, organization: Organization, number_id: str, acting_key: ApiKey | None = None,
-                   acting_user=None) -> OwnedNumber:
+                   acting_user=None, reason: str = "customer",
+                   billing_ends_at: datetime | None = None) -> OwnedNumber:
     """Take a number off the customer's list now; billing stops at the cycle end; the number ages
     before it returns to inventory.
+
+    ``reason`` (number_events.RELEASE_REASONS) goes into the number.released event;
+    ``billing_ends_at`` overrides the cycle end (an unpaid number's billing ends where its payments did).
 
     The carrier hands it back after this commits (the release outbox, services/carrier_releases.py):
     recorded here, performed by a worker with no transaction open, retried until confirmed. The
@@ -114,7 +119,7 @@ def number_release(*, organization: Organization, number_id: str, acting_key: Ap
     now = timezone.now()
     number.status = OwnedNumber.Status.RELEASED
     number.released_at = now
-    number.billing_ends_at = billing_cycle_end(started_at=number.created_at, now=now)
+    number.billing_ends_at = billing_ends_at or billing_cycle_end(started_at=number.created_at, now=now)
     number.save(update_fields=["status", "released_at", "billing_ends_at", "updated_at"])
     PhoneNumber.objects.filter(pk=number.phone_number_id).update(
         aging_until=now + timedelta(days=settings.ORBIT["RELEASE_AGING_DAYS"]), updated_at=now)
@@ -126,6 +131,7 @@ def number_release(*, organization: Organization, number_id: str, acting_key: Ap
     audit_record(action="number.release", organization=organization, acting_key=acting_key, acting_user=acting_user,
                  target=number, before=before, after={"status": number.status,
                                                       "billing_ends_at": number.billing_ends_at.isoformat()})
+    number_released_emit(organization=organization, number=number, reason=reason)
     return number
 
 
@@ -142,7 +148,13 @@ def aged_numbers_return(*, now: datetime | None = None) -> int:
 
 # Capabilities a customer may toggle on an owned number (PUT); whatsapp/rcs are registered at purchase.
 TOGGLEABLE_CAPABILITIES = ("sms", "mms", "voice", "fax")
-_LOCKED_STATUSES = (OwnedNumber.Status.REGULATORY_HOLD, OwnedNumber.Status.PORTING_OUT)
+_LOCKED_STATUSES = (OwnedNumber.Status.REGULATORY_HOLD, OwnedNumber.Status.PORTING_OUT,
+                    OwnedNumber.Status.SUSPENDED)
+_LOCKED_HINTS = {
+    OwnedNumber.Status.REGULATORY_HOLD: "attach an approved compliance profile covering its country to release the hold",
+    OwnedNumber.Status.PORTING_OUT: "wait for the port-out to finish",
+    OwnedNumber.Status.SUSPENDED: "top up the wallet: it is reactivated once its renewal is paid",
+}
 
 
 def _capabilities_change(number: OwnedNumber, row: PhoneNumber, requested: list[str]) -> list[str]:
@@ -174,6 +186,9 @@ def number_update(*, organization: Organization, number_id: str, changes: dict, 
               .filter(organization=organization, pk=number_id).live().first())
     if number is None:
         raise NotFound("No such number.")
+    # auto_renew and release_at are lifecycle settings with their own rules, events and audit.
+    lifecycle_changes = {key: changes[key] for key in ("auto_renew", "release_at") if key in changes}
+    changes = {key: value for key, value in changes.items() if key not in lifecycle_changes}
     row = number.phone_number
     before = number_snapshot(number)
 
@@ -194,7 +209,8 @@ def number_update(*, organization: Organization, number_id: str, changes: dict, 
         action = number_action(number.source)
         covered = profile is not None and profile.covers(row.country, row.line_type, action)
         regulated = pool_profile_required(country=row.country, line_type=row.line_type, action=action)
-        if regulated and not covered and number.status in (OwnedNumber.Status.ACTIVE, OwnedNumber.Status.INACTIVE):
+        if regulated and not covered and number.status in (OwnedNumber.Status.ACTIVE, OwnedNumber.Status.INACTIVE,
+                                                           OwnedNumber.Status.SUSPENDED):
             raise Conflict(f"{number.e164} is a regulated {row.country} {row.line_type} number: it must keep an "
                            f"approved compliance profile covering it; attach another one instead.")
         number.compliance_profile = profile
@@ -208,8 +224,7 @@ def number_update(*, organization: Organization, number_id: str, changes: dict, 
 
     if "status" in changes and changes["status"] != number.status:
         if number.status in _LOCKED_STATUSES:
-            hint = ("attach an approved compliance profile covering its country to release the hold"
-                    if number.status == OwnedNumber.Status.REGULATORY_HOLD else "wait for the port-out to finish")
+            hint = _LOCKED_HINTS[number.status]
             raise Conflict(f"The status of {number.e164} cannot be changed while it is {number.status}; {hint}.")
         number.status = changes["status"]
 
@@ -222,4 +237,9 @@ def number_update(*, organization: Organization, number_id: str, changes: dict, 
                      acting_user=acting_user, target=number,
                      before={k: v for k, v in before.items() if after[k] != v},
                      after={k: v for k, v in after.items() if before[k] != v})
+    if lifecycle_changes:
+        from .lifecycle import number_lifecycle_configure  # lifecycle imports this module
+
+        number_lifecycle_configure(organization=organization, number=number, changes=lifecycle_changes,
+                                   acting_key=acting_key, acting_user=acting_user)
     return number

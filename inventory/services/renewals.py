@@ -9,9 +9,12 @@ Per organisation, one transaction, committed on its own: a failure in one organi
 and the run goes on with the next (the failed one is retried next run). The due numbers are
 locked with SKIP LOCKED (two concurrent runs never charge the same cycle twice: the second finds
 the rows locked or already advanced), then the wallet. Running twice charges nothing twice. A wallet that cannot pay everything pays the oldest dues first; a number left
-unpaid is marked ``renewal_failed_at`` and retried on every run, and after RENEWAL_GRACE_DAYS it
-is released (billing already stopped at its paid cycle end); its carrier release is recorded and
-performed after the commit (services/carrier_releases.py).
+unpaid is marked ``renewal_failed_at`` and suspended (inbound routing paused), and retried on every
+run (and soon after a credit, services/lifecycle.py); paid in full it is active again, and after
+RENEWAL_GRACE_DAYS unpaid it is released (billing already stopped at its paid cycle end); its carrier release is recorded and
+performed after the commit (services/carrier_releases.py). A number with ``auto_renew`` off is not
+charged again: it is released when its paid cycle ends. Each step is a webhook event, and each run
+one mail per organisation (services/number_events.py).
 
 Higher apps learn which numbers were paid through ``renewal_listener_register`` (porting settles a
 deferred first-month charge of a port-in this way); inventory never imports them.
@@ -34,6 +37,7 @@ from orbit_numbers.models import Organization
 from orbit_numbers.services import audit_entry, audit_record, audit_record_many
 
 from ..models import OwnedNumber
+from .number_events import LifecycleNotice, money, number_event_data
 from .numbers import billing_cycle_end, number_release
 
 logger = logging.getLogger(__name__)
@@ -124,6 +128,21 @@ def organization_renewals_charge(*, organization: Organization, now: datetime, a
     dues = [(number, cycles) for number, cycles in dues if cycles]
     if not dues:
         return result
+    notice = LifecycleNotice(organization=organization)
+    # auto_renew off: the paid cycle has ended, so the number goes instead of being charged again.
+    not_renewed = [number for number, _ in dues if not number.auto_renew]
+    dues = [(number, cycles) for number, cycles in dues if number.auto_renew]
+    for number in not_renewed:
+        if number.status == OwnedNumber.Status.PORTING_OUT:
+            continue  # the port-out ends the tenure
+        number_release(organization=organization, number_id=number.pk, acting_user=acting_user,
+                       reason="not_renewed", billing_ends_at=paid_until_of(number))
+        notice.add(None, None, f"{number.e164} was released at the end of its paid cycle (auto-renew is off).",
+                   counted_as="number.released")
+        result.released.append(number.e164)
+    if not dues:
+        notice.send()
+        return result
     wallet = wallet_lock(organization=organization)
     available = wallet.balance_cents
     charges: list[Charge] = []
@@ -149,6 +168,11 @@ def organization_renewals_charge(*, organization: Organization, now: datetime, a
                                       target=number, before={"paid_until": before.isoformat()},
                                       after={"paid_until": number.paid_until.isoformat(), "cycles": affordable,
                                              "charged_cents": affordable * number.monthly_cents}))
+            notice.add("number.renewed", number_event_data(
+                number, paid_until=number.paid_until.isoformat(), cycles=affordable,
+                charged_cents=affordable * number.monthly_cents),
+                f"{number.e164} renewed: {money(affordable * number.monthly_cents)} for {affordable} month(s), "
+                f"paid until {number.paid_until:%Y-%m-%d}.")
         if affordable < len(cycles):
             unpaid.append(number)
     if charges:
@@ -156,11 +180,21 @@ def organization_renewals_charge(*, organization: Organization, now: datetime, a
     for number in paid:
         if number not in unpaid:
             number.renewal_failed_at = None
-    OwnedNumber.objects.bulk_update(paid, ["paid_until", "renewal_failed_at"])
+            if number.status == OwnedNumber.Status.SUSPENDED:
+                # Paid in full again: back in service, routing resumes.
+                number.status = OwnedNumber.Status.ACTIVE
+                audits.append(audit_entry(action="number.reactivate", organization=organization,
+                                          acting_user=acting_user, target=number,
+                                          before={"status": OwnedNumber.Status.SUSPENDED},
+                                          after={"status": number.status}))
+                notice.add("number.reactivated", number_event_data(number, paid_until=number.paid_until.isoformat()),
+                           f"{number.e164} is active again: its renewal is paid.")
+    OwnedNumber.objects.bulk_update(paid, ["paid_until", "renewal_failed_at", "status"])
     if paid:
         for listener in _renewal_listeners:
             listener(organization=organization, numbers=paid, acting_user=acting_user)
 
+    grace = timedelta(days=settings.ORBIT["RENEWAL_GRACE_DAYS"])
     newly_failed = [number for number in unpaid if number.renewal_failed_at is None]
     for number in newly_failed:
         number.renewal_failed_at = now
@@ -169,18 +203,42 @@ def organization_renewals_charge(*, organization: Organization, now: datetime, a
                                   after={"paid_until": paid_until_of(number).isoformat(),
                                          "monthly_cents": number.monthly_cents,
                                          "balance_cents": wallet.balance_cents}))
+        notice.add("number.renewal_failed", number_event_data(
+            number, paid_until=paid_until_of(number).isoformat(), monthly_cents=number.monthly_cents,
+            balance_cents=wallet.balance_cents, release_after=(now + grace).isoformat()),
+            f"{number.e164}: the renewal of {money(number.monthly_cents)} could not be paid "
+            f"(wallet balance {money(wallet.balance_cents)}).")
     OwnedNumber.objects.filter(pk__in=[number.pk for number in newly_failed]).update(renewal_failed_at=now)
+    # Unpaid and in service: suspended (inbound routing paused) until paid. A number on regulatory
+    # hold or porting out keeps its status; it is released after the grace period all the same.
+    suspended = [number for number in unpaid
+                 if number.status in (OwnedNumber.Status.ACTIVE, OwnedNumber.Status.INACTIVE)]
+    for number in suspended:
+        release_after = number.renewal_failed_at + grace
+        audits.append(audit_entry(action="number.suspend", organization=organization, acting_user=acting_user,
+                                  target=number, before={"status": number.status},
+                                  after={"status": OwnedNumber.Status.SUSPENDED,
+                                         "release_after": release_after.isoformat()}))
+        number.status = OwnedNumber.Status.SUSPENDED
+        notice.add("number.suspended", number_event_data(number, reason="renewal_failed",
+                                                         release_after=release_after.isoformat()),
+                   f"{number.e164} is suspended: inbound calls and messages are paused. Top up the wallet "
+                   f"before {release_after:%Y-%m-%d %H:%M} UTC or the number is released.")
+    OwnedNumber.objects.filter(pk__in=[number.pk for number in suspended]).update(
+        status=OwnedNumber.Status.SUSPENDED, updated_at=now)
     audit_record_many(entries=audits)
     result.unpaid = [number.e164 for number in unpaid]
 
-    grace = timedelta(days=settings.ORBIT["RENEWAL_GRACE_DAYS"])
     for number in unpaid:
         if number.renewal_failed_at <= now - grace and number.status != OwnedNumber.Status.PORTING_OUT:
-            number_release(organization=organization, number_id=number.pk, acting_user=acting_user)
             # Billing ended where the payments did, not at the end of the current cycle.
-            OwnedNumber.objects.filter(pk=number.pk).update(billing_ends_at=paid_until_of(number))
+            number_release(organization=organization, number_id=number.pk, acting_user=acting_user,
+                           reason="unpaid", billing_ends_at=paid_until_of(number))
             audit_record(action="number.release_unpaid", organization=organization, acting_user=acting_user,
                          target=number, after={"renewal_failed_at": number.renewal_failed_at.isoformat(),
                                                "grace_days": grace.days})
+            notice.add(None, None, f"{number.e164} was released: its renewal stayed unpaid for {grace.days} days.",
+                       counted_as="number.released")
             result.released.append(number.e164)
+    notice.send()
     return result

@@ -66,7 +66,9 @@ def test_purchase_returns_201_with_the_number_and_charges_setup_plus_first_month
         "forwarding_number": None, "sms_forwarding": None, "compliance_profile_id": None, "campaign_id": None,
         "tags": [], "channel_config": {}, "monthly_cost": 1.5, "setup_cost": 1.0, "provider": "didww",
         "created_at": data["created_at"], "updated_at": data["updated_at"], "emergency": data["emergency"],
+        "auto_renew": True, "release_at": None, "paid_until": data["paid_until"], "renewal_failed_at": None,
     }
+    assert data["paid_until"] > data["created_at"]  # the first month is paid with the purchase
     assert data["emergency"]["calling"] == "blocked" and data["emergency"]["status"] is None
     assert data["id"].startswith("num_") and data["created_at"].endswith("Z")
     row.refresh_from_db()

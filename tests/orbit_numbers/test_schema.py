@@ -267,7 +267,7 @@ def test_listings_are_cursor_paginated(schema):
         assert set(pagination["required"]) == {"cursor", "has_more"}, template
         assert pagination["properties"]["cursor"]["nullable"] is True, template
     assert parameters(schema["paths"]["/api/v1/numbers"]["get"])["status"]["schema"]["enum"] == [
-        "active", "inactive", "regulatory_hold", "porting_out"]
+        "active", "inactive", "regulatory_hold", "porting_out", "suspended"]
 
 
 def test_routing_documents_each_route_types_config_shape(schema):
@@ -810,7 +810,7 @@ def test_export_documents_the_list_filters_its_format_and_both_bodies(schema):
     listing = parameters(schema["paths"]["/api/v1/numbers"]["get"])
     assert set(query) == (set(listing) - {"cursor", "limit"}) | {"format"}  # the list's FilterSet, unpaginated
     assert query["format"]["schema"]["enum"] == ["csv", "json"]
-    assert query["status"]["schema"]["enum"] == ["active", "inactive", "regulatory_hold", "porting_out"]
+    assert query["status"]["schema"]["enum"] == ["active", "inactive", "regulatory_hold", "porting_out", "suspended"]
     assert query["capabilities"]["style"] == "form" and query["capabilities"]["explode"] is False
     ok = operation["responses"]["200"]
     assert ok["content"]["text/csv"]["schema"] == {"type": "string"}
