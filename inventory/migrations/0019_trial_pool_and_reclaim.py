@@ -17,7 +17,7 @@ GRANTS = {"support": [("inventory", codename) for codename in (
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0017_number_health'),
+        ('inventory', '0018_number_lifecycle'),
         ('orbit_numbers', '0007_organization_contact_parent_scopes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
