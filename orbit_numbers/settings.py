@@ -259,6 +259,8 @@ CELERY_TASK_ROUTES = {
     "orbit_numbers.webhooks.*": {"queue": "carrier"},
     "inventory.tasks.*": {"queue": "housekeeping"},
     "orbit_numbers.tasks.*": {"queue": "housekeeping"},
+    # Calls the 10DLC registry (the carrier's API); an exact name wins over the patterns above.
+    "inventory.tasks.refresh_ten_dlc_vetting": {"queue": "carrier"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -281,6 +283,8 @@ CELERY_BEAT_SCHEDULE = {
     "compute-number-health": {"task": "inventory.tasks.compute_number_health", "schedule": timedelta(hours=1)},
     "expire-compliance-profiles": {"task": "inventory.tasks.expire_compliance_profiles",
                                    "schedule": timedelta(hours=1)},
+    # Polls the registry for 10DLC brands and campaigns still pending vetting.
+    "refresh-ten-dlc-vetting": {"task": "inventory.tasks.refresh_ten_dlc_vetting", "schedule": timedelta(minutes=5)},
 }
 
 # Orbit business settings.
@@ -420,6 +424,16 @@ ORBIT = {
     "REPUTATION_RECOVERY_MARGIN": int(os.environ.get("ORBIT_REPUTATION_RECOVERY_MARGIN", "5")),
     # Readiness pre-flights (POST /api/v1/numbers/readiness; they may ask carriers) per organisation per minute.
     "READINESS_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_READINESS_RATE_LIMIT_PER_MINUTE", "20")),
+    # --- 10DLC registration ---
+    # The carrier whose adapter registers 10DLC brands and campaigns (Telnyx; its backend may be the simulator).
+    "TEN_DLC_PROVIDER": os.environ.get("ORBIT_TEN_DLC_PROVIDER", "telnyx"),
+    # Simulated 10DLC vetting finishes (verified or rejected) this long after a submission.
+    "SIMULATOR_TEN_DLC_VETTING_SECONDS": float(os.environ.get("ORBIT_SIMULATOR_TEN_DLC_VETTING_SECONDS", "300")),
+    # Simulated 10DLC: brands whose tax id ends with one of these are rejected (the registry cannot match the EIN).
+    "SIMULATOR_TEN_DLC_REJECT_TAX_ID_SUFFIXES": env_list("ORBIT_SIMULATOR_TEN_DLC_REJECT_TAX_ID_SUFFIXES", "0000"),
+    # Simulated 10DLC: campaigns with one of these words in a sample message are rejected (prohibited content).
+    "SIMULATOR_TEN_DLC_BANNED_WORDS": env_list("ORBIT_SIMULATOR_TEN_DLC_BANNED_WORDS",
+                                               "CANNABIS,CBD,LOAN,CASINO,GAMBLING,FIREARMS,PAYDAY"),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.
