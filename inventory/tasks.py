@@ -114,3 +114,15 @@ def compute_number_health(number_ids: list[str] | None = None) -> dict:
 def expire_compliance_profiles() -> int:
     """Approved compliance profiles past valid_until become expired."""
     return len(services.compliance_profiles_expire())
+
+
+# --- 10DLC registration ---
+
+
+@shared_task(soft_time_limit=900, time_limit=960)
+def refresh_ten_dlc_vetting() -> dict:
+    from .services.ten_dlc import ten_dlc_vetting_refresh
+
+    result = ten_dlc_vetting_refresh()
+    return {"polled": result.polled, "verified": result.verified, "rejected": result.rejected,
+            "pending": result.pending, "errors": result.errors}
