@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("inventory.api.caller_id")),
     path("", include("inventory.api.lookup")),
     path("", include("inventory.api.health")),
+    path("", include("inventory.api.ten_dlc")),
 ]
