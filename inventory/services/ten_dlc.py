@@ -528,3 +528,19 @@ def ten_dlc_vetting_refresh(*, limit: int = 200, acting_user=None) -> VettingRef
         if row is not None and row.last_error and status == RegistrationStatus.PENDING:
             result.errors += 1
     return result
+
+
+# --- campaign_id on purchases (the same rule assign orders apply) ------------------------------------
+
+
+def campaign_scope_check(*, campaign: Campaign | None, rows) -> None:
+    """10DLC covers US local numbers only: any other row refuses the whole request (422 on campaign_id)."""
+    from .orders import CAMPAIGN_COUNTRIES, CAMPAIGN_LINE_TYPES  # orders imports the checkout engine
+
+    if campaign is None:
+        return
+    outside = [row.e164 for row in rows
+               if row.country not in CAMPAIGN_COUNTRIES or row.line_type not in CAMPAIGN_LINE_TYPES]
+    if outside:
+        raise ValidationFailed.field("campaign_id", "10DLC campaigns apply to US local numbers only, not "
+                                                    + ", ".join(outside))
