@@ -104,12 +104,19 @@ class EmptyBody(StrictSerializer):
 # --- responses -----------------------------------------------------------------------------------------
 
 
+class _AlwaysMethodField(serializers.SerializerMethodField):
+    """Rendered as null when the method answers None (a plain method field would be left out)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.required = True
+
+
 class _Registration(OutputSerializer):
     registration_status = serializers.ChoiceField(choices=RegistrationStatus.choices, help_text=(
         "draft (not submitted), pending (being vetted), verified or rejected."))
-    rejection_code = serializers.SerializerMethodField(help_text="Why vetting rejected it (a code); null otherwise.")
-    rejection_reason = serializers.SerializerMethodField(help_text="Why vetting rejected it, in words; null "
-                                                                   "otherwise.")
+    rejection_code = _AlwaysMethodField(help_text="Why vetting rejected it (a code); null otherwise.")
+    rejection_reason = _AlwaysMethodField(help_text="Why vetting rejected it, in words; null otherwise.")
     submitted_at = serializers.DateTimeField(allow_null=True)
     vetted_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
