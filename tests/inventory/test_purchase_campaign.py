@@ -8,9 +8,11 @@ import pytest
 from inventory.models import Brand, BulkReservation, Campaign, InventoryStatus, LineType, OwnedNumber, PhoneNumber
 from tests.porting.readiness_support import make_campaign
 
-from .bulk_support import balance, stock  # noqa: F401
+from . import bulk_support
+from .bulk_support import balance
 
 pytestmark = pytest.mark.django_db(transaction=True)
+stock = bulk_support.stock  # the fixture
 
 PURCHASE = "/api/v1/numbers/purchase"
 BUY_BULK = "/api/v1/numbers/buy-bulk"
@@ -34,7 +36,7 @@ def untouched(org, rows, credit: int) -> None:
         status__in=[BulkReservation.Status.CANCELLED, BulkReservation.Status.EXPIRED]).exists()
 
 
-def test_purchase_with_an_active_campaign_creates_the_number_with_it(org, client, stock):  # noqa: F811
+def test_purchase_with_an_active_campaign_creates_the_number_with_it(org, client, stock):
     campaign = make_campaign(org)
     row = stock(1)[0]
     response = purchase(client, row, campaign_id=campaign.id)
@@ -43,7 +45,7 @@ def test_purchase_with_an_active_campaign_creates_the_number_with_it(org, client
     assert OwnedNumber.objects.get(organization=org, e164=row.e164).campaign_id == campaign.id
 
 
-def test_purchase_with_a_null_campaign_id(org, client, stock):  # noqa: F811
+def test_purchase_with_a_null_campaign_id(org, client, stock):
     row = stock(1)[0]
     response = purchase(client, row, campaign_id=None)
     assert response.status_code == 201 and response.json()["data"]["campaign_id"] is None
@@ -70,7 +72,7 @@ BAD_CAMPAIGNS = [("unknown", "no such campaign"), ("other_org", "no such campaig
 
 
 @pytest.mark.parametrize("case, message", BAD_CAMPAIGNS)
-def test_purchase_refuses_an_unusable_campaign(org, make_org, client, stock, case, message):  # noqa: F811
+def test_purchase_refuses_an_unusable_campaign(org, make_org, client, stock, case, message):
     row = stock(1)[0]
     response = purchase(client, row, campaign_id=_bad_campaign(org, make_org, case))
     assert response.status_code == 422
@@ -80,7 +82,7 @@ def test_purchase_refuses_an_unusable_campaign(org, make_org, client, stock, cas
 
 @pytest.mark.parametrize("country, line_type", [("US", LineType.TOLL_FREE), ("US", LineType.MOBILE),
                                                 ("CA", LineType.LOCAL)])
-def test_purchase_refuses_a_campaign_for_a_number_outside_us_local(org, client, stock, country, line_type):  # noqa: F811
+def test_purchase_refuses_a_campaign_for_a_number_outside_us_local(org, client, stock, country, line_type):
     row = stock(1, country=country, line_type=line_type)[0]
     response = purchase(client, row, campaign_id=make_campaign(org).id)
     assert response.status_code == 422
@@ -90,14 +92,14 @@ def test_purchase_refuses_a_campaign_for_a_number_outside_us_local(org, client, 
 
 
 @pytest.mark.parametrize("value", ["", "x" * 33, ["cmp"]])
-def test_purchase_refuses_a_malformed_campaign_id(org, client, stock, value):  # noqa: F811
+def test_purchase_refuses_a_malformed_campaign_id(org, client, stock, value):
     row = stock(1)[0]
     response = purchase(client, row, campaign_id=value)
     assert response.status_code == 422 and "campaign_id" in response.json()["error"]["details"]
     untouched(org, [row], 100_00)
 
 
-def test_buy_bulk_with_a_campaign_gives_it_to_every_number(org, client, stock):  # noqa: F811
+def test_buy_bulk_with_a_campaign_gives_it_to_every_number(org, client, stock):
     campaign = make_campaign(org)
     rows = stock(3)
     response = buy_bulk(client, rows, campaign_id=campaign.id)
@@ -106,13 +108,13 @@ def test_buy_bulk_with_a_campaign_gives_it_to_every_number(org, client, stock): 
     assert set(OwnedNumber.objects.filter(organization=org).values_list("campaign_id", flat=True)) == {campaign.id}
 
 
-def test_buy_bulk_without_a_campaign_leaves_numbers_without_one(org, client, stock):  # noqa: F811
+def test_buy_bulk_without_a_campaign_leaves_numbers_without_one(org, client, stock):
     buy_bulk(client, stock(2))
     assert set(OwnedNumber.objects.filter(organization=org).values_list("campaign_id", flat=True)) == {None}
 
 
 @pytest.mark.parametrize("case, message", BAD_CAMPAIGNS)
-def test_buy_bulk_refuses_an_unusable_campaign(org, make_org, client, stock, case, message):  # noqa: F811
+def test_buy_bulk_refuses_an_unusable_campaign(org, make_org, client, stock, case, message):
     rows = stock(2)
     response = buy_bulk(client, rows, campaign_id=_bad_campaign(org, make_org, case))
     assert response.status_code == 422
@@ -120,7 +122,7 @@ def test_buy_bulk_refuses_an_unusable_campaign(org, make_org, client, stock, cas
     untouched(org, rows, 100_00)
 
 
-def test_buy_bulk_refuses_the_whole_batch_when_one_number_is_not_us_local(org, client, stock):  # noqa: F811
+def test_buy_bulk_refuses_the_whole_batch_when_one_number_is_not_us_local(org, client, stock):
     rows = stock(2) + stock(1, line_type=LineType.TOLL_FREE)
     response = buy_bulk(client, rows, campaign_id=make_campaign(org).id)
     assert response.status_code == 422
@@ -130,7 +132,7 @@ def test_buy_bulk_refuses_the_whole_batch_when_one_number_is_not_us_local(org, c
 
 
 @pytest.mark.parametrize("value", ["", "x" * 33, True])
-def test_buy_bulk_refuses_a_malformed_campaign_id(org, client, stock, value):  # noqa: F811
+def test_buy_bulk_refuses_a_malformed_campaign_id(org, client, stock, value):
     rows = stock(1)
     response = buy_bulk(client, rows, campaign_id=value)
     assert response.status_code == 422 and "campaign_id" in response.json()["error"]["details"]
