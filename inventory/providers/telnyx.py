@@ -523,6 +523,9 @@ def _brand_vetting(record: dict) -> TenDlcVetting:
         raise ProviderError("telnyx: the 10DLC brand answer has no brandId", provider_code="BAD_RESPONSE")
     identity = str(record.get("identityStatus") or "").upper() or None
     status = str(record.get("status") or "").upper()
+    # While the registration itself is in flight the identity verdict is not final yet.
+    if status == "REGISTRATION_PENDING":
+        return TenDlcVetting(status="pending", reference=reference, identity_status=identity)
     if identity in _BRAND_VERIFIED:
         return TenDlcVetting(status="verified", reference=reference, identity_status=identity)
     if identity == "UNVERIFIED" or status == "REGISTRATION_FAILED":
