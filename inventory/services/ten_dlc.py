@@ -330,7 +330,11 @@ def _campaign_submission_record(*, organization: Organization, campaign_id: str,
         raise Conflict(f"The campaign is {campaign.registration_status}; only a draft or rejected campaign can be "
                        "submitted.")
     brand = campaign.brand
-    if brand.registration_status != RegistrationStatus.VERIFIED or not brand.provider_ref:
+    if brand.registration_status == RegistrationStatus.VERIFIED and not brand.provider_ref:
+        raise Conflict(f"The campaign's brand {brand.pk} was vetted outside Orbit and has no registry reference: "
+                       "register the brand through the API, or ask support to submit the campaign.",
+                       details={"brand_id": brand.pk, "brand_status": brand.registration_status})
+    if brand.registration_status != RegistrationStatus.VERIFIED:
         raise Conflict(f"The campaign's brand {brand.pk} is {brand.registration_status}: a campaign is submitted "
                        "once its brand is verified through POST /api/v1/10dlc/brands/{id}/submit.",
                        details={"brand_id": brand.pk, "brand_status": brand.registration_status})

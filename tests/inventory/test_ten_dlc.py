@@ -340,3 +340,12 @@ def test_the_beat_job_is_scheduled_and_routed_to_the_carrier_queue(db, settings)
     assert settings.CELERY_TASK_ROUTES[refresh_ten_dlc_vetting.name] == {"queue": "carrier"}
     assert refresh_ten_dlc_vetting.apply().get() == {"polled": 0, "verified": 0, "rejected": 0, "pending": 0,
                                                      "errors": 0}
+
+
+def test_a_campaign_of_a_brand_vetted_outside_orbit_cannot_be_submitted(client, org):
+    brand = Brand.objects.create(organization=org, name="Legacy", identity_status=Brand.IdentityStatus.VERIFIED,
+                                 registration_status=RegistrationStatus.VERIFIED)
+    campaign = create_campaign(client, brand.pk)
+    response = submit(client, "campaigns", campaign["id"])
+    assert response.status_code == 409 and "outside Orbit" in response.json()["error"]["message"]
+    assert Campaign.objects.get(pk=campaign["id"]).registration_status == RegistrationStatus.DRAFT
