@@ -407,13 +407,13 @@ def _notify(row, *, kind: str, previous: str) -> None:
 def _brand_apply(brand_id: str, submitted_at, *, vetting: TenDlcVetting | None = None,
                  error: ProviderError | None = None, operation: str = "ten_dlc_brand_status",
                  acting_user=None) -> Brand | None:
-    if error is not None:
-        carrier_failure_record(provider=_provider(), operation=operation, code=error.provider_code or "",
-                               message=error.message, organization=None)
     now = timezone.now()
     with transaction.atomic():
         brand = (Brand.objects.select_for_update(of=("self",)).select_related("organization")
                  .filter(pk=brand_id).first())
+        if error is not None:  # this transaction commits whatever the answer is about
+            carrier_failure_record(provider=_provider(), operation=operation, code=error.provider_code or "",
+                                   message=error.message, organization=brand.organization if brand else None)
         if brand is None or brand.registration_status != RegistrationStatus.PENDING or \
                 brand.submitted_at != submitted_at:
             return brand  # a newer submission (or staff) decided meanwhile: this answer is about nothing current
@@ -437,13 +437,13 @@ def _brand_apply(brand_id: str, submitted_at, *, vetting: TenDlcVetting | None =
 def _campaign_apply(campaign_id: str, submitted_at, *, vetting: TenDlcVetting | None = None,
                     error: ProviderError | None = None, operation: str = "ten_dlc_campaign_status",
                     acting_user=None) -> Campaign | None:
-    if error is not None:
-        carrier_failure_record(provider=_provider(), operation=operation, code=error.provider_code or "",
-                               message=error.message, organization=None)
     now = timezone.now()
     with transaction.atomic():
         campaign = (Campaign.objects.select_for_update(of=("self",)).select_related("organization", "brand")
                     .filter(pk=campaign_id).first())
+        if error is not None:
+            carrier_failure_record(provider=_provider(), operation=operation, code=error.provider_code or "",
+                                   message=error.message, organization=campaign.organization if campaign else None)
         if campaign is None or campaign.registration_status != RegistrationStatus.PENDING or \
                 campaign.submitted_at != submitted_at:
             return campaign

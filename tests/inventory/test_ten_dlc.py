@@ -349,3 +349,33 @@ def test_a_campaign_of_a_brand_vetted_outside_orbit_cannot_be_submitted(client, 
     response = submit(client, "campaigns", campaign["id"])
     assert response.status_code == 409 and "outside Orbit" in response.json()["error"]["message"]
     assert Campaign.objects.get(pk=campaign["id"]).registration_status == RegistrationStatus.DRAFT
+
+
+def test_the_contact_is_mailed_when_vetting_finishes(client, org, clock, settings,
+                                                     django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    org.contact_email = "ops@acme.example.com"
+    org.save()
+    brand = create_brand(client, tax_id="12-3450000")
+    submit(client, "brands", brand["id"])
+    clock.advance(seconds=vetting_seconds(settings) + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ten_dlc_vetting_refresh()
+    message = next(m for m in mail.outbox if "10DLC brand" in m.subject)
+    assert message.to == ["ops@acme.example.com"] and "rejected" in message.subject
+    assert "could not match the tax id" in message.body and brand["id"] in message.body
+
+
+def test_registry_failures_are_logged_for_the_organisation(client, org, monkeypatch):
+    from inventory.models import CarrierFailure
+    from inventory.providers.simulator import SimulatorAdapter
+
+    def down(self, *, brand):
+        raise ProviderError("registry unavailable", provider_code="UNAVAILABLE", retryable=True)
+
+    monkeypatch.setattr(SimulatorAdapter, "submit_ten_dlc_brand", down)
+    brand = create_brand(client)
+    submit(client, "brands", brand["id"])
+    failure = CarrierFailure.objects.get(operation="ten_dlc_brand_submit")
+    assert (failure.provider, failure.code, failure.organization) == ("telnyx", "UNAVAILABLE", org)
