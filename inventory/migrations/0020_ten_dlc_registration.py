@@ -23,7 +23,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('inventory', '0017_number_health'),
-        ('orbit_numbers', '0007_organization_contact_parent_scopes'),
     ]
 
     operations = [
