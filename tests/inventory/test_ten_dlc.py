@@ -379,3 +379,14 @@ def test_registry_failures_are_logged_for_the_organisation(client, org, monkeypa
     submit(client, "brands", brand["id"])
     failure = CarrierFailure.objects.get(operation="ten_dlc_brand_submit")
     assert (failure.provider, failure.code, failure.organization) == ("telnyx", "UNAVAILABLE", org)
+
+
+def test_the_simulated_delay_and_banned_words_are_settings(client, settings):
+    settings.ORBIT = {**settings.ORBIT, "SIMULATOR_TEN_DLC_VETTING_SECONDS": 0,
+                      "SIMULATOR_TEN_DLC_BANNED_WORDS": ["SHIPPED"]}
+    brand = create_brand(client)
+    # No delay: the registry answers the submission with its verdict at once.
+    assert submit(client, "brands", brand["id"]).json()["data"]["registration_status"] == "verified"
+    campaign = create_campaign(client, brand["id"])
+    data = submit(client, "campaigns", campaign["id"]).json()["data"]
+    assert (data["registration_status"], data["rejection_code"]) == ("rejected", "PROHIBITED_CONTENT")
