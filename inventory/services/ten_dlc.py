@@ -398,7 +398,8 @@ def _notify(row, *, kind: str, previous: str) -> None:
                  "Numbers can now be attached to it (campaign_id).") if verdict == RegistrationStatus.VERIFIED else \
         f"Correct it and submit the {label} again."
     organization_notify(
-        organization=row.organization, event_type=f"{kind}.status_changed",
+        organization=row.organization,
+        event_type="brand.status_changed" if kind == "brand" else "campaign.status_changed",
         data={f"{kind}_id": row.pk, "status": verdict, "previous_status": previous},
         subject=f"10DLC {label} {row.name}: {verdict}",
         body=f"The vetting of your 10DLC {label} {row.name} ({row.pk}) finished: {verdict}.{reason}\n{next_step}")
