@@ -38,6 +38,8 @@ FALLBACK = {
     "spam_dispute_ids": ["spd_00000000000000000000"],
     "emergency_address_ids": ["ea_00000000000000000000"],
     "readiness_numbers": ["+14155550101", "+14155550100", "+12015550123"],
+    "ten_dlc_brand_ids": ["brd_00000000000000000000"],
+    "ten_dlc_campaign_ids": ["cmp_00000000000000000000"],
 }
 
 
@@ -182,6 +184,28 @@ def main(base: str, key: str, out_dir: str) -> int:
         "documents": [{"type": "business_registration", "file_id": document["id"]}] if document else []})
     if draft and draft.get("id"):
         values["compliance_profile_ids"].append(draft["id"])
+
+    # 10DLC: a draft brand and one submitted (pending vetting), and a draft campaign of each.
+    values["ten_dlc_brand_ids"], values["ten_dlc_campaign_ids"] = [], []
+    for name in ("Fuzz Draft", "Fuzz Submitted"):
+        brand = api.call("POST", "/10dlc/brands", f"10DLC brand {name}", json={
+            "name": name, "legal_name": "Fuzz Telecom Inc.", "entity_type": "PRIVATE_PROFIT", "tax_id": "12-3456789",
+            "vertical": "TECHNOLOGY", "website": "https://fuzz.example.com", "country": "US",
+            "contact_email": "fuzz@example.com"})
+        if not brand:
+            continue
+        values["ten_dlc_brand_ids"].append(brand["id"])
+        campaign = api.call("POST", "/10dlc/campaigns", f"10DLC campaign of {name}", json={
+            "brand_id": brand["id"], "name": f"{name} alerts", "use_case": "ACCOUNT_NOTIFICATION",
+            "description": "Order confirmations and shipping updates for customers of the fuzz shop.",
+            "message_flow": "Customers tick an opt-in box at checkout on the fuzz web shop.",
+            "sample_messages": ["Fuzz: your order 1234 has shipped. Reply STOP to opt out."],
+            "opt_out_message": "Fuzz: you are unsubscribed and will receive no more messages.",
+            "help_message": "Fuzz order alerts: help at fuzz@example.com. Reply STOP to opt out."})
+        if campaign:
+            values["ten_dlc_campaign_ids"].append(campaign["id"])
+        if name == "Fuzz Submitted":
+            api.call("POST", f"/10dlc/brands/{brand['id']}/submit", "10DLC brand submission", json={})
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -142,3 +142,13 @@ def retry_organization_renewals(organization_id: int) -> dict:
     result = organization_renewals_retry(organization_id=organization_id)
     return {"numbers_charged": result.numbers_charged, "unpaid": len(result.unpaid),
             "released": len(result.released)}
+# --- 10DLC registration ---
+
+
+@shared_task(soft_time_limit=900, time_limit=960)
+def refresh_ten_dlc_vetting() -> dict:
+    from .services.ten_dlc import ten_dlc_vetting_refresh
+
+    result = ten_dlc_vetting_refresh()
+    return {"polled": result.polled, "verified": result.verified, "rejected": result.rejected,
+            "pending": result.pending, "errors": result.errors}

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("inventory.api.transfers")),
     path("", include("inventory.api.trial")),
     path("", include("inventory.api.organizations")),
+    path("", include("inventory.api.ten_dlc")),
 ]

@@ -267,6 +267,8 @@ CELERY_TASK_ROUTES = {
     # Lifecycle sweeps: database work only (carrier releases leave through release_at_carriers).
     "inventory.tasks.release_scheduled_numbers": {"queue": "housekeeping"},
     "inventory.tasks.retry_organization_renewals": {"queue": "housekeeping"},
+    # Calls the 10DLC registry (the carrier's API); an exact name wins over the patterns above.
+    "inventory.tasks.refresh_ten_dlc_vetting": {"queue": "carrier"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -294,6 +296,8 @@ CELERY_BEAT_SCHEDULE = {
     # Numbers whose customer-scheduled release_at has come are released (inventory/services/lifecycle.py).
     "release-scheduled-numbers": {"task": "inventory.tasks.release_scheduled_numbers",
                                   "schedule": timedelta(minutes=5)},
+    # Polls the registry for 10DLC brands and campaigns still pending vetting.
+    "refresh-ten-dlc-vetting": {"task": "inventory.tasks.refresh_ten_dlc_vetting", "schedule": timedelta(minutes=5)},
 }
 
 # Orbit business settings.
@@ -443,6 +447,16 @@ ORBIT = {
     "API_KEY_IP_ALLOWLIST_MAX": int(os.environ.get("ORBIT_API_KEY_IP_ALLOWLIST_MAX", "50")),
     # A rotated key's previous secret may keep working at most this long (the rotate call's overlap_seconds).
     "API_KEY_ROTATION_MAX_OVERLAP_SECONDS": int(os.environ.get("ORBIT_API_KEY_ROTATION_MAX_OVERLAP_SECONDS", "86400")),
+    # --- 10DLC registration ---
+    # The carrier whose adapter registers 10DLC brands and campaigns (Telnyx; its backend may be the simulator).
+    "TEN_DLC_PROVIDER": os.environ.get("ORBIT_TEN_DLC_PROVIDER", "telnyx"),
+    # Simulated 10DLC vetting finishes (verified or rejected) this long after a submission.
+    "SIMULATOR_TEN_DLC_VETTING_SECONDS": float(os.environ.get("ORBIT_SIMULATOR_TEN_DLC_VETTING_SECONDS", "300")),
+    # Simulated 10DLC: brands whose tax id ends with one of these are rejected (the registry cannot match the EIN).
+    "SIMULATOR_TEN_DLC_REJECT_TAX_ID_SUFFIXES": env_list("ORBIT_SIMULATOR_TEN_DLC_REJECT_TAX_ID_SUFFIXES", "0000"),
+    # Simulated 10DLC: campaigns with one of these words in a sample message are rejected (prohibited content).
+    "SIMULATOR_TEN_DLC_BANNED_WORDS": env_list("ORBIT_SIMULATOR_TEN_DLC_BANNED_WORDS",
+                                               "CANNABIS,CBD,LOAN,CASINO,GAMBLING,FIREARMS,PAYDAY"),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

@@ -32,6 +32,8 @@ from ..services import number_release, reservation_cancel, reservations_expire, 
 from ..services.staff import clean_tags, number_reassign, number_tag
 from ..services.stock import low_stock_threshold_check, pool_stats
 from .trial import StockActionsMixin
+from . import ten_dlc as ten_dlc_admin
+from .ten_dlc import TenDlcRegistrationAdminMixin
 
 
 
@@ -583,27 +585,33 @@ class BulkReservationAdmin(OrbitModelAdmin):
 class CampaignInline(admin.TabularInline):
     model = Campaign
     extra = 0
-    fields = ("id", "name", "use_case", "status", "created_at")
-    readonly_fields = ("id", "created_at")
+    fields = ("id", "name", "use_case", "status", "registration_status", "created_at")
+    readonly_fields = ("id", "registration_status", "created_at")
     show_change_link = True
 
 
 @admin.register(Brand)
-class BrandAdmin(OrbitModelAdmin):
-    list_display = ("id", "name", "organization", "identity_status", "created_at")
-    list_filter = ("identity_status",)
-    search_fields = ("id", "name", "organization__name")
+class BrandAdmin(TenDlcRegistrationAdminMixin, OrbitModelAdmin):
+    list_display = ("id", "name", "organization", "identity_status", "registration_status", "rejection_code",
+                    "created_at")
+    list_filter = ("registration_status", "identity_status")
+    search_fields = ("id", "name", "legal_name", "organization__name")
     list_select_related = ("organization",)
     inlines = [CampaignInline]
+    actions = ["refresh_vetting"]
+    refresh_one = staticmethod(ten_dlc_admin.brand_refresh)
 
 
 @admin.register(Campaign)
-class CampaignAdmin(OrbitModelAdmin):
-    list_display = ("id", "name", "organization", "brand", "status", "use_case", "created_at")
-    list_filter = ("status", "brand__identity_status")
+class CampaignAdmin(TenDlcRegistrationAdminMixin, OrbitModelAdmin):
+    list_display = ("id", "name", "organization", "brand", "status", "registration_status", "rejection_code",
+                    "use_case", "created_at")
+    list_filter = ("registration_status", "status", "brand__identity_status")
     search_fields = ("id", "name", "brand__name", "organization__name")
     list_select_related = ("organization", "brand")
     autocomplete_fields = ("brand",)
+    actions = ["refresh_vetting"]
+    refresh_one = staticmethod(ten_dlc_admin.campaign_refresh)
 
 
 from . import caller_id  # noqa: E402,F401

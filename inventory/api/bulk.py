@@ -35,6 +35,10 @@ class BuyBulkSerializer(StrictSerializer):
     compliance_profile_id = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=32,
         help_text="A compliance profile of your organisation, applied to every number of the batch.")
+    campaign_id = serializers.CharField(required=False, allow_null=True, min_length=1, max_length=32,
+                                        trim_whitespace=False, help_text=(
+        "A US 10DLC campaign of your organisation for every number of the batch: ACTIVE, with a VERIFIED or "
+        "VETTED_VERIFIED brand. US local numbers only (any other number refuses the whole request)."))
 
     def to_internal_value(self, data):
         # The size is checked before any row is validated, and reported on "items" itself.
@@ -113,7 +117,8 @@ class BuyBulkViewSet(OrbitViewSet):
         request=BuyBulkSerializer,
         responses={200: envelope(BuyBulkResultSerializer),
                    422: compliance_422("Invalid body (details per field, e.g. items.0.phone_number), or an "
-                                       "unknown compliance_profile_id."),
+                                       "unknown compliance_profile_id, or a campaign_id that is not usable (not "
+                                       "yours, not ACTIVE, brand not verified, or a number that is not US local)."),
                    **errors(400, 401, 402, 403, 409, 429, notes={
                        402: "The wallet does not cover the numbers found available; nothing was bought.",
                        409: "The Idempotency-Key was used with a different body, or its first request still runs.",
@@ -124,7 +129,8 @@ class BuyBulkViewSet(OrbitViewSet):
     def buy_bulk(self, request):
         body = self.validated(BuyBulkSerializer)
         result = services.number_buy_bulk(organization=self.organization, items=body["items"],
-                                          compliance_profile_id=body.get("compliance_profile_id"), **self.actor())
+                                          compliance_profile_id=body.get("compliance_profile_id"),
+                                          campaign_id=body.get("campaign_id"), **self.actor())
         return self.bought(result)
 
     def bought(self, result: services.BuyBulkResult) -> Response:

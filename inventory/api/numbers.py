@@ -34,6 +34,10 @@ class PurchaseBody(StrictSerializer):
         "mms": SEARCH_ONLY_REASON, "fax": SEARCH_ONLY_REASON})
     id = serializers.CharField(max_length=64, required=False)
     compliance_profile_id = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
+    campaign_id = serializers.CharField(required=False, allow_null=True, min_length=1, max_length=32,
+                                        trim_whitespace=False, help_text=(
+        "A US 10DLC campaign of your organisation the number sends under: ACTIVE, with a VERIFIED or "
+        "VETTED_VERIFIED brand. US local numbers only."))
 
 
 class HttpUrlField(serializers.CharField):
@@ -127,7 +131,9 @@ class NumberViewSet(OrbitViewSet):
         parameters=[*IDEMPOTENT_PARAMETERS, *RESPONSE_HEADERS], request=PurchaseBody,
         responses={201: envelope(OwnedNumberSerializer, description="The number, now yours."),
                    422: compliance_422("Validation failed (error.details maps each field to its message); or "
-                                       "the Idempotency-Key header is empty or longer than 255 characters."),
+                                       "the Idempotency-Key header is empty or longer than 255 characters; or "
+                                       "a campaign_id that is not usable (not yours, not ACTIVE, brand not "
+                                       "verified, or the number is not US local)."),
                    **errors(400, 401, 402, 403, 404, 409, 429, notes={
                        404: "The number is not in the inventory.",
                        409: ("The number is no longer available, or the carrier could not provision it; or the "
@@ -140,7 +146,8 @@ class NumberViewSet(OrbitViewSet):
         number = services.number_purchase(
             organization=self.organization, phone_number=body["phone_number"], country_code=body["country_code"],
             inventory_id=body.get("id"), capabilities=body.get("capabilities"),
-            compliance_profile_id=body.get("compliance_profile_id") or None, **self.actor())
+            compliance_profile_id=body.get("compliance_profile_id") or None, campaign_id=body.get("campaign_id"),
+            **self.actor())
         return self.purchased(number)
 
     def purchased(self, number: OwnedNumber) -> Response:

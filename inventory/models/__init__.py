@@ -14,6 +14,8 @@ from django.utils import timezone
 from orbit_numbers.ids import new_id
 from orbit_numbers.models import Organization
 
+from .ten_dlc import BrandEntityType, BrandVertical, CampaignUseCase, RegistrationStatus
+
 
 def new_number_id() -> str:
     return new_id("num")
@@ -421,9 +423,38 @@ class Brand(models.Model):
     name = models.CharField(max_length=200)
     identity_status = models.CharField(max_length=16, choices=IdentityStatus.choices, default=IdentityStatus.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
+    # --- registration through the API (inventory/services/ten_dlc.py); vetting verified → VERIFIED identity.
+    registration_status = models.CharField(max_length=10, choices=RegistrationStatus.choices,
+                                           default=RegistrationStatus.DRAFT, db_index=True)
+    legal_name = models.CharField(max_length=255, blank=True, default="")
+    entity_type = models.CharField(max_length=20, choices=BrandEntityType.choices, blank=True, default="")
+    tax_id = models.CharField("EIN / tax id", max_length=21, blank=True, default="")
+    tax_id_country = models.CharField(max_length=2, blank=True, default="")
+    vertical = models.CharField(max_length=20, choices=BrandVertical.choices, blank=True, default="")
+    website = models.URLField(max_length=255, blank=True, default="")
+    country = models.CharField(max_length=2, blank=True, default="")
+    street = models.CharField(max_length=100, blank=True, default="")
+    city = models.CharField(max_length=100, blank=True, default="")
+    state = models.CharField(max_length=20, blank=True, default="")
+    postal_code = models.CharField(max_length=10, blank=True, default="")
+    contact_email = models.EmailField(max_length=254, blank=True, default="")
+    contact_phone = models.CharField(max_length=16, blank=True, default="")
+    stock_symbol = models.CharField(max_length=10, blank=True, default="")
+    stock_exchange = models.CharField(max_length=10, blank=True, default="")
+    # The adapter (ORBIT["TEN_DLC_PROVIDER"]) that took the submission and its id for the brand there.
+    provider = models.CharField(max_length=10, blank=True, default="")
+    provider_ref = models.CharField(max_length=100, blank=True, default="")
+    rejection_code = models.CharField(max_length=40, blank=True, default="")
+    rejection_reason = models.CharField(max_length=500, blank=True, default="")
+    last_error = models.CharField(max_length=255, blank=True, default="")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    vetted_at = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        permissions = [("refresh_ten_dlc_vetting", "Can refresh 10DLC vetting of brands and campaigns")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.identity_status})"
@@ -441,14 +472,42 @@ class Campaign(models.Model):
         ACTIVE = "ACTIVE", "Active"
         SUSPENDED = "SUSPENDED", "Suspended"
         EXPIRED = "EXPIRED", "Expired"
+        REJECTED = "REJECTED", "Rejected in vetting"
 
     id = models.CharField(primary_key=True, max_length=32, default=new_campaign_id, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="campaigns")
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="campaigns")
     name = models.CharField(max_length=200)
-    use_case = models.CharField(max_length=40, blank=True, default="")
+    use_case = models.CharField(max_length=40, choices=CampaignUseCase.choices, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
+    # --- registration through the API (inventory/services/ten_dlc.py); vetting verified → ACTIVE,
+    # rejected → REJECTED.
+    registration_status = models.CharField(max_length=10, choices=RegistrationStatus.choices,
+                                           default=RegistrationStatus.DRAFT, db_index=True)
+    description = models.TextField(blank=True, default="")
+    message_flow = models.TextField("opt-in flow", blank=True, default="")
+    sample_messages = models.JSONField(default=list, blank=True)
+    opt_in_keywords = models.JSONField(default=list, blank=True)
+    opt_in_message = models.CharField(max_length=320, blank=True, default="")
+    opt_out_keywords = models.JSONField(default=list, blank=True)
+    opt_out_message = models.CharField(max_length=320, blank=True, default="")
+    help_keywords = models.JSONField(default=list, blank=True)
+    help_message = models.CharField(max_length=320, blank=True, default="")
+    embedded_link = models.BooleanField(default=False)
+    embedded_phone = models.BooleanField(default=False)
+    number_pool = models.BooleanField(default=False)
+    age_gated = models.BooleanField(default=False)
+    direct_lending = models.BooleanField(default=False)
+    provider = models.CharField(max_length=10, blank=True, default="")
+    provider_ref = models.CharField(max_length=100, blank=True, default="")
+    rejection_code = models.CharField(max_length=40, blank=True, default="")
+    rejection_reason = models.CharField(max_length=500, blank=True, default="")
+    last_error = models.CharField(max_length=255, blank=True, default="")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    vetted_at = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -573,3 +632,4 @@ from .emergency import *  # noqa: E402,F401,F403
 from .health import *  # noqa: E402,F401,F403
 from .compliance import *  # noqa: E402,F401,F403
 from .trial import *  # noqa: E402,F401,F403
+from .ten_dlc import *  # noqa: E402,F401,F403

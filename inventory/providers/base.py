@@ -185,6 +185,27 @@ class CarrierAdapter(abc.ABC):
         has none is not an error."""
         raise self._unsupported("emergency address removal")
 
+    # --- 10DLC registration (The Campaign Registry, through the carrier) ---
+    # Submissions answer at once with the registry's reference and usually ``pending``; vetting then
+    # finishes on the registry's time, read back with the status calls. A carrier without a 10DLC
+    # API refuses with NOT_SUPPORTED.
+
+    def submit_ten_dlc_brand(self, *, brand: "TenDlcBrandData") -> "TenDlcVetting":
+        """Register a brand for vetting. Raises ProviderError when the carrier refuses or fails."""
+        raise self._unsupported("10DLC brand registration")
+
+    def ten_dlc_brand_status(self, *, reference: str) -> "TenDlcVetting":
+        """Where the vetting of a submitted brand stands (``reference`` from the submission)."""
+        raise self._unsupported("10DLC brand status")
+
+    def submit_ten_dlc_campaign(self, *, campaign: "TenDlcCampaignData", brand_reference: str) -> "TenDlcVetting":
+        """Register a campaign of a verified brand (``brand_reference``: the brand's registry reference)."""
+        raise self._unsupported("10DLC campaign registration")
+
+    def ten_dlc_campaign_status(self, *, reference: str) -> "TenDlcVetting":
+        """Where the vetting of a submitted campaign stands."""
+        raise self._unsupported("10DLC campaign status")
+
 
 # --- caller ID: CNAM listings and spam labels ---
 
@@ -319,3 +340,59 @@ class AddressValidation:
 class EmergencyProvisioning:
     status: str  # "provisioned", or "pending" while the carrier is still registering it
     carrier_address_id: str = ""  # the carrier's record of the address (reused on the next provisioning)
+
+
+# --- 10DLC registration ---
+
+
+@dataclass(frozen=True)
+class TenDlcBrandData:
+    """A brand as the registry takes it (our validated fields; tax_id digits only for a US EIN)."""
+
+    display_name: str
+    legal_name: str
+    entity_type: str
+    vertical: str
+    country: str
+    email: str
+    phone: str = ""
+    tax_id: str = ""
+    tax_id_country: str = ""
+    website: str = ""
+    street: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    stock_symbol: str = ""
+    stock_exchange: str = ""
+    customer_reference: str = ""  # our brand id
+
+
+@dataclass(frozen=True)
+class TenDlcCampaignData:
+    use_case: str
+    description: str
+    sample_messages: tuple[str, ...]
+    message_flow: str = ""
+    opt_in_keywords: tuple[str, ...] = ()
+    opt_in_message: str = ""
+    opt_out_keywords: tuple[str, ...] = ()
+    opt_out_message: str = ""
+    help_keywords: tuple[str, ...] = ()
+    help_message: str = ""
+    embedded_link: bool = False
+    embedded_phone: bool = False
+    number_pool: bool = False
+    age_gated: bool = False
+    direct_lending: bool = False
+    customer_reference: str = ""  # our campaign id
+
+
+@dataclass(frozen=True)
+class TenDlcVetting:
+    status: str  # "pending" | "verified" | "rejected"
+    reference: str = ""  # the registry's id (brand id / campaign id), for the status calls
+    reject_code: str | None = None
+    reject_reason: str | None = None
+    # Brands: the registry's identity verdict (VERIFIED, VETTED_VERIFIED, UNVERIFIED …) when it gives one.
+    identity_status: str | None = None

@@ -17,7 +17,7 @@ from orbit_numbers.errors import ProviderError
 from .base import (AddressValidation, CarrierAdapter, CarrierInfo, CnamDipResult, CnamListingResult,
                    EmergencyAddressData, EmergencyProvisioning, InventoryOffer, NumberLookupResult, NumberOrder,
                    PlacedOrder, PortabilityInfo, PortabilityResult, PortOrder, RoamingInfo, SimSwapInfo, SpamLabel,
-                   plan_line_type)
+                   TenDlcBrandData, TenDlcCampaignData, TenDlcVetting, plan_line_type)
 
 # The simulator's order book lives in the Django cache (Redis in production), shared by every web
 # and worker process like a real carrier's, so reconciliation can list what was ordered. Adapters
@@ -372,6 +372,43 @@ class SimulatorAdapter(CarrierAdapter):
         if self._fails(e164):
             raise ProviderError(f"{self.name}: emergency service unavailable", provider_code="UNAVAILABLE",
                                 retryable=True)
+
+    # --- 10DLC registration ---
+    # Vetting follows inventory/providers/tendlc_simulation.py (pending, then verified or rejected
+    # after SIMULATOR_TEN_DLC_VETTING_SECONDS, by documented conventions).
+
+    def submit_ten_dlc_brand(self, *, brand: TenDlcBrandData) -> TenDlcVetting:
+        from . import tendlc_simulation as sim
+
+        self._latency()
+        reference = sim.reference_new(self.name, "brand", sim.brand_fate(brand), brand.customer_reference)
+        return sim.vetting_read(reference)
+
+    def ten_dlc_brand_status(self, *, reference: str) -> TenDlcVetting:
+        return self._ten_dlc_status(reference, "brand")
+
+    def submit_ten_dlc_campaign(self, *, campaign: TenDlcCampaignData, brand_reference: str) -> TenDlcVetting:
+        from . import tendlc_simulation as sim
+
+        self._latency()
+        brand = sim.vetting_read(brand_reference)
+        if brand is None or brand.status != "verified":
+            raise ProviderError(f"{self.name}: the registry has no verified brand {brand_reference}",
+                                provider_code="BRAND_NOT_VERIFIED")
+        reference = sim.reference_new(self.name, "campaign", sim.campaign_fate(campaign), campaign.customer_reference)
+        return sim.vetting_read(reference)
+
+    def ten_dlc_campaign_status(self, *, reference: str) -> TenDlcVetting:
+        return self._ten_dlc_status(reference, "campaign")
+
+    def _ten_dlc_status(self, reference: str, kind: str) -> TenDlcVetting:
+        from . import tendlc_simulation as sim
+
+        self._latency()
+        vetting = sim.vetting_read(reference)
+        if vetting is None:
+            raise ProviderError(f"{self.name}: no 10DLC {kind} {reference}", provider_code="NOT_FOUND")
+        return vetting
 
 
 # --- number lookup and CNAM dip (the simulator's data) ---

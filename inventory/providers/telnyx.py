@@ -21,7 +21,8 @@ from orbit_numbers.errors import ProviderError
 
 from .base import (AddressValidation, CarrierAdapter, CarrierInfo, CnamDipResult, CnamListingResult,
                    EmergencyAddressData, EmergencyProvisioning, InventoryOffer, NumberLookupResult, NumberOrder,
-                   PlacedOrder, PortabilityInfo, PortabilityResult, PortOrder)
+                   PlacedOrder, PortabilityInfo, PortabilityResult, PortOrder, TenDlcBrandData, TenDlcCampaignData,
+                   TenDlcVetting)
 from .http import CarrierHttpClient
 
 _LINE_TYPES = {"local": "local", "toll_free": "toll_free", "mobile": "mobile"}
@@ -434,6 +435,46 @@ class TelnyxAdapter(CarrierAdapter):
                                     f"{first.get('detail') or first.get('title') or 'refused'}",
                                     provider_code=str(first.get("code") or "EMERGENCY_NOT_DISABLED"))
 
+    # --- 10DLC registration ---
+    # Telnyx's 10DLC API (objects answered unwrapped, camelCase): POST /10dlc/brand registers a brand
+    # with The Campaign Registry, GET /10dlc/brand/{brandId} reads its identityStatus; POST
+    # /10dlc/campaignBuilder registers a campaign, GET /10dlc/campaign/{campaignId} reads its
+    # campaignStatus as TCR and the mobile carriers move it.
+
+    def submit_ten_dlc_brand(self, *, brand: TenDlcBrandData) -> TenDlcVetting:
+        payload = {"entityType": brand.entity_type, "displayName": brand.display_name,
+                   "companyName": brand.legal_name, "vertical": brand.vertical, "country": brand.country,
+                   "email": brand.email}
+        optional = {"ein": brand.tax_id, "einIssuingCountry": brand.tax_id_country, "phone": brand.phone,
+                    "website": brand.website, "street": brand.street, "city": brand.city, "state": brand.state,
+                    "postalCode": brand.postal_code, "stockSymbol": brand.stock_symbol,
+                    "stockExchange": brand.stock_exchange, "referenceId": brand.customer_reference}
+        payload.update({key: value for key, value in optional.items() if value})
+        return _brand_vetting(_unwrap(self.http.request("POST", "/10dlc/brand", json=payload)))
+
+    def ten_dlc_brand_status(self, *, reference: str) -> TenDlcVetting:
+        return _brand_vetting(_unwrap(self.http.request("GET", f"/10dlc/brand/{reference}")))
+
+    def submit_ten_dlc_campaign(self, *, campaign: TenDlcCampaignData, brand_reference: str) -> TenDlcVetting:
+        payload = {"brandId": brand_reference, "usecase": campaign.use_case, "description": campaign.description,
+                   "messageFlow": campaign.message_flow, "embeddedLink": campaign.embedded_link,
+                   "embeddedPhone": campaign.embedded_phone, "numberPool": campaign.number_pool,
+                   "ageGated": campaign.age_gated, "directLending": campaign.direct_lending,
+                   "subscriberOptin": bool(campaign.opt_in_keywords or campaign.opt_in_message),
+                   "subscriberOptout": True, "subscriberHelp": True,
+                   "optoutKeywords": ",".join(campaign.opt_out_keywords), "optoutMessage": campaign.opt_out_message,
+                   "helpKeywords": ",".join(campaign.help_keywords), "helpMessage": campaign.help_message}
+        if campaign.opt_in_keywords:
+            payload["optinKeywords"] = ",".join(campaign.opt_in_keywords)
+        if campaign.opt_in_message:
+            payload["optinMessage"] = campaign.opt_in_message
+        for index, sample in enumerate(campaign.sample_messages[:5], start=1):
+            payload[f"sample{index}"] = sample
+        return _campaign_vetting(_unwrap(self.http.request("POST", "/10dlc/campaignBuilder", json=payload)))
+
+    def ten_dlc_campaign_status(self, *, reference: str) -> TenDlcVetting:
+        return _campaign_vetting(_unwrap(self.http.request("GET", f"/10dlc/campaign/{reference}")))
+
 
 # --- number lookup and CNAM dip (Telnyx's words → ours) ---
 
@@ -453,3 +494,55 @@ def _caller_type(name: str | None) -> str:
         return "unknown"
     words = {word.strip(".,") for word in name.upper().split()}
     return "business" if words & _BUSINESS_WORDS else "unknown"
+
+
+# --- 10DLC (Telnyx's words → ours) ---
+
+_BRAND_VERIFIED = ("VERIFIED", "VETTED_VERIFIED")
+# campaignStatus values: the registry and the carriers accepted it (verified) or one of them refused it.
+_CAMPAIGN_VERIFIED = ("MNO_PROVISIONED", "MNO_ACCEPTED")
+_CAMPAIGN_REJECTED = ("TCR_FAILED", "TELNYX_FAILED", "MNO_REJECTED", "MNO_PROVISIONING_FAILED", "TCR_SUSPENDED",
+                      "TCR_EXPIRED")
+
+
+def _unwrap(body) -> dict:
+    body = body or {}
+    return body.get("data") if isinstance(body.get("data"), dict) else body
+
+
+def _failure_reason(record: dict) -> str:
+    reasons = record.get("failureReasons")
+    if isinstance(reasons, list):
+        reasons = "; ".join(str(r.get("description") or r) if isinstance(r, dict) else str(r) for r in reasons)
+    return str(reasons or "").strip()
+
+
+def _brand_vetting(record: dict) -> TenDlcVetting:
+    reference = str(record.get("brandId") or "")
+    if not reference:
+        raise ProviderError("telnyx: the 10DLC brand answer has no brandId", provider_code="BAD_RESPONSE")
+    identity = str(record.get("identityStatus") or "").upper() or None
+    status = str(record.get("status") or "").upper()
+    # While the registration itself is in flight the identity verdict is not final yet.
+    if status == "REGISTRATION_PENDING":
+        return TenDlcVetting(status="pending", reference=reference, identity_status=identity)
+    if identity in _BRAND_VERIFIED:
+        return TenDlcVetting(status="verified", reference=reference, identity_status=identity)
+    if identity == "UNVERIFIED" or status == "REGISTRATION_FAILED":
+        return TenDlcVetting(status="rejected", reference=reference, identity_status=identity,
+                             reject_code="UNVERIFIED" if identity == "UNVERIFIED" else "REGISTRATION_FAILED",
+                             reject_reason=_failure_reason(record) or "The registry could not verify the brand.")
+    return TenDlcVetting(status="pending", reference=reference, identity_status=identity)
+
+
+def _campaign_vetting(record: dict) -> TenDlcVetting:
+    reference = str(record.get("campaignId") or "")
+    if not reference:
+        raise ProviderError("telnyx: the 10DLC campaign answer has no campaignId", provider_code="BAD_RESPONSE")
+    status = str(record.get("campaignStatus") or "").upper()
+    if status in _CAMPAIGN_VERIFIED:
+        return TenDlcVetting(status="verified", reference=reference)
+    if status in _CAMPAIGN_REJECTED:
+        return TenDlcVetting(status="rejected", reference=reference, reject_code=status,
+                             reject_reason=_failure_reason(record) or "The registry or a carrier refused the campaign.")
+    return TenDlcVetting(status="pending", reference=reference)

@@ -21,6 +21,8 @@ from ..models import BulkReservation, OwnedNumber, PhoneNumber
 from .checkout import CheckoutResult, checkout_run, hold_rows
 from .compliance import compliance_gate, compliance_profile_resolve
 from .numbers import purchase_cost_cents
+from .orders import campaign_resolve
+from .ten_dlc import campaign_scope_check
 
 BUY_BULK_MAX_ITEMS = 50
 
@@ -56,7 +58,8 @@ def _row_problem(row: PhoneNumber, item: dict, now) -> RowFailure | None:
 
 
 def number_buy_bulk(*, organization: Organization, items: list[dict], compliance_profile_id: str | None = None,
-                    acting_key: ApiKey | None = None, acting_user=None) -> BuyBulkResult:
+                    acting_key: ApiKey | None = None, acting_user=None,
+                    campaign_id: str | None = None) -> BuyBulkResult:
     """Buy every purchasable row of ``items`` (each {phone_number, country_code?, provider?, id?}).
 
     The wallet preflight covers the rows that can actually be bought (those found available):
@@ -67,7 +70,8 @@ def number_buy_bulk(*, organization: Organization, items: list[dict], compliance
     """
     if not 1 <= len(items) <= BUY_BULK_MAX_ITEMS:
         raise ValueError(f"buy-bulk takes 1-{BUY_BULK_MAX_ITEMS} items")
-    # An unknown profile id is 422 before any row is looked at.
+    # A campaign that is not usable (orders' checks) and an unknown profile id are 422 before any row is looked at.
+    campaign = campaign_resolve(organization=organization, campaign_id=campaign_id)
     compliance_profile_resolve(organization=organization, compliance_profile_id=compliance_profile_id)
     requested = [item["phone_number"] for item in items]
     result = BuyBulkResult()
@@ -100,6 +104,8 @@ def number_buy_bulk(*, organization: Organization, items: list[dict], compliance
                 candidates.append(row)
 
         if candidates:
+            # Like an assign order, a campaign for a batch with a non-US-local number refuses it all.
+            campaign_scope_check(campaign=campaign, rows=candidates)
             # The whole request is refused (422, nothing held or charged) if any buyable row is regulated
             # and not covered: a partial purchase would debit for some numbers of a batch the customer
             # must fix anyway.
@@ -132,7 +138,7 @@ def number_buy_bulk(*, organization: Organization, items: list[dict], compliance
 
     return checkout_run(
         reservation=reservation, items=held, organization=organization, compliance=compliance,
-        source=OwnedNumber.Source.BULK, audit_action="number.buy_bulk",
+        source=OwnedNumber.Source.BULK, audit_action="number.buy_bulk", number_fields={"campaign": campaign},
         audit_after={"requested": len(items), "rejected_before_carrier": {f.phone_number: f.code
                                                                          for f in result.failed}},
         respond=respond, acting_key=acting_key, acting_user=acting_user).value

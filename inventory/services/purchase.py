@@ -17,6 +17,8 @@ from ..models import BulkReservation, OwnedNumber, PhoneNumber
 from .checkout import Outcome, checkout_run, hold_rows
 from .compliance import compliance_gate, compliance_profile_resolve
 from .numbers import check_purchase_capabilities, enabled_capabilities, purchase_cost_cents
+from .orders import campaign_resolve
+from .ten_dlc import campaign_scope_check
 
 
 def _carrier_refusal(failed: list[Outcome]) -> Conflict:
@@ -31,14 +33,15 @@ def _carrier_refusal(failed: list[Outcome]) -> Conflict:
 def number_purchase(*, organization: Organization, phone_number: str, country_code: str = "US",
                     inventory_id: str | None = None, capabilities: list[str] | None = None,
                     compliance_profile_id: str | None = None, acting_key: ApiKey | None = None,
-                    acting_user=None) -> OwnedNumber:
+                    acting_user=None, campaign_id: str | None = None) -> OwnedNumber:
     """Buy one available number: order it at its carrier, assign it and charge setup + first month.
     A number that is not on sale is 409, a regulated one without a covering approved compliance
     profile 422 COMPLIANCE_REQUIRED and a short wallet 402 (nothing held or ordered either way), a
     carrier refusal 409 (nothing charged, the number back on sale).
 
     Not @transaction.atomic: the carrier call runs between two transactions (see checkout.py)."""
-    # An unknown profile id is 422 before the number is looked at.
+    # A campaign that is not usable (orders' checks) and an unknown profile id are 422 before the number is looked at.
+    campaign = campaign_resolve(organization=organization, campaign_id=campaign_id)
     compliance_profile_resolve(organization=organization, compliance_profile_id=compliance_profile_id)
     now = timezone.now()
     with transaction.atomic():
@@ -56,6 +59,7 @@ def number_purchase(*, organization: Organization, phone_number: str, country_co
         if inventory_id and inventory_id != row.provider_ref:
             raise ValidationFailed.field("id", f"does not identify {phone_number}")
         check_purchase_capabilities(row, capabilities)
+        campaign_scope_check(campaign=campaign, rows=[row])
         compliance = compliance_gate(organization=organization, pools={(row.country, row.line_type): [row.e164]},
                                      compliance_profile_id=compliance_profile_id, now=now)
         wallet_preflight(organization=organization, amount_cents=purchase_cost_cents(row))
@@ -66,7 +70,7 @@ def number_purchase(*, organization: Organization, phone_number: str, country_co
     checkout = checkout_run(
         reservation=reservation, items=held, organization=organization, compliance=compliance,
         source=OwnedNumber.Source.PURCHASE, audit_action=None,
-        number_fields={"capabilities": enabled_capabilities(row, capabilities)},
+        number_fields={"capabilities": enabled_capabilities(row, capabilities), "campaign": campaign},
         all_or_nothing_error=_carrier_refusal, respond=lambda result: result.numbers[0],
         acting_key=acting_key, acting_user=acting_user)
     return checkout.value

@@ -18,7 +18,8 @@ from .base import CheckResult, Status, Target
 from .targets import OWNED, PORT_IN
 
 BLOCKS = "US carriers block A2P SMS from unregistered 10DLC numbers"
-REGISTER = ("Register a brand and a campaign (10DLC registration); once the campaign is ACTIVE, attach it with "
+REGISTER = ("Register a brand and a campaign (10DLC registration: POST /api/v1/10dlc/brands and "
+            "/api/v1/10dlc/campaigns, each then submitted for vetting); once the campaign is ACTIVE, attach it with "
             "PUT /api/v1/numbers/{id} and campaign_id.")
 
 
