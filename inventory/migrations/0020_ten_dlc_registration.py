@@ -22,7 +22,7 @@ def registrations_backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0017_number_health'),
+        ('inventory', '0019_trial_pool_and_reclaim'),
     ]
 
     operations = [
