@@ -220,6 +220,10 @@ SPECTACULAR_SETTINGS = {
         "ComplianceActionEnum": "inventory.models.ComplianceAction",
         "ComplianceProfileStatusEnum": "inventory.models.ComplianceProfile.Status",
         "DocumentSourceEnum": "inventory.models.DocumentSource",
+        # --- webhooks ---
+        "WebhookEventTypeEnum": "orbit_numbers.webhooks.catalogue.EVENT_NAMES",
+        "WebhookEventFilterEnum": "orbit_numbers.webhooks.catalogue.EVENT_FILTERS",
+        "WebhookDeliveryStatusEnum": "orbit_numbers.webhooks.models.WebhookDelivery.Status",
     },
 }
 
@@ -420,6 +424,16 @@ ORBIT = {
     "REPUTATION_RECOVERY_MARGIN": int(os.environ.get("ORBIT_REPUTATION_RECOVERY_MARGIN", "5")),
     # Readiness pre-flights (POST /api/v1/numbers/readiness; they may ask carriers) per organisation per minute.
     "READINESS_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_READINESS_RATE_LIMIT_PER_MINUTE", "20")),
+    # Webhook endpoints an organisation may register.
+    "WEBHOOK_MAX_ENDPOINTS": int(os.environ.get("ORBIT_WEBHOOK_MAX_ENDPOINTS", "10")),
+    # An endpoint whose deliveries have all failed for this many days is disabled (and the tenant told).
+    "WEBHOOK_DISABLE_AFTER_DAYS": int(os.environ.get("ORBIT_WEBHOOK_DISABLE_AFTER_DAYS", "3")),
+    # After a secret rotation the old secret may keep signing (a second v1=) for at most this long.
+    "WEBHOOK_SECRET_MAX_OVERLAP_HOURS": int(os.environ.get("ORBIT_WEBHOOK_SECRET_MAX_OVERLAP_HOURS", "72")),
+    # Webhook URLs on loopback (and plain http to them): local development and tests only (SSRF guard).
+    "WEBHOOK_ALLOW_LOOPBACK": env_bool("ORBIT_WEBHOOK_ALLOW_LOOPBACK", DEBUG),
+    # Webhook URLs on private networks (10/8, 172.16/12, 192.168/16, fc00::/7); link-local never (SSRF guard).
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": env_bool("ORBIT_WEBHOOK_ALLOW_PRIVATE_TARGETS", False),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.
