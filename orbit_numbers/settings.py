@@ -166,7 +166,8 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Orbit Numbers API",
-    "DESCRIPTION": "Search, buy, hold, route and port virtual phone numbers, paid from a prepaid wallet.",
+    "DESCRIPTION": ("Search, buy, hold, route and port virtual phone numbers, paid from a prepaid wallet. "
+                    "Webhooks (event catalogue, envelope, signature verification): [/api/docs/webhooks/](/api/docs/webhooks/)."),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
