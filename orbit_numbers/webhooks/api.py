@@ -8,7 +8,6 @@ signature: the docs page /api/docs/webhooks/.
 """
 from __future__ import annotations
 
-from django_filters import rest_framework as django_filters
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action

@@ -18,12 +18,11 @@ URL = "/api/v1/numbers/porting"
 
 
 def test_check_to_completion_on_the_simulator(client, org, upload_loa, reviewer, settings, stub_server,
-                                              django_capture_on_commit_callbacks):
+                                              django_capture_on_commit_callbacks, make_webhook_endpoint):
     from tests.httpstub import Reply
 
     settings.ORBIT = {**settings.ORBIT, "SIMULATOR_PORT_STAGE_SECONDS": 0}
-    org.webhook_url = f"{stub_server.url}/hooks"
-    org.save(update_fields=["webhook_url"])
+    make_webhook_endpoint(org, f"{stub_server.url}/hooks", events=["number.ported"])
     stub_server.on("POST", "/hooks", Reply(200, {}))
     numbers = ["+12015550124", "+12015550126"]
 
@@ -55,7 +54,7 @@ def test_check_to_completion_on_the_simulator(client, org, upload_loa, reviewer,
     # number.ported, once per number, delivered after commit.
     events = WebhookEvent.objects.filter(organization=org, event_type="number.ported")
     assert sorted(e.payload["phone_number"] for e in events) == numbers
-    assert {e.status for e in events} == {"delivered"}
+    assert {d.status for e in events for d in e.deliveries.all()} == {"delivered"}
     assert len(stub_server.seen("POST", "/hooks")) == 2
     # The numbers are now the customer's: listed by the inventory API, and no longer portable in.
     timeline = client.get(f"{URL}/{port_id}/timeline").json()["data"]
