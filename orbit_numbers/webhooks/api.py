@@ -34,7 +34,7 @@ def _events_field(*, required: bool) -> serializers.ListField:
         help_text='The event types this endpoint receives (see GET /webhooks/events), or ["*"] for all of them.')
 
 
-class EndpointCreateBody(StrictSerializer):
+class WebhookEndpointCreateBody(StrictSerializer):
     url = serializers.CharField(max_length=500, help_text=(
         "https:// URL that receives the events (POST, JSON). It must resolve to a public address: loopback, "
         "private and link-local targets are refused."))
@@ -43,7 +43,7 @@ class EndpointCreateBody(StrictSerializer):
     enabled = serializers.BooleanField(required=False, default=True)
 
 
-class EndpointUpdateBody(StrictSerializer):
+class WebhookEndpointUpdateBody(StrictSerializer):
     url = serializers.CharField(max_length=500, required=False, help_text="As on create.")
     events = _events_field(required=False)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -52,7 +52,7 @@ class EndpointUpdateBody(StrictSerializer):
         "disabled for failing."))
 
 
-class RotateSecretBody(StrictSerializer):
+class WebhookSecretRotateBody(StrictSerializer):
     overlap_hours = serializers.IntegerField(min_value=0, max_value=72, required=False, default=0, help_text=(
         "Keep signing with the old secret too (a second v1= in X-Orbit-Signature) for this many hours, so "
         "your receivers can switch without refusing events; 0 (default) retires it at once."))
@@ -61,7 +61,7 @@ class RotateSecretBody(StrictSerializer):
 # --- responses ------------------------------------------------------------------------------------
 
 
-class EndpointSerializer(OutputSerializer):
+class WebhookEndpointSerializer(OutputSerializer):
     id = serializers.CharField(help_text="we_ followed by 20 characters.")
     url = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
@@ -78,12 +78,12 @@ class EndpointSerializer(OutputSerializer):
     updated_at = serializers.DateTimeField()
 
 
-class EndpointWithSecretSerializer(EndpointSerializer):
+class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
     secret = serializers.CharField(help_text=(
         "whsec_…: the key to verify X-Orbit-Signature with. Shown only now (create and rotate-secret); store it."))
 
 
-class DeliverySerializer(OutputSerializer):
+class WebhookDeliverySerializer(OutputSerializer):
     id = serializers.CharField(help_text="whd_ followed by 20 characters.")
     event_id = serializers.CharField(help_text="X-Orbit-Event-Id; the envelope's id.")
     event_type = serializers.ChoiceField(source="event.event_type", choices=list(EVENT_NAMES))
@@ -100,7 +100,7 @@ class DeliverySerializer(OutputSerializer):
     created_at = serializers.DateTimeField()
 
 
-class EventTypeSerializer(OutputSerializer):
+class WebhookEventTypeSerializer(OutputSerializer):
     name = serializers.ChoiceField(choices=list(EVENT_NAMES))
     description = serializers.CharField()
     data = serializers.ListField(child=serializers.CharField(), help_text="The keys of the event's data.")
@@ -158,9 +158,9 @@ class WebhookEndpointViewSet(OrbitViewSet):
     required_scopes = {"list": "webhooks:read", "retrieve": "webhooks:read", "events": "webhooks:read",
                        "create": "webhooks:write", "partial_update": "webhooks:write", "destroy": "webhooks:write",
                        "rotate_secret": "webhooks:write", "test": "webhooks:write"}
-    serializer_class = EndpointSerializer
-    output_serializers = {"create": EndpointWithSecretSerializer, "rotate_secret": EndpointWithSecretSerializer,
-                          "events": EventTypeSerializer, "test": DeliverySerializer}
+    serializer_class = WebhookEndpointSerializer
+    output_serializers = {"create": WebhookEndpointWithSecretSerializer, "rotate_secret": WebhookEndpointWithSecretSerializer,
+                          "events": WebhookEventTypeSerializer, "test": WebhookDeliverySerializer}
     filterset_class = EndpointFilterSet
     pagination_class = EndpointPagination
 
@@ -168,7 +168,7 @@ class WebhookEndpointViewSet(OrbitViewSet):
         operation_id="webhooks_list", tags=["webhooks"], summary="List your webhook endpoints",
         description="Newest first, cursor-paginated. Secrets are never listed.",
         parameters=RESPONSE_HEADERS,
-        responses={200: envelope(EndpointSerializer, paginated=True), **errors(401, 403, 422, 429)},
+        responses={200: envelope(WebhookEndpointSerializer, paginated=True), **errors(401, 403, 422, 429)},
     )
     def list(self, request):
         return self.respond_page(self.get_queryset())
@@ -177,13 +177,13 @@ class WebhookEndpointViewSet(OrbitViewSet):
         operation_id="webhooks_create", tags=["webhooks"], summary="Register a webhook endpoint",
         description=(f"Events whose type is in `events` are POSTed to `url`, signed with the `secret` in this "
                      f"response (shown only now). How to verify: {DOCS}."),
-        parameters=RESPONSE_HEADERS, request=EndpointCreateBody,
-        responses={201: envelope(EndpointWithSecretSerializer), **errors(400, 401, 403, 409, 422, 429, notes={
+        parameters=RESPONSE_HEADERS, request=WebhookEndpointCreateBody,
+        responses={201: envelope(WebhookEndpointWithSecretSerializer), **errors(400, 401, 403, 409, 422, 429, notes={
             409: "You already have the maximum number of endpoints (error.details.limit); delete one first.",
             422: URL_REFUSED})},
     )
     def create(self, request):
-        body = self.validated(EndpointCreateBody)
+        body = self.validated(WebhookEndpointCreateBody)
         endpoint = services.webhook_endpoint_create(organization=self.organization, **body, **self.actor())
         return self.respond(endpoint, status=201)
 
@@ -191,7 +191,7 @@ class WebhookEndpointViewSet(OrbitViewSet):
         operation_id="webhooks_events_list", tags=["webhooks"], summary="The webhook event catalogue",
         description=f"Every event type, what it means and the keys of its data. Rendered for people at {DOCS}.",
         parameters=RESPONSE_HEADERS,
-        responses={200: envelope(EventTypeSerializer, many=True), **errors(401, 403, 429)},
+        responses={200: envelope(WebhookEventTypeSerializer, many=True), **errors(401, 403, 429)},
     )
     @action(detail=False, methods=["get"])
     def events(self, request):
@@ -200,7 +200,7 @@ class WebhookEndpointViewSet(OrbitViewSet):
     @extend_schema(
         operation_id="webhooks_retrieve", tags=["webhooks"], summary="Get a webhook endpoint",
         parameters=[WEBHOOK_PATH, *RESPONSE_HEADERS],
-        responses={200: envelope(EndpointSerializer), **errors(401, 403, 404, 429)},
+        responses={200: envelope(WebhookEndpointSerializer), **errors(401, 403, 404, 429)},
     )
     def retrieve(self, request, webhook_id: str):
         return self.respond(self.get_object())
@@ -208,12 +208,12 @@ class WebhookEndpointViewSet(OrbitViewSet):
     @extend_schema(
         operation_id="webhooks_update", tags=["webhooks"], summary="Change a webhook endpoint",
         description="Only the keys sent change. `enabled: true` re-enables an endpoint disabled for failing.",
-        parameters=[WEBHOOK_PATH, *RESPONSE_HEADERS], request=EndpointUpdateBody,
-        responses={200: envelope(EndpointSerializer), **errors(400, 401, 403, 404, 422, 429, notes={
+        parameters=[WEBHOOK_PATH, *RESPONSE_HEADERS], request=WebhookEndpointUpdateBody,
+        responses={200: envelope(WebhookEndpointSerializer), **errors(400, 401, 403, 404, 422, 429, notes={
             422: URL_REFUSED})},
     )
     def partial_update(self, request, webhook_id: str):
-        changes = dict(self.validated(EndpointUpdateBody))
+        changes = dict(self.validated(WebhookEndpointUpdateBody))
         endpoint = services.webhook_endpoint_update(organization=self.organization, endpoint_id=webhook_id,
                                                     changes=changes, **self.actor())
         return self.respond(endpoint)
@@ -233,12 +233,12 @@ class WebhookEndpointViewSet(OrbitViewSet):
         description=("A new secret, shown only in this response. With `overlap_hours` the old secret keeps "
                      "signing too (X-Orbit-Signature then carries two v1= values) until "
                      "`previous_secret_expires_at`; without it the old secret stops at once."),
-        parameters=[WEBHOOK_PATH, *RESPONSE_HEADERS], request=RotateSecretBody,
-        responses={200: envelope(EndpointWithSecretSerializer), **errors(400, 401, 403, 404, 422, 429)},
+        parameters=[WEBHOOK_PATH, *RESPONSE_HEADERS], request=WebhookSecretRotateBody,
+        responses={200: envelope(WebhookEndpointWithSecretSerializer), **errors(400, 401, 403, 404, 422, 429)},
     )
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, webhook_id: str):
-        body = self.validated(RotateSecretBody)
+        body = self.validated(WebhookSecretRotateBody)
         endpoint = services.webhook_endpoint_secret_rotate(organization=self.organization, endpoint_id=webhook_id,
                                                           overlap_hours=body["overlap_hours"], **self.actor())
         return self.respond(endpoint)
@@ -248,7 +248,7 @@ class WebhookEndpointViewSet(OrbitViewSet):
         description=("Emits `webhook.test` to this endpoint only (whatever its event filter, also while it is "
                      "disabled) and answers the delivery; follow it with GET /webhooks/{webhook_id}/deliveries."),
         parameters=[WEBHOOK_PATH, *RESPONSE_HEADERS], request=None,
-        responses={202: envelope(DeliverySerializer), **errors(401, 403, 404, 429)},
+        responses={202: envelope(WebhookDeliverySerializer), **errors(401, 403, 404, 429)},
     )
     @action(detail=True, methods=["post"])
     def test(self, request, webhook_id: str):
@@ -267,7 +267,7 @@ class WebhookDeliveryViewSet(OrbitViewSet):
     lookup_url_kwarg = "delivery_id"
     lookup_value_converter = "str"
     required_scopes = {"list": "webhooks:read", "replay": "webhooks:write"}
-    serializer_class = DeliverySerializer
+    serializer_class = WebhookDeliverySerializer
     filterset_class = DeliveryFilterSet
     pagination_class = DeliveryPagination
 
@@ -283,7 +283,7 @@ class WebhookDeliveryViewSet(OrbitViewSet):
         operation_id="webhooks_deliveries_list", tags=["webhooks"], summary="An endpoint's deliveries",
         description="Newest first, cursor-paginated; filter by status, event type and period.",
         parameters=[WEBHOOK_PATH, *RESPONSE_HEADERS],
-        responses={200: envelope(DeliverySerializer, paginated=True), **errors(401, 403, 404, 422, 429)},
+        responses={200: envelope(WebhookDeliverySerializer, paginated=True), **errors(401, 403, 404, 422, 429)},
     )
     def list(self, request, webhook_id: str):
         endpoint = self._endpoint()
@@ -295,7 +295,7 @@ class WebhookDeliveryViewSet(OrbitViewSet):
                      "with a fresh budget of retries. The event keeps its id: receivers that dedupe on "
                      "X-Orbit-Event-Id see a duplicate."),
         parameters=[WEBHOOK_PATH, DELIVERY_PATH, *RESPONSE_HEADERS], request=None,
-        responses={202: envelope(DeliverySerializer), **errors(401, 403, 404, 409, 429, notes={
+        responses={202: envelope(WebhookDeliverySerializer), **errors(401, 403, 404, 409, 429, notes={
             409: "An attempt of this delivery is in flight right now; replay it once it ends."})},
     )
     @action(detail=True, methods=["post"])
