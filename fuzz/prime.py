@@ -38,6 +38,9 @@ FALLBACK = {
     "spam_dispute_ids": ["spd_00000000000000000000"],
     "emergency_address_ids": ["ea_00000000000000000000"],
     "readiness_numbers": ["+14155550101", "+14155550100", "+12015550123"],
+    "webhook_ids": ["we_00000000000000000000"],
+    "webhook_delivery_ids": ["whd_00000000000000000000"],
+    "webhook_urls": ["https://hooks.example.com/orbit-fuzz"],
 }
 
 
@@ -182,6 +185,17 @@ def main(base: str, key: str, out_dir: str) -> int:
         "documents": [{"type": "business_registration", "file_id": document["id"]}] if document else []})
     if draft and draft.get("id"):
         values["compliance_profile_ids"].append(draft["id"])
+
+    # Webhooks: an endpoint for every event and a test delivery on it, so deliveries and replay have ids.
+    values["webhook_urls"] = ["https://hooks.example.com/orbit-fuzz", "https://hooks.example.net/a/b?c=1"]
+    endpoint = api.call("POST", "/webhooks", "webhook endpoint",
+                        json={"url": values["webhook_urls"][0], "events": ["*"], "description": "fuzz"})
+    values["webhook_ids"] = [endpoint["id"]] if endpoint and endpoint.get("id") else []
+    values["webhook_delivery_ids"] = []
+    if values["webhook_ids"]:
+        delivery = api.call("POST", f"/webhooks/{values['webhook_ids'][0]}/test", "webhook test event")
+        if delivery and delivery.get("id"):
+            values["webhook_delivery_ids"].append(delivery["id"])
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
