@@ -159,7 +159,8 @@ class WebhookEndpointViewSet(OrbitViewSet):
                        "create": "webhooks:write", "partial_update": "webhooks:write", "destroy": "webhooks:write",
                        "rotate_secret": "webhooks:write", "test": "webhooks:write"}
     serializer_class = WebhookEndpointSerializer
-    output_serializers = {"create": WebhookEndpointWithSecretSerializer, "rotate_secret": WebhookEndpointWithSecretSerializer,
+    output_serializers = {"create": WebhookEndpointWithSecretSerializer,
+                          "rotate_secret": WebhookEndpointWithSecretSerializer,
                           "events": WebhookEventTypeSerializer, "test": WebhookDeliverySerializer}
     filterset_class = EndpointFilterSet
     pagination_class = EndpointPagination

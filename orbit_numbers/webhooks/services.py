@@ -73,24 +73,33 @@ def _endpoint_audit_state(endpoint: WebhookEndpoint) -> dict:
             "enabled": endpoint.enabled}
 
 
-def _fan_out(event: WebhookEvent, endpoints) -> list[WebhookDelivery]:
-    now = timezone.now()
-    deliveries = WebhookDelivery.objects.bulk_create([
-        WebhookDelivery(event=event, endpoint=endpoint, organization_id=event.organization_id, next_attempt_at=now)
-        for endpoint in endpoints])
-    if deliveries:
-        _deliver_event_on_commit(event.pk)
-    return deliveries
-
-
 def webhook_event_emit(*, organization: Organization, event_type: str, data: dict) -> WebhookEvent:
     """Record an event in the caller's transaction, with one delivery per enabled endpoint that wants
     it; delivery is queued only once the transaction commits."""
-    event = WebhookEvent.objects.create(organization=organization, event_type=event_type, payload=data)
-    endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(organization=organization, enabled=True)
-                 .order_by("pk") if endpoint.wants(event_type)]
-    _fan_out(event, endpoints)
-    return event
+    return webhook_events_emit_many(events=[(organization, event_type, data)])[0]
+
+
+def webhook_events_emit_many(*, events: list[tuple[Organization, str, dict]]) -> list[WebhookEvent]:
+    """``webhook_event_emit`` for a batch of (organization, event_type, data), in a constant number
+    of queries (batch sweeps stay O(1) in queries)."""
+    if not events:
+        return []
+    now = timezone.now()
+    rows = WebhookEvent.objects.bulk_create([
+        WebhookEvent(organization=organization, event_type=event_type, payload=data)
+        for organization, event_type, data in events])
+    endpoints: dict[str, list[WebhookEndpoint]] = {}
+    for endpoint in WebhookEndpoint.objects.filter(organization_id__in={row.organization_id for row in rows},
+                                                   enabled=True).order_by("pk"):
+        endpoints.setdefault(endpoint.organization_id, []).append(endpoint)
+    deliveries = [WebhookDelivery(event=row, endpoint=endpoint, organization_id=row.organization_id,
+                                  next_attempt_at=now)
+                  for row in rows for endpoint in endpoints.get(row.organization_id, ())
+                  if endpoint.wants(row.event_type)]
+    WebhookDelivery.objects.bulk_create(deliveries)
+    for event_id in dict.fromkeys(delivery.event_id for delivery in deliveries):
+        _deliver_event_on_commit(event_id)
+    return rows
 
 
 def staff_webhook_event_emit(*, url: str, event_type: str, data: dict) -> WebhookEvent:
