@@ -56,6 +56,13 @@ def test_check_to_completion_on_the_simulator(client, org, upload_loa, reviewer,
     assert sorted(e.payload["phone_number"] for e in events) == numbers
     assert {d.status for e in events for d in e.deliveries.all()} == {"delivered"}
     assert len(stub_server.seen("POST", "/hooks")) == 2
+    # Every status transition was an event: a chain from submitted to completed, as the timeline recorded it.
+    changes = [e.payload for e in WebhookEvent.objects.filter(event_type="porting.status_changed")
+               .order_by("created_at", "id")]
+    assert {c["port_request_id"] for c in changes} == {port_id}
+    assert changes[0]["previous_status"] == "submitted" and changes[-1]["status"] == "completed"
+    assert all(later["previous_status"] == earlier["status"] for earlier, later in zip(changes, changes[1:]))
+    assert {"validating_loa", "carrier_review"} <= {c["status"] for c in changes}
     # The numbers are now the customer's: listed by the inventory API, and no longer portable in.
     timeline = client.get(f"{URL}/{port_id}/timeline").json()["data"]
     assert [s["state"] for s in timeline["stages"]] == ["done"] * 6
