@@ -435,6 +435,8 @@ ORBIT = {
     "WEBHOOK_ALLOW_LOOPBACK": env_bool("ORBIT_WEBHOOK_ALLOW_LOOPBACK", DEBUG),
     # Webhook URLs on private networks (10/8, 172.16/12, 192.168/16, fc00::/7); link-local never (SSRF guard).
     "WEBHOOK_ALLOW_PRIVATE_TARGETS": env_bool("ORBIT_WEBHOOK_ALLOW_PRIVATE_TARGETS", False),
+    # Test events (POST /api/v1/webhooks/{id}/test) per organisation per minute: each one is a POST we make.
+    "WEBHOOK_TEST_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_WEBHOOK_TEST_RATE_LIMIT_PER_MINUTE", "10")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.
@@ -480,6 +482,9 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set it in the environment (e.g. "
             "python -c 'import secrets; print(secrets.token_urlsafe(50))'); `make run` creates a local one.")
     SECRET_KEY = "dev-only-insecure-secret-key-for-debug-runs"
+
+if PRODUCTION and ORBIT["WEBHOOK_ALLOW_LOOPBACK"]:
+    raise ImproperlyConfigured("ORBIT_WEBHOOK_ALLOW_LOOPBACK lets tenants make us POST to this host; never in production.")
 
 if PRODUCTION and not os.environ.get("ORBIT_PUBLIC_BASE_URL"):
     raise ImproperlyConfigured("ORBIT_PUBLIC_BASE_URL (e.g. https://api.example.com) is required in production: "

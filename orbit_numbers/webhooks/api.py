@@ -9,6 +9,7 @@ signature: the docs page /api/docs/webhooks/.
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from django.conf import settings
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -16,6 +17,7 @@ from rest_framework.response import Response
 from ..api.filters import EnumFilter, OrbitFilterSet, UtcDateTimeFilter
 from ..api.openapi import RESPONSE_HEADERS, envelope, errors
 from ..api.pagination import KeysetPagination
+from ..api.ratelimit import RateLimit
 from ..api.serializers import OutputSerializer, StrictSerializer
 from ..api.viewsets import OrbitRouter, OrbitViewSet
 from . import services
@@ -165,6 +167,10 @@ class WebhookEndpointViewSet(OrbitViewSet):
     filterset_class = EndpointFilterSet
     pagination_class = EndpointPagination
 
+    @property
+    def rate_limits(self) -> dict[str, RateLimit]:
+        return {"test": RateLimit("webhook_test", settings.ORBIT["WEBHOOK_TEST_RATE_LIMIT_PER_MINUTE"])}
+
     @extend_schema(
         operation_id="webhooks_list", tags=["webhooks"], summary="List your webhook endpoints",
         description="Newest first, cursor-paginated. Secrets are never listed.",
@@ -249,7 +255,8 @@ class WebhookEndpointViewSet(OrbitViewSet):
         description=("Emits `webhook.test` to this endpoint only (whatever its event filter, also while it is "
                      "disabled) and answers the delivery; follow it with GET /webhooks/{webhook_id}/deliveries."),
         parameters=[WEBHOOK_PATH, *RESPONSE_HEADERS], request=None,
-        responses={202: envelope(WebhookDeliverySerializer), **errors(401, 403, 404, 429)},
+        responses={202: envelope(WebhookDeliverySerializer), **errors(401, 403, 404, 429, notes={
+            429: "More test events than the per-organisation limit (10 a minute by default); see Retry-After."})},
     )
     @action(detail=True, methods=["post"])
     def test(self, request, webhook_id: str):

@@ -349,8 +349,11 @@ def webhook_delivery_deliver(*, delivery_id: str) -> WebhookDelivery | None:
         delivery.last_response_ms = None
     else:
         try:
-            response = requests.post(post.url, data=post.body, headers=post.headers,
+            # stream=True and close unread: only the status matters, and a receiver must not make us
+            # download an arbitrarily large body.
+            response = requests.post(post.url, data=post.body, headers=post.headers, stream=True,
                                      timeout=settings.ORBIT["HTTP_TIMEOUT_SECONDS"], allow_redirects=False)
+            response.close()
             delivery.last_status_code = response.status_code
             delivered = 200 <= response.status_code < 300
             delivery.last_error = "" if delivered else f"HTTP {response.status_code}"

@@ -163,6 +163,9 @@ def test_webhook_goes_through_the_outbox_signed_with_a_timeout(make_number, run_
     class Ok:
         status_code = 204
 
+        def close(self):
+            pass
+
     monkeypatch.setattr(requests, "post", lambda url, **kwargs: calls.append((url, kwargs)) or Ok())
     LowStockThreshold.objects.create(country="US", line_type="local", min_available=1)
     run_on_commit()
@@ -193,6 +196,9 @@ def test_failing_webhook_is_retried_from_the_outbox(make_number, run_on_commit, 
 
     class Ok:
         status_code = 200
+
+        def close(self):
+            pass
 
     monkeypatch.setattr(requests, "post", lambda url, **kwargs: Ok())
     type(event).objects.filter(pk=event.pk).update(next_attempt_at=timezone.now())

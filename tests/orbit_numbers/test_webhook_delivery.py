@@ -257,3 +257,25 @@ def test_deleting_an_endpoint_keeps_the_events(client, org, receiver):
     event = emit(org)
     assert client.delete(f"{URL}/{created['id']}").status_code == 204
     assert WebhookEvent.objects.filter(pk=event.pk).exists() and not WebhookDelivery.objects.exists()
+
+
+def test_the_answer_body_is_never_downloaded(org, monkeypatch, make_webhook_endpoint):
+    """A receiver must not make us read an arbitrarily large body: the answer is streamed and closed unread."""
+    seen = []
+
+    class Streamed:
+        status_code = 200
+
+        def close(self):
+            seen.append("closed")
+
+        @property
+        def content(self):
+            raise AssertionError("the body was read")
+
+    monkeypatch.setattr(services.requests, "post", lambda url, **kwargs: seen.append(kwargs["stream"]) or Streamed())
+    make_webhook_endpoint(org, "https://hooks.example.com/orbit")
+    monkeypatch.setattr(services, "resolved_refusal", lambda url: None)  # no DNS in tests
+    emit(org)
+    deliver_due_webhook_events()
+    assert seen == [True, "closed"] and WebhookDelivery.objects.get().status == "delivered"

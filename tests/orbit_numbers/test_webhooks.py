@@ -101,6 +101,9 @@ class _Answer:
     def __init__(self, status_code: int = 200) -> None:
         self.status_code = status_code
 
+    def close(self) -> None:  # delivery streams the answer and closes it unread
+        pass
+
 
 def _open_transactions() -> list:
     from django.db import connection

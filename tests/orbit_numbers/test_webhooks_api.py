@@ -306,3 +306,11 @@ def test_the_docs_snippet_verifies_a_real_signature():
     assert not namespace["verify"]("whsec_new", header, body + b" ")
     stale = services.webhook_signature(secret="whsec_new", timestamp=int(time.time()) - 3600, body=body)
     assert not namespace["verify"]("whsec_new", stale, body)
+
+
+def test_test_events_are_rate_limited_per_organisation(client, endpoint, settings):
+    settings.ORBIT = {**settings.ORBIT, "WEBHOOK_TEST_RATE_LIMIT_PER_MINUTE": 2}
+    assert [client.post(f"{URL}/{endpoint['id']}/test").status_code for _ in range(2)] == [202, 202]
+    refused = client.post(f"{URL}/{endpoint['id']}/test")
+    assert refused.status_code == 429 and refused["Retry-After"]
+    assert WebhookDelivery.objects.filter(event__event_type="webhook.test").count() == 2
