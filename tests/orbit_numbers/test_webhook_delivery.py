@@ -173,7 +173,7 @@ def test_an_endpoint_failing_for_n_days_is_disabled_and_the_tenant_is_told(
     settings.ORBIT = {**settings.ORBIT, "WEBHOOK_DISABLE_AFTER_DAYS": 3}
     org.contact_email = "ops@acme.example"
     org.save(update_fields=["contact_email"])
-    failing = register(client, f"http://127.0.0.1:9/down")  # nothing listens there
+    failing = register(client, "http://127.0.0.1:9/down")  # nothing listens there
     healthy = register(client, receiver.url)
     receiver.secrets = [healthy["secret"]]
     emit(org)

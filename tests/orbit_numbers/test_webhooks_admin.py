@@ -7,7 +7,10 @@ from django.urls import reverse
 from orbit_numbers.models import AuditLog
 from orbit_numbers.webhooks.models import WebhookDelivery
 from orbit_numbers.webhooks.services import webhook_event_emit
-from tests.staff import action_names, make_staff  # noqa: F401
+from tests import staff
+from tests.staff import action_names
+
+make_staff = staff.make_staff  # the fixture
 
 DELIVERIES = reverse("admin:orbit_numbers_webhookdelivery_changelist")
 
@@ -20,7 +23,7 @@ def failed_delivery(org, make_webhook_endpoint) -> WebhookDelivery:
     return delivery
 
 
-def test_support_replays_a_failed_delivery(make_staff, org, make_webhook_endpoint):  # noqa: F811
+def test_support_replays_a_failed_delivery(make_staff, org, make_webhook_endpoint):
     delivery = failed_delivery(org, make_webhook_endpoint)
     client = make_staff("support")
     page = client.get(DELIVERIES).content.decode()
@@ -32,7 +35,7 @@ def test_support_replays_a_failed_delivery(make_staff, org, make_webhook_endpoin
     assert AuditLog.objects.get(action="webhook_delivery.replay").acting_user == client.user
 
 
-def test_finance_may_not_replay(make_staff, org, make_webhook_endpoint):  # noqa: F811
+def test_finance_may_not_replay(make_staff, org, make_webhook_endpoint):
     delivery = failed_delivery(org, make_webhook_endpoint)
     client = make_staff("finance")
     assert "replay" not in action_names(client.get(DELIVERIES).content.decode())
@@ -41,7 +44,7 @@ def test_finance_may_not_replay(make_staff, org, make_webhook_endpoint):  # noqa
     assert delivery.status == "failed" and delivery.replays == 0
 
 
-def test_deliveries_cannot_be_added_or_edited(make_staff, org, make_webhook_endpoint):  # noqa: F811
+def test_deliveries_cannot_be_added_or_edited(make_staff, org, make_webhook_endpoint):
     delivery = failed_delivery(org, make_webhook_endpoint)
     client = make_staff(superuser=True)
     assert client.get(reverse("admin:orbit_numbers_webhookdelivery_add")).status_code == 403
