@@ -279,3 +279,14 @@ def test_the_answer_body_is_never_downloaded(org, monkeypatch, make_webhook_endp
     emit(org)
     deliver_due_webhook_events()
     assert seen == [True, "closed"] and WebhookDelivery.objects.get().status == "delivered"
+
+
+def test_a_paused_endpoints_pending_deliveries_are_skipped_not_posted(client, org, receiver):
+    created = register(client, receiver.url)
+    emit(org)
+    assert client.patch(f"{URL}/{created['id']}", {"enabled": False}, format="json").status_code == 200
+    deliver_due_webhook_events()
+    delivery = WebhookDelivery.objects.get()
+    assert receiver.received == [] and delivery.status == "skipped" and delivery.last_error
+    emit(org)
+    assert WebhookDelivery.objects.count() == 1  # no fan-out to a paused endpoint
