@@ -130,10 +130,13 @@ def _expire_batch(*, now: datetime, organization: Organization | None, reservati
         for reservation in expired
     ])
     # Customers hear of their own holds running out; checkout holds are internal.
-    webhook_events_emit_many(events=[
-        (reservation.organization, "reservation.expired",
-         {"reservation_id": reservation.pk, "quantity_reserved": reservation.quantity_reserved})
-        for reservation in expired if reservation.purpose == BulkReservation.Purpose.RESERVE])
+    events = []
+    for reservation in expired:
+        if reservation.purpose == BulkReservation.Purpose.RESERVE:
+            organization = reservation.organization
+            events.append((organization, "reservation.expired",
+                           {"reservation_id": reservation.pk, "quantity_reserved": reservation.quantity_reserved}))
+    webhook_events_emit_many(events=events)
     return len(expired)
 
 
