@@ -40,6 +40,9 @@ FALLBACK = {
     "readiness_numbers": ["+14155550101", "+14155550100", "+12015550123"],
     "ten_dlc_brand_ids": ["brd_00000000000000000000"],
     "ten_dlc_campaign_ids": ["cmp_00000000000000000000"],
+    "webhook_ids": ["we_00000000000000000000"],
+    "webhook_delivery_ids": ["whd_00000000000000000000"],
+    "webhook_urls": ["https://hooks.example.com/orbit-fuzz"],
 }
 
 
@@ -206,6 +209,16 @@ def main(base: str, key: str, out_dir: str) -> int:
             values["ten_dlc_campaign_ids"].append(campaign["id"])
         if name == "Fuzz Submitted":
             api.call("POST", f"/10dlc/brands/{brand['id']}/submit", "10DLC brand submission", json={})
+    # Webhooks: an endpoint for every event and a test delivery on it, so deliveries and replay have ids.
+    values["webhook_urls"] = ["https://hooks.example.com/orbit-fuzz", "https://hooks.example.net/a/b?c=1"]
+    endpoint = api.call("POST", "/webhooks", "webhook endpoint",
+                        json={"url": values["webhook_urls"][0], "events": ["*"], "description": "fuzz"})
+    values["webhook_ids"] = [endpoint["id"]] if endpoint and endpoint.get("id") else []
+    values["webhook_delivery_ids"] = []
+    if values["webhook_ids"]:
+        delivery = api.call("POST", f"/webhooks/{values['webhook_ids'][0]}/test", "webhook test event")
+        if delivery and delivery.get("id"):
+            values["webhook_delivery_ids"].append(delivery["id"])
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -74,6 +74,7 @@ echo "fuzz: fresh database $FUZZ_DB"
 "$PY" manage.py migrate --noinput -v 0
 "$PY" manage.py seed_demo > "$REPORT_DIR/seed.log"
 SCOPES=numbers:read,numbers:write,porting:read,porting:write,billing:read
+SCOPES=$SCOPES,webhooks:read,webhooks:write  # the Webhooks API (/api/v1/webhooks)
 ORBIT_FUZZ_KEY=$("$PY" manage.py create_api_key --org "Acme Telecom" --scopes "$SCOPES" --credit 1000000.00 \
   --name fuzz | tail -n 1)
 export ORBIT_FUZZ_KEY

@@ -52,6 +52,11 @@ class OrganizationAdmin(OrbitModelAdmin):
     readonly_fields = ("id", "created_at")
     fields = ("id", "name", "is_active", "webhook_url", "parent", "created_at")
     raw_id_fields = ("parent",)
+    list_display = ("name", "id", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "=id")
+    readonly_fields = ("id", "created_at")
+    fields = ("id", "name", "is_active", "created_at")
     inlines = (ApiKeyInline,)
     ordering = ("name",)
 
@@ -223,9 +228,9 @@ class IdempotencyRecordAdmin(ReadOnlyModelAdmin):
     exclude = ("response_body", "lease_token")
 
 
-# Files and webhook deliveries: platform logs, read-only. WebhookSecret is deliberately not
-# registered: a signing secret is never displayed in the console.
+# Files and webhook events: platform logs, read-only. Webhook endpoints and deliveries: webhooks/admin.py.
 from .files.models import StoredFile  # noqa: E402
+from .webhooks import admin as webhooks_admin  # noqa: E402,F401
 from .webhooks.models import WebhookEvent  # noqa: E402
 
 
@@ -241,10 +246,8 @@ class StoredFileAdmin(ReadOnlyModelAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyModelAdmin):
-    list_display = ("id", "organization", "target_url", "event_type", "status", "attempts", "last_status_code",
-                    "next_attempt_at", "delivered_at", "created_at")
-    list_filter = ("status", "event_type", recent_filter("created_at"))
+    list_display = ("id", "organization", "target_url", "event_type", "created_at")
+    list_filter = ("event_type", recent_filter("created_at"))
     search_fields = ("=id", "organization__name", "event_type")
     list_select_related = ("organization",)
     raw_id_fields = ("organization",)
-    exclude = ("claim_token",)

@@ -19,8 +19,6 @@ class Organization(models.Model):
     id = models.CharField(primary_key=True, max_length=32, default=new_org_id, editable=False)
     name = models.CharField(max_length=200, unique=True)
     is_active = models.BooleanField(default=True)
-    # Where this organisation receives webhook events (number.ported …); optional.
-    webhook_url = models.URLField(blank=True, default="")
     # Who is mailed about account events (renewal failed, suspension, low balance …); optional.
     contact_email = models.EmailField(blank=True, default="",
                                       help_text="Mailed about renewals, suspensions, low balance and failing webhooks.")
@@ -137,4 +135,4 @@ class IdempotencyRecord(models.Model):
 
 # Kernel models kept in their own packages; imported here so Django registers them.
 from .files.models import StoredFile  # noqa: E402,F401
-from .webhooks.models import WebhookEvent, WebhookSecret  # noqa: E402,F401
+from .webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent  # noqa: E402,F401

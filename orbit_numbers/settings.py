@@ -166,7 +166,8 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Orbit Numbers API",
-    "DESCRIPTION": "Search, buy, hold, route and port virtual phone numbers, paid from a prepaid wallet.",
+    "DESCRIPTION": ("Search, buy, hold, route and port virtual phone numbers, paid from a prepaid wallet. "
+                    "Webhooks (event catalogue, envelope, signature verification): [/api/docs/webhooks/](/api/docs/webhooks/)."),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -223,6 +224,10 @@ SPECTACULAR_SETTINGS = {
         # --- API key management ---
         "ApiKeyStatusEnum": "orbit_numbers.api.api_keys.STATUSES",
         "ApiKeyScopeEnum": "orbit_numbers.models.SCOPES",
+        # --- webhooks ---
+        "WebhookEventTypeEnum": "orbit_numbers.webhooks.catalogue.EVENT_NAMES",
+        "WebhookEventFilterEnum": "orbit_numbers.webhooks.catalogue.EVENT_FILTERS",
+        "WebhookDeliveryStatusEnum": "orbit_numbers.webhooks.models.WebhookDelivery.Status",
     },
 }
 
@@ -457,6 +462,18 @@ ORBIT = {
     # Simulated 10DLC: campaigns with one of these words in a sample message are rejected (prohibited content).
     "SIMULATOR_TEN_DLC_BANNED_WORDS": env_list("ORBIT_SIMULATOR_TEN_DLC_BANNED_WORDS",
                                                "CANNABIS,CBD,LOAN,CASINO,GAMBLING,FIREARMS,PAYDAY"),
+    # Webhook endpoints an organisation may register.
+    "WEBHOOK_MAX_ENDPOINTS": int(os.environ.get("ORBIT_WEBHOOK_MAX_ENDPOINTS", "10")),
+    # An endpoint whose deliveries have all failed for this many days is disabled (and the tenant told).
+    "WEBHOOK_DISABLE_AFTER_DAYS": int(os.environ.get("ORBIT_WEBHOOK_DISABLE_AFTER_DAYS", "3")),
+    # After a secret rotation the old secret may keep signing (a second v1=) for at most this long.
+    "WEBHOOK_SECRET_MAX_OVERLAP_HOURS": int(os.environ.get("ORBIT_WEBHOOK_SECRET_MAX_OVERLAP_HOURS", "72")),
+    # Webhook URLs on loopback (and plain http to them): local development and tests only (SSRF guard).
+    "WEBHOOK_ALLOW_LOOPBACK": env_bool("ORBIT_WEBHOOK_ALLOW_LOOPBACK", DEBUG),
+    # Webhook URLs on private networks (10/8, 172.16/12, 192.168/16, fc00::/7); link-local never (SSRF guard).
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": env_bool("ORBIT_WEBHOOK_ALLOW_PRIVATE_TARGETS", False),
+    # Test events (POST /api/v1/webhooks/{id}/test) per organisation per minute: each one is a POST we make.
+    "WEBHOOK_TEST_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_WEBHOOK_TEST_RATE_LIMIT_PER_MINUTE", "10")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.
@@ -502,6 +519,9 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set it in the environment (e.g. "
             "python -c 'import secrets; print(secrets.token_urlsafe(50))'); `make run` creates a local one.")
     SECRET_KEY = "dev-only-insecure-secret-key-for-debug-runs"
+
+if PRODUCTION and ORBIT["WEBHOOK_ALLOW_LOOPBACK"]:
+    raise ImproperlyConfigured("ORBIT_WEBHOOK_ALLOW_LOOPBACK lets tenants make us POST to this host; never in production.")
 
 if PRODUCTION and not os.environ.get("ORBIT_PUBLIC_BASE_URL"):
     raise ImproperlyConfigured("ORBIT_PUBLIC_BASE_URL (e.g. https://api.example.com) is required in production: "

@@ -9,7 +9,8 @@ def purge_idempotency_records() -> int:
 
 
 # Register the webhook tasks with the worker (autodiscovery only imports <app>.tasks).
-from .webhooks.tasks import deliver_due_webhook_events, deliver_webhook_event  # noqa: E402,F401
+from .webhooks.tasks import (deliver_due_webhook_events, deliver_webhook_delivery,  # noqa: E402,F401
+                             deliver_webhook_event)
 
 
 @shared_task(name="orbit_numbers.tasks.send_organization_email", autoretry_for=(OSError,), retry_backoff=30,

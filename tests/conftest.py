@@ -205,3 +205,14 @@ def clock(monkeypatch):
     controlled = Clock(timezone.now())
     monkeypatch.setattr(timezone, "now", lambda: controlled.now)
     return controlled
+
+
+@pytest.fixture
+def make_webhook_endpoint(db):
+    """make_webhook_endpoint(org, url, events=["*"]) → a WebhookEndpoint (replaces Organization.webhook_url)."""
+    from orbit_numbers.webhooks.models import WebhookEndpoint
+
+    def make(organization, url: str, events=("*",), **fields):
+        return WebhookEndpoint.objects.create(organization=organization, url=url, events=list(events), **fields)
+
+    return make

@@ -18,6 +18,7 @@ from billing.services import wallet_preflight
 from orbit_numbers.errors import Conflict, InsufficientInventory, NotFound
 from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_entry, audit_record, audit_record_many
+from orbit_numbers.webhooks.services import webhook_events_emit_many
 
 from ..models import CAPABILITY_FIELDS, BulkReservation, BulkReservationItem, OwnedNumber, PhoneNumber, Provider
 from .checkout import FINALIZE_STALE_AFTER, CheckoutResult, checkout_run, held_items_release, hold_rows
@@ -128,6 +129,14 @@ def _expire_batch(*, now: datetime, organization: Organization | None, reservati
                     before={"status": reservation.status}, after={"status": BulkReservation.Status.EXPIRED})
         for reservation in expired
     ])
+    # Customers hear of their own holds running out; checkout holds are internal.
+    events = []
+    for reservation in expired:
+        if reservation.purpose == BulkReservation.Purpose.RESERVE:
+            organization = reservation.organization
+            events.append((organization, "reservation.expired",
+                           {"reservation_id": reservation.pk, "quantity_reserved": reservation.quantity_reserved}))
+    webhook_events_emit_many(events=events)
     return len(expired)
 
 

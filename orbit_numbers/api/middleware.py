@@ -11,8 +11,8 @@ from .. import errors
 from ..context import current_request_id
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-# The two pages under /api/ that are for people (Swagger UI, Redoc): HTML when they succeed.
-DOCS_PAGES = ("/api/docs/", "/api/redoc/")
+# The pages under /api/ that are for people (Swagger UI, Redoc, webhooks): HTML when they succeed.
+DOCS_PAGES = ("/api/docs/", "/api/redoc/", "/api/docs/webhooks/")
 # An error response keeps these headers when it is rewritten as the envelope.
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 _ERROR_FOR_STATUS: dict[int, type[errors.OrbitError]] = {

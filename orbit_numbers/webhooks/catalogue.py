@@ -88,3 +88,8 @@ EVENT_TYPES: dict[str, EventType] = {event.name: event for event in CATALOGUE}
 
 def is_known_event(name: str) -> bool:
     return name in EVENT_TYPES
+
+
+# The schema's enums: every event type, and what an endpoint's ``events`` filter may list.
+EVENT_NAMES: tuple[str, ...] = tuple(event.name for event in CATALOGUE)
+EVENT_FILTERS: tuple[str, ...] = ("*", *EVENT_NAMES)

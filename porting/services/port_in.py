@@ -55,9 +55,13 @@ def _record(port_request: PortRequest, status: str, note: str = "") -> None:
 
 
 def _set_status(port_request: PortRequest, status: str, note: str = "", *, fields: tuple = ()) -> None:
+    previous = port_request.status
     port_request.status = status
     port_request.save(update_fields=["status", "updated_at", *fields])
     _record(port_request, status, note)
+    if previous != status:  # every transition, whoever makes it (customer, staff, carrier, sweep)
+        webhook_event_emit(organization=port_request.organization, event_type="porting.status_changed",
+                           data={"port_request_id": port_request.pk, "status": status, "previous_status": previous})
 
 
 def _lock(organization: Organization | None, port_request_id: str) -> PortRequest:

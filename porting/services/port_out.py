@@ -16,6 +16,7 @@ from orbit_numbers.api.idempotency import idempotency_effect_commit
 from orbit_numbers.errors import Conflict, NotFound, ProviderError, ValidationFailed
 from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_record
+from orbit_numbers.webhooks.services import webhook_event_emit
 
 from ..models import PORT_OUT_OPEN, DispatchAction, PortOutNumber, PortOutRequest, PortOutStatus
 from ._common import abandon_dispatch, release_dispatch
@@ -43,6 +44,7 @@ def _apply_port_out_order(port_out: PortOutRequest, order: PortOrder) -> bool:
         port_out.foc_date = order.foc_date
     new = _CARRIER_TO_PORT_OUT.get(order.status)
     changed = new is not None and new != port_out.status and port_out.status in PORT_OUT_OPEN
+    previous = port_out.status
     if changed and new == PortOutStatus.PENDING and port_out.status == PortOutStatus.FOC_SCHEDULED:
         changed = False  # stages never move backwards
     if changed:
@@ -63,7 +65,15 @@ def _apply_port_out_order(port_out: PortOutRequest, order: PortOrder) -> bool:
                 port_out.cancelled_at = port_out.last_polled_at
         port_out.status = new
     port_out.save()
+    if changed:
+        port_out_status_changed_emit(port_out, previous=previous)
     return changed
+
+
+def port_out_status_changed_emit(port_out: PortOutRequest, *, previous: str) -> None:
+    """port_out.status_changed, in the caller's transaction (every transition goes through here)."""
+    webhook_event_emit(organization=port_out.organization, event_type="port_out.status_changed",
+                       data={"port_out_id": port_out.pk, "status": port_out.status, "previous_status": previous})
 
 
 def port_out_submit(*, organization: Organization, numbers: list[OwnedNumber], port_out_pin: str | None,

@@ -40,7 +40,7 @@ from ..models import DispatchAction, DispatchClaim, PortOutRequest, PortOutStatu
 from ._common import release_dispatch
 from ._dispatch import CLAIM_FIELDS, dispatch_lock, dispatch_release
 from .port_in import _dispatch, _dispatched, _record, _set_status
-from .port_out import _port_out_dispatched
+from .port_out import _port_out_dispatched, port_out_status_changed_emit
 
 logger = logging.getLogger(__name__)
 
@@ -159,11 +159,12 @@ def _settle_port_out(pk: str, token: str) -> str:
         dispatch_release(port_out)
         numbers_restore_after_port_out(previous={line.owned_number_id: line.previous_status
                                                  for line in port_out.lines.all()})
-        port_out.status = PortOutStatus.REJECTED
+        previous, port_out.status = port_out.status, PortOutStatus.REJECTED
         port_out.reject_code = "NOT_DISPATCHED"
         port_out.reject_reason = ("The carrier never received this port-out (its submission was interrupted); "
                                   "submit it again.")
         port_out.save()
+        port_out_status_changed_emit(port_out, previous=previous)
         audit_record(action="port_out.dispatch_withdrawn", organization=port_out.organization, target=port_out,
                      after={"status": port_out.status, "reject_code": port_out.reject_code})
     return "withdrawn"

@@ -32,6 +32,7 @@ URL = "/api/v1/numbers/bulk-reserve"
 RESERVE_QUERY_BOUND = 8  # incl. the compliance gate's requirements lookup
 FINALIZE_QUERY_BOUND = 29  # incl. the compliance gate and one bulk insert into the carrier-failure log
 RELEASE_QUERY_BOUND = 8  # cancel, or one expiry sweep
+WEBHOOK_EMIT_QUERIES = 3  # an expiry sweep's reservation.expired events: insert, endpoint lookup, deliveries
 
 
 def statuses(rows) -> set[str]:
@@ -636,7 +637,7 @@ def test_cancel_and_expiry_queries_do_not_grow(org, stock, django_assert_max_num
     expiring = reservation_create(organization=org, country="US", quantity=quantity)
     with django_assert_max_num_queries(RELEASE_QUERY_BOUND):
         reservation_cancel(organization=org, reservation_id=cancelled.pk)
-    with django_assert_max_num_queries(RELEASE_QUERY_BOUND):
+    with django_assert_max_num_queries(RELEASE_QUERY_BOUND + WEBHOOK_EMIT_QUERIES):
         assert reservations_expire(now=timezone.now() + timedelta(minutes=16)) == 1
     assert not PhoneNumber.objects.filter(status=InventoryStatus.RESERVED).exists()
     expiring.refresh_from_db()
@@ -653,3 +654,18 @@ def test_a_campaign_needs_a_brand_of_its_own_organisation(org, make_org):
     brand = Brand.objects.create(organization=make_org("Other"), name="Theirs", identity_status="VERIFIED")
     with pytest.raises(ValidationError):
         Campaign(organization=org, brand=brand, name="Mine", status="ACTIVE").full_clean()
+
+
+def test_an_expired_customer_hold_is_a_webhook_event_and_a_checkout_hold_is_not(org, stock, make_webhook_endpoint):
+    from orbit_numbers.webhooks.models import WebhookDelivery, WebhookEvent
+
+    endpoint = make_webhook_endpoint(org, "https://hooks.example.com/orbit", events=["reservation.expired"])
+    stock(3)
+    customer = reservation_create(organization=org, country="US", quantity=2)
+    checkout_hold = reservation_create(organization=org, country="US", quantity=1)
+    BulkReservation.objects.filter(pk=checkout_hold.pk).update(purpose=BulkReservation.Purpose.PURCHASE)
+    assert reservations_expire(now=timezone.now() + timedelta(minutes=16)) == 2
+    [event] = WebhookEvent.objects.filter(event_type="reservation.expired")
+    assert event.organization_id == org.pk
+    assert event.payload == {"reservation_id": customer.pk, "quantity_reserved": 2}
+    assert WebhookDelivery.objects.get(event=event).endpoint_id == endpoint.pk

@@ -343,17 +343,19 @@ def test_every_model_of_the_console_is_registered():
                if model_admin.model in models)
 
 
-def test_files_and_webhook_events_are_read_only_logs_and_secrets_have_no_screen(superuser_client, org):
-    from django.contrib import admin as django_admin
+def test_files_and_webhook_events_are_read_only_logs_and_secrets_have_no_screen(superuser_client, org,
+                                                                                make_webhook_endpoint):
+    from orbit_numbers.webhooks.services import webhook_event_emit
 
-    from orbit_numbers.webhooks.models import WebhookSecret
-    from orbit_numbers.webhooks.services import webhook_event_emit, webhook_secret_for
-
-    secret = webhook_secret_for(organization=org).secret
+    endpoint = make_webhook_endpoint(org, "https://hooks.example.com/orbit")
     event = webhook_event_emit(organization=org, event_type="number.ported", data={"phone_number": "+14155550100"})
     events = superuser_client.get(reverse("admin:orbit_numbers_webhookevent_changelist"))
     assert events.status_code == 200 and event.pk in events.content.decode()
-    assert secret not in events.content.decode()
     assert superuser_client.get(reverse("admin:orbit_numbers_webhookevent_add")).status_code == 403
     assert superuser_client.get(reverse("admin:orbit_numbers_storedfile_changelist")).status_code == 200
-    assert WebhookSecret not in django_admin.site._registry
+    # The endpoint screen shows the secret's last characters only.
+    page = superuser_client.get(reverse("admin:orbit_numbers_webhookendpoint_change", args=[endpoint.pk]))
+    assert page.status_code == 200 and endpoint.secret not in page.content.decode()
+    assert f"whsec_…{endpoint.secret[-4:]}" in page.content.decode()
+    deliveries = superuser_client.get(reverse("admin:orbit_numbers_webhookdelivery_changelist"))
+    assert deliveries.status_code == 200 and endpoint.secret not in deliveries.content.decode()

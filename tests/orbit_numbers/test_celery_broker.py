@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from orbit_numbers.models import IdempotencyRecord
-from orbit_numbers.webhooks.models import WebhookEvent
+from orbit_numbers.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULT_TIMEOUT_SECONDS = 90
@@ -97,8 +97,11 @@ def test_worker_runs_purge_task_against_the_test_database(org):
 def test_a_worker_on_the_production_queues_runs_carrier_and_housekeeping_tasks(org):
     """Tasks are sent by name only: the project's routes put them on "carrier" and "housekeeping",
     and a worker started like `make worker` consumes both."""
-    event = WebhookEvent.objects.create(organization=org, event_type="number.purchased", payload={},
-                                        next_attempt_at=timezone.now())
+    endpoint = WebhookEndpoint.objects.create(organization=org, url="https://hooks.example.com/orbit",
+                                              events=["*"], enabled=False)
+    event = WebhookEvent.objects.create(organization=org, event_type="number.purchased", payload={})
+    delivery = WebhookDelivery.objects.create(event=event, endpoint=endpoint, organization=org,
+                                              next_attempt_at=timezone.now())
     stale = IdempotencyRecord.objects.create(organization=org, key="stale", fingerprint="f" * 64, status_code=201)
     IdempotencyRecord.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(days=30))
 
@@ -109,8 +112,8 @@ def test_a_worker_on_the_production_queues_runs_carrier_and_housekeeping_tasks(o
         assert housekeeping.get(timeout=RESULT_TIMEOUT_SECONDS) == 1
         carrier.forget()
         housekeeping.forget()
-    event.refresh_from_db()
-    assert event.status == WebhookEvent.Status.SKIPPED  # the organisation has no webhook URL
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.SKIPPED  # the endpoint is disabled
     assert not IdempotencyRecord.objects.exists()
     assert ".> carrier" in log[0] and ".> housekeeping" in log[0], log[0][:3000]
     assert log[0].count("succeeded") == 2, log[0][-3000:]

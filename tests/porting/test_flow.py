@@ -18,12 +18,11 @@ URL = "/api/v1/numbers/porting"
 
 
 def test_check_to_completion_on_the_simulator(client, org, upload_loa, reviewer, settings, stub_server,
-                                              django_capture_on_commit_callbacks):
+                                              django_capture_on_commit_callbacks, make_webhook_endpoint):
     from tests.httpstub import Reply
 
     settings.ORBIT = {**settings.ORBIT, "SIMULATOR_PORT_STAGE_SECONDS": 0}
-    org.webhook_url = f"{stub_server.url}/hooks"
-    org.save(update_fields=["webhook_url"])
+    make_webhook_endpoint(org, f"{stub_server.url}/hooks", events=["number.ported"])
     stub_server.on("POST", "/hooks", Reply(200, {}))
     numbers = ["+12015550124", "+12015550126"]
 
@@ -55,8 +54,15 @@ def test_check_to_completion_on_the_simulator(client, org, upload_loa, reviewer,
     # number.ported, once per number, delivered after commit.
     events = WebhookEvent.objects.filter(organization=org, event_type="number.ported")
     assert sorted(e.payload["phone_number"] for e in events) == numbers
-    assert {e.status for e in events} == {"delivered"}
+    assert {d.status for e in events for d in e.deliveries.all()} == {"delivered"}
     assert len(stub_server.seen("POST", "/hooks")) == 2
+    # Every status transition was an event: a chain from submitted to completed, as the timeline recorded it.
+    changes = [e.payload for e in WebhookEvent.objects.filter(event_type="porting.status_changed")
+               .order_by("created_at", "id")]
+    assert {c["port_request_id"] for c in changes} == {port_id}
+    assert changes[0]["previous_status"] == "submitted" and changes[-1]["status"] == "completed"
+    assert all(later["previous_status"] == earlier["status"] for earlier, later in zip(changes, changes[1:]))
+    assert {"validating_loa", "carrier_review"} <= {c["status"] for c in changes}
     # The numbers are now the customer's: listed by the inventory API, and no longer portable in.
     timeline = client.get(f"{URL}/{port_id}/timeline").json()["data"]
     assert [s["state"] for s in timeline["stages"]] == ["done"] * 6

@@ -323,3 +323,27 @@ def test_two_aliases_of_the_pin_together_are_422(org, client, make_number):
                            {"pin": "0000", "portOutPin": "0" * 33}, format="json")
     assert response.status_code == 422
     assert set(response.json()["error"]["details"]) == {"pin"}  # the later spelling of port_out_pin
+
+
+def _status_changes(port_out_id: str) -> list[tuple[str, str]]:
+    from orbit_numbers.webhooks.models import WebhookEvent
+
+    return [(e.payload["previous_status"], e.payload["status"]) for e in WebhookEvent.objects.filter(
+        event_type="port_out.status_changed", payload__port_out_id=port_out_id).order_by("created_at", "id")]
+
+
+def test_a_cancelled_port_out_is_a_webhook_event(client, org, own_number, slow_carrier):
+    submitted = client.post(OUT, {"numbers": [own_number(org).e164], "destinationCarrier": "Verizon"}, format="json")
+    port_out_id = submitted.json()["data"]["id"]
+    assert _status_changes(port_out_id) == []  # submitted: no transition yet
+    assert client.delete(f"{OUT}/{port_out_id}").status_code == 200
+    assert _status_changes(port_out_id) == [("pending", "cancelled")]
+
+
+def test_carrier_outcomes_of_a_port_out_are_webhook_events(client, org, own_number, fast_carrier):
+    completed = client.post(OUT, {"numbers": [own_number(org).e164], "destinationCarrier": "Verizon"},
+                            format="json").json()["data"]
+    assert completed["status"] == "completed" and _status_changes(completed["id"]) == [("pending", "completed")]
+    rejected = client.post(OUT, {"numbers": [own_number(org, e164="+12015550402").e164],
+                                 "destinationCarrier": "Verizon"}, format="json").json()["data"]
+    assert rejected["status"] == "rejected" and _status_changes(rejected["id"]) == [("pending", "rejected")]
