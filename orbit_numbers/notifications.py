@@ -4,11 +4,10 @@ transaction commits (the event is an outbox row; the mail is a Celery task queue
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from .models import Organization
 from .webhooks.models import WebhookEvent
-from .webhooks.services import webhook_event_emit
+from .webhooks.services import webhook_event_emit, webhook_events_emit_many
 
 
 def organization_notify(*, organization: Organization, event_type: str, data: dict, subject: str,
@@ -28,28 +27,9 @@ def organization_notify(*, organization: Organization, event_type: str, data: di
 
 
 def webhook_events_emit(*, organization: Organization, events: list[tuple[str, dict]]) -> list[WebhookEvent]:
-    """Many events of one organisation in one insert (a run touching hundreds of numbers stays a
-    constant number of queries). With a broker each is queued for delivery on commit, like
-    ``webhook_event_emit``'s; without one (eager Celery: the demo, tests) delivering hundreds inline
-    would stall the caller, so they wait for the deliver-due-webhooks sweep (they are due at once)."""
-    if not events:
-        return []
-    now = timezone.now()
-    created = WebhookEvent.objects.bulk_create([
-        WebhookEvent(organization=organization, event_type=event_type, payload=data, next_attempt_at=now)
-        for event_type, data in events])
-    event_ids = [event.pk for event in created]
-
-    def enqueue() -> None:
-        from .webhooks.tasks import deliver_webhook_event
-
-        if deliver_webhook_event.app.conf.task_always_eager:
-            return
-        for event_id in event_ids:
-            deliver_webhook_event.delay(event_id)
-
-    transaction.on_commit(enqueue)
-    return created
+    """Many events of one organisation in a constant number of queries (a run touching hundreds of
+    numbers); fanned out to the matching endpoints like ``webhook_event_emit``."""
+    return webhook_events_emit_many(events=[(organization, event_type, data) for event_type, data in events])
 
 
 def organization_notify_many(*, organization: Organization, events: list[tuple[str, dict]], subject: str,

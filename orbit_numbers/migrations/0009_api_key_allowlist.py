@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orbit_numbers', '0007_organization_contact_parent_scopes'),
+        ('orbit_numbers', '0008_webhook_endpoints'),
     ]
 
     operations = [
