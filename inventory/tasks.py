@@ -114,3 +114,23 @@ def compute_number_health(number_ids: list[str] | None = None) -> dict:
 def expire_compliance_profiles() -> int:
     """Approved compliance profiles past valid_until become expired."""
     return len(services.compliance_profiles_expire())
+
+
+# --- carrier inventory sync and auto-replenish ---
+
+
+@shared_task(soft_time_limit=3000, time_limit=3300)
+def sync_carrier_inventory() -> list[dict]:
+    from .services.inventory_sync import inventory_sync
+
+    return [{"provider": r.provider, "country": r.country, "line_type": r.line_type, "status": r.status,
+             "added": r.added, "updated": r.updated, "retired": r.retired} for r in inventory_sync()]
+
+
+@shared_task
+def replenish_low_stock(alert_id: int) -> dict | None:
+    from .services.replenish import replenish_for_alert
+
+    order = replenish_for_alert(alert_id=alert_id)
+    return None if order is None else {"order_id": order.pk, "status": order.status,
+                                       "numbers_added": order.numbers_added, "cost_cents": order.cost_cents}

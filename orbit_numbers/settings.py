@@ -259,6 +259,9 @@ CELERY_TASK_ROUTES = {
     "orbit_numbers.webhooks.*": {"queue": "carrier"},
     "inventory.tasks.*": {"queue": "housekeeping"},
     "orbit_numbers.tasks.*": {"queue": "housekeeping"},
+    # Carrier calls: listing inventory and ordering numbers into stock.
+    "inventory.tasks.sync_carrier_inventory": {"queue": "carrier"},
+    "inventory.tasks.replenish_low_stock": {"queue": "carrier"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -281,6 +284,8 @@ CELERY_BEAT_SCHEDULE = {
     "compute-number-health": {"task": "inventory.tasks.compute_number_health", "schedule": timedelta(hours=1)},
     "expire-compliance-profiles": {"task": "inventory.tasks.expire_compliance_profiles",
                                    "schedule": timedelta(hours=1)},
+    # Mirror the synced pools from their carriers: add new offers, reprice, retire what is gone.
+    "sync-carrier-inventory": {"task": "inventory.tasks.sync_carrier_inventory", "schedule": timedelta(hours=6)},
 }
 
 # Orbit business settings.
@@ -420,6 +425,20 @@ ORBIT = {
     "REPUTATION_RECOVERY_MARGIN": int(os.environ.get("ORBIT_REPUTATION_RECOVERY_MARGIN", "5")),
     # Readiness pre-flights (POST /api/v1/numbers/readiness; they may ask carriers) per organisation per minute.
     "READINESS_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_READINESS_RATE_LIMIT_PER_MINUTE", "20")),
+    # Inventory sync: offers asked per page of a carrier's listing.
+    "INVENTORY_SYNC_PAGE_SIZE": int(os.environ.get("ORBIT_INVENTORY_SYNC_PAGE_SIZE", "100")),
+    # Inventory sync: a listing longer than this many pages counts as incomplete (nothing is retired).
+    "INVENTORY_SYNC_MAX_PAGES": int(os.environ.get("ORBIT_INVENTORY_SYNC_MAX_PAGES", "500")),
+    # Inventory sync: at most this many rows retired per pool per run (the rest wait for the next runs).
+    "INVENTORY_SYNC_MAX_RETIRE_PER_RUN": int(os.environ.get("ORBIT_INVENTORY_SYNC_MAX_RETIRE_PER_RUN", "500")),
+    # Simulated carriers list this many numbers per pool (country × line type) to inventory sync.
+    "SIMULATOR_INVENTORY_POOL_SIZE": int(os.environ.get("ORBIT_SIMULATOR_INVENTORY_POOL_SIZE", "200")),
+    # Simulated carriers fail inventory listings for these countries (exercises the no-retire path).
+    "SIMULATOR_SYNC_FAIL_COUNTRIES": env_list("ORBIT_SIMULATOR_SYNC_FAIL_COUNTRIES", ""),
+    # Auto-replenish of low-stock pools (per-pool policies in the console); off here stops every order.
+    "AUTO_REPLENISH_ENABLED": env_bool("ORBIT_AUTO_REPLENISH_ENABLED", True),
+    # Auto-replenish: pages of the carrier's listing searched for numbers we do not stock yet.
+    "REPLENISH_SEARCH_PAGES": int(os.environ.get("ORBIT_REPLENISH_SEARCH_PAGES", "5")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

@@ -55,6 +55,7 @@ from .carrier_releases import (ReleaseOrder, carrier_releases_perform, carrier_r
 from .carriers import carrier_failures_record_many
 from .compliance import ComplianceCover
 from .numbers import enabled_capabilities, number_snapshot, purchase_charges, purchase_cost_cents
+from .replenish import stock_orders_take
 
 logger = logging.getLogger(__name__)
 
@@ -120,8 +121,12 @@ def carrier_order_all(items: list[BulkReservationItem], *, stop_on_failure: bool
     """Order each item at its carrier (phase 2, outside any transaction). With ``stop_on_failure``
     (all-or-nothing orders) no new call starts after the first refusal; those items come back SKIPPED."""
     stop = threading.Event()
+    # Rows auto-replenish bought into our stock are ours at the carrier already: use that order.
+    stocked = stock_orders_take(row_ids=[item.phone_number_id for item in items])
 
     def order(item: BulkReservationItem) -> Outcome:
+        if item.phone_number_id in stocked:
+            return Outcome(item, provider_order_id=stocked[item.phone_number_id])
         if stop.is_set():
             return Outcome(item, error_code=SKIPPED, error_message="not attempted after another item failed")
         try:

@@ -60,7 +60,10 @@ def _known_order_ids(provider: str, order_ids: list[str]) -> set[str]:
     owned = set(OwnedNumber.objects.filter(provider_order_id__in=order_ids).values_list("provider_order_id", flat=True))
     released = set(CarrierRelease.objects.filter(provider=provider, provider_order_id__in=order_ids)
                    .values_list("provider_order_id", flat=True))
-    return owned | released
+    # Numbers auto-replenish bought into our own stock (not sold yet) are ours, not orphans.
+    stocked = set(PhoneNumber.objects.filter(provider=provider, stock_order_id__in=order_ids)
+                  .values_list("stock_order_id", flat=True))
+    return owned | released | stocked
 
 
 @transaction.atomic
