@@ -94,7 +94,7 @@ class PhoneNumber(models.Model):
     retired_at = models.DateTimeField(null=True, blank=True)
     # The carrier order that bought it into our own stock (auto-replenish); the first checkout
     # of the row uses this order instead of ordering again, and clears it.
-    stock_order_id = models.CharField(max_length=100, blank=True, default="")
+    stock_order_id = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     objects = PhoneNumberQuerySet.as_manager()
 
