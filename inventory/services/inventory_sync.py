@@ -19,7 +19,7 @@ staff opted it in. Each run is recorded (InventorySyncRun); a dry run fetches an
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -85,7 +85,8 @@ def inventory_listing_fetch(*, provider: str, country: str, line_type: str) -> L
             for offer in page.offers:
                 # Only this pool's numbers count: anything else would make the pool look emptier than it is.
                 if offer.country.upper() == country and offer.line_type == line_type:
-                    listing.offers[offer.e164] = offer
+                    # The pool's carrier holds what it lists, whatever the offer names.
+                    listing.offers[offer.e164] = replace(offer, provider=provider)
             if page.truncated:
                 listing.errors.append(f"the carrier's listing was cut at {page_size} offers and cannot be paged")
                 return listing
@@ -179,43 +180,48 @@ def inventory_pool_sync(*, provider: str, country: str, line_type: str, dry_run:
         result.run_id = InventorySyncRun.objects.create(provider=provider, country=country, line_type=line_type,
                                                         started_at=now).pk
 
-    listing = inventory_listing_fetch(provider=provider, country=country, line_type=line_type)
-    result.pages, result.offered, result.errors = listing.pages, len(listing.offers), list(listing.errors)
-    offers = list(listing.offers.values())
-    for start in range(0, len(offers), _BATCH):
-        batch = offers[start:start + _BATCH]
-        if dry_run:
-            known = _known_rows([offer.e164 for offer in batch])
-            result.added += sum(1 for offer in batch if offer.e164 not in known)
-            for offer in batch:
-                row = known.get(offer.e164)
-                if row and row["provider"] == provider and not row["stock_order_id"]:
-                    result.revived += row["status"] == InventoryStatus.RETIRED
-                    result.updated += row["status"] == InventoryStatus.AVAILABLE and _price_changed(row, offer)
-            continue
-        added, revived, updated = _offers_apply(provider=provider, offers=batch, now=now)
-        result.added, result.revived, result.updated = (result.added + added, result.revived + revived,
-                                                        result.updated + updated)
-
     retired_numbers: list[str] = []
-    if listing.complete and not listing.errors:
-        candidates = _retire_candidates(provider=provider, country=country, line_type=line_type,
-                                        offered=set(listing.offers), now=now)
-        cap = int(settings.ORBIT["INVENTORY_SYNC_MAX_RETIRE_PER_RUN"])
-        result.retire_deferred = max(len(candidates) - cap, 0)
-        candidates = candidates[:cap]
-        if dry_run:
-            result.retired = _retire_safe(PhoneNumber.objects.filter(pk__in=candidates)).count()
+    try:
+        listing = inventory_listing_fetch(provider=provider, country=country, line_type=line_type)
+        result.pages, result.offered, result.errors = listing.pages, len(listing.offers), list(listing.errors)
+        offers = list(listing.offers.values())
+        for start in range(0, len(offers), _BATCH):
+            batch = offers[start:start + _BATCH]
+            if dry_run:
+                known = _known_rows([offer.e164 for offer in batch])
+                result.added += sum(1 for offer in batch if offer.e164 not in known)
+                for offer in batch:
+                    row = known.get(offer.e164)
+                    if row and row["provider"] == provider and not row["stock_order_id"]:
+                        result.revived += row["status"] == InventoryStatus.RETIRED
+                        result.updated += row["status"] == InventoryStatus.AVAILABLE and _price_changed(row, offer)
+                continue
+            added, revived, updated = _offers_apply(provider=provider, offers=batch, now=now)
+            result.added, result.revived, result.updated = (result.added + added, result.revived + revived,
+                                                            result.updated + updated)
+
+        if listing.complete and not listing.errors:
+            candidates = _retire_candidates(provider=provider, country=country, line_type=line_type,
+                                            offered=set(listing.offers), now=now)
+            cap = int(settings.ORBIT["INVENTORY_SYNC_MAX_RETIRE_PER_RUN"])
+            result.retire_deferred = max(len(candidates) - cap, 0)
+            candidates = candidates[:cap]
+            if dry_run:
+                result.retired = _retire_safe(PhoneNumber.objects.filter(pk__in=candidates)).count()
+            else:
+                for start in range(0, len(candidates), _BATCH):
+                    retired_numbers += _rows_retire(row_ids=candidates[start:start + _BATCH], now=now)
+                result.retired = len(retired_numbers)
+            if result.retire_deferred:
+                result.errors.append(f"{result.retire_deferred} more rows to retire than the per-run cap "
+                                     f"({cap}); later runs retire them")
+            result.status = InventorySyncRun.Status.OK
         else:
-            for start in range(0, len(candidates), _BATCH):
-                retired_numbers += _rows_retire(row_ids=candidates[start:start + _BATCH], now=now)
-            result.retired = len(retired_numbers)
-        if result.retire_deferred:
-            result.errors.append(f"{result.retire_deferred} more rows to retire than the per-run cap "
-                                 f"({cap}); later runs retire them")
-        result.status = InventorySyncRun.Status.OK
-    else:
-        result.status = InventorySyncRun.Status.FAILED if listing.failed else InventorySyncRun.Status.INCOMPLETE
+            result.status = InventorySyncRun.Status.FAILED if listing.failed else InventorySyncRun.Status.INCOMPLETE
+    except Exception:  # a database or adapter failure ends this pool's run as failed, not the others'
+        logger.exception("Inventory sync of %s %s %s failed", provider, country, line_type)
+        result.status, result.retired = InventorySyncRun.Status.FAILED, len(retired_numbers)
+        result.errors.append("unexpected error while applying the listing (see the logs)")
     if not dry_run:
         _run_finish(result=result, retired_numbers=retired_numbers, acting_user=acting_user)
     return result

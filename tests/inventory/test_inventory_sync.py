@@ -229,6 +229,42 @@ def test_dry_run_counts_but_writes_nothing(monkeypatch, make_number):
     assert status_of(gone) == "available"
 
 
+def test_an_adapter_bug_fails_the_run_without_retiring(monkeypatch, make_number):
+    row = make_number(e164="+12015550045")
+
+    class Broken(ScriptedCarrier):
+        def search_inventory_page(self, **kwargs):
+            raise KeyError("data")
+
+    install(monkeypatch, "inventory_sync", Broken())
+    result = sync()
+    assert (result.status, result.retired) == ("failed", 0)
+    assert status_of(row) == "available"
+
+
+def test_a_failing_pool_does_not_stop_the_others(monkeypatch):
+    InventorySyncPool.objects.create(provider="telnyx", country="US", line_type="local")
+    InventorySyncPool.objects.create(provider="devotel", country="US", line_type="local")
+    install(monkeypatch, "inventory_sync", ScriptedCarrier(pages=[offers_for(count=2, skip=700)]))
+    from inventory.services import inventory_sync as module
+
+    real = module._offers_apply
+
+    def apply(**kwargs):
+        if kwargs["provider"] == "devotel":
+            apply.failed = True
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(module, "_offers_apply", apply)
+    results = inventory_sync()
+    assert [(r.provider, r.status) for r in results] == [("devotel", "failed"), ("telnyx", "ok")]
+    runs = InventorySyncRun.objects.order_by("pk")
+    assert [r.status for r in runs] == ["failed", "ok"] and all(r.finished_at for r in runs)
+    assert "unexpected error" in runs[0].errors
+    assert set(PhoneNumber.objects.values_list("provider", flat=True)) == {"telnyx"}
+
+
 def test_sync_runs_the_active_pools_of_configured_carriers(monkeypatch):
     InventorySyncPool.objects.create(provider="telnyx", country="us", line_type="local")
     InventorySyncPool.objects.create(provider="telnyx", country="CA", line_type="local")
