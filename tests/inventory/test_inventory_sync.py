@@ -371,3 +371,62 @@ def test_sync_against_the_simulator_end_to_end(settings, make_number):
     failed = sync()
     assert (failed.status, failed.retired) == ("failed", 0)
     assert PhoneNumber.objects.sellable().filter(provider="telnyx", country="US", line_type="local").count() == 30
+
+
+# --- the DIDWW adapter's paged listing (recorded JSON:API responses on a local server) ---
+
+
+@pytest.fixture
+def didww(stub_server, settings):
+    from inventory.providers.didww import DidwwAdapter
+
+    settings.ORBIT = {**settings.ORBIT, "DIDWW_BASE_URL": f"{stub_server.url}/v3", "DIDWW_API_KEY": "DKEY",
+                      "HTTP_TIMEOUT_SECONDS": 2, "HTTP_MAX_RETRIES": 0,
+                      "PROVIDER_BACKENDS": {**settings.ORBIT["PROVIDER_BACKENDS"], "didww": "didww"}}
+    return DidwwAdapter("didww")
+
+
+def _didww_page(total: int | None, keep: slice) -> dict:
+    import copy
+
+    from tests.httpstub import fixture
+
+    body = copy.deepcopy(fixture("didww/available_dids.json"))
+    body["data"] = body["data"][keep]
+    if total is None:
+        body.pop("meta", None)
+    else:
+        body["meta"] = {"total_records": total}
+    return body
+
+
+def test_didww_listing_pages_until_total_records(didww, stub_server):
+    from tests.httpstub import Reply, fixture
+
+    stub_server.on("GET", "/v3/countries", Reply(200, fixture("didww/countries_gb.json")))
+    stub_server.on("GET", "/v3/available_dids", Reply(200, _didww_page(3, slice(0, 2))),
+                   Reply(200, _didww_page(3, slice(1, 2))))
+    first = didww.search_inventory_page(country="GB", page_size=2)
+    assert [o.e164 for o in first.offers] == ["+442079460123", "+447700900123"] and first.next_cursor
+    second = didww.search_inventory_page(country="GB", cursor=first.next_cursor, page_size=2)
+    assert second.next_cursor is None and not second.truncated
+    assert len(stub_server.seen("GET", "/v3/countries")) == 1  # the cursor carries the country id
+    pages = stub_server.seen("GET", "/v3/available_dids")
+    assert [p.query["page[number]"] for p in pages] == [["1"], ["2"]]
+    assert all(p.query["page[size]"] == ["2"] for p in pages)
+
+
+def test_didww_listing_without_a_count_is_truncated_when_full(didww, stub_server):
+    from tests.httpstub import Reply, fixture
+
+    stub_server.on("GET", "/v3/countries", Reply(200, fixture("didww/countries_gb.json")))
+    stub_server.on("GET", "/v3/available_dids", Reply(200, _didww_page(None, slice(0, 2))))
+    assert didww.search_inventory_page(country="GB", page_size=2).truncated
+    assert not didww.search_inventory_page(country="GB", page_size=5).truncated
+
+
+def test_didww_listing_refuses_a_bad_cursor(didww):
+    from orbit_numbers.errors import ProviderError
+
+    with pytest.raises(ProviderError):
+        didww.search_inventory_page(country="GB", cursor="garbage")
