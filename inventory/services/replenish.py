@@ -112,6 +112,12 @@ def _matches_pool(offer: InventoryOffer, order: ReplenishOrder) -> bool:
             and (not order.capability or order.capability in offer.capabilities))
 
 
+def numbers_being_ordered() -> set[str]:
+    """Numbers running orders are buying right now (reconciliation must not release their carrier orders)."""
+    return {e164 for numbers in ReplenishOrder.objects.filter(status=ReplenishOrder.Status.ORDERING)
+            .values_list("numbers", flat=True) for e164 in numbers or []}
+
+
 def replenish_offers_pick(*, order: ReplenishOrder) -> list[InventoryOffer]:
     """The cheapest numbers of the pool we do not stock yet, within the order's quantity and budget.
     Calls the carrier: never inside a transaction. Raises ProviderError if the listing fails."""
@@ -149,6 +155,8 @@ def replenish_order_fill(*, order_id: int, acting_user=None) -> ReplenishOrder |
     try:
         offers = replenish_offers_pick(order=order)
         if offers:
+            # Reconciliation sees these numbers' carrier orders as in flight until the order finishes.
+            ReplenishOrder.objects.filter(pk=order_id).update(numbers=[offer.e164 for offer in offers])
             lines = get_adapter(order.provider).order_into_inventory(offers=offers)
         else:
             error = "The carrier lists no new numbers for this pool within the remaining budget."

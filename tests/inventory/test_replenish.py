@@ -230,6 +230,18 @@ def test_a_stocked_number_is_sold_on_its_stock_order(monkeypatch, check, make_or
     assert OwnedNumber.objects.get(pk=number.pk).phone_number_id == row.pk
 
 
+@pytest.mark.parametrize("status, outcome", [("ordering", "in_flight"), ("completed", "orphaned")])
+def test_reconciliation_leaves_numbers_being_ordered_alone(status, outcome):
+    from inventory.providers.base import PlacedOrder
+    from inventory.services.reconciliation import carrier_order_reconcile
+
+    threshold = pool()
+    ReplenishOrder.objects.create(threshold=threshold, provider="telnyx", country="US", line_type="local",
+                                  quantity_requested=1, budget_cents=500, status=status, numbers=["+12015550200"])
+    placed = PlacedOrder(provider_order_id="ord-x", e164="+12015550200", status="active")
+    assert carrier_order_reconcile(provider="telnyx", order=placed) == outcome
+
+
 def test_the_simulator_fills_an_order_end_to_end(check, settings):
     settings.ORBIT = {**settings.ORBIT, "SIMULATOR_INVENTORY_POOL_SIZE": 20, "SIMULATOR_FAIL_SUFFIXES": []}
     pool(quantity=4, budget=100_000)
