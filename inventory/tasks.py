@@ -134,3 +134,10 @@ def replenish_low_stock(alert_id: int) -> dict | None:
     order = replenish_for_alert(alert_id=alert_id)
     return None if order is None else {"order_id": order.pk, "status": order.status,
                                        "numbers_added": order.numbers_added, "cost_cents": order.cost_cents}
+
+
+@shared_task
+def sweep_replenish_orders() -> dict:
+    from .services.replenish import replenish_orders_sweep
+
+    return replenish_orders_sweep()

@@ -262,6 +262,7 @@ CELERY_TASK_ROUTES = {
     # Carrier calls: listing inventory and ordering numbers into stock.
     "inventory.tasks.sync_carrier_inventory": {"queue": "carrier"},
     "inventory.tasks.replenish_low_stock": {"queue": "carrier"},
+    "inventory.tasks.sweep_replenish_orders": {"queue": "carrier"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -286,6 +287,8 @@ CELERY_BEAT_SCHEDULE = {
                                    "schedule": timedelta(hours=1)},
     # Mirror the synced pools from their carriers: add new offers, reprice, retire what is gone.
     "sync-carrier-inventory": {"task": "inventory.tasks.sync_carrier_inventory", "schedule": timedelta(hours=6)},
+    # Auto-replenish orders whose task was lost or whose worker died mid-order.
+    "sweep-replenish-orders": {"task": "inventory.tasks.sweep_replenish_orders", "schedule": timedelta(minutes=15)},
 }
 
 # Orbit business settings.
@@ -439,6 +442,10 @@ ORBIT = {
     "AUTO_REPLENISH_ENABLED": env_bool("ORBIT_AUTO_REPLENISH_ENABLED", True),
     # Auto-replenish: pages of the carrier's listing searched for numbers we do not stock yet.
     "REPLENISH_SEARCH_PAGES": int(os.environ.get("ORBIT_REPLENISH_SEARCH_PAGES", "5")),
+    # Auto-replenish: a pending order older than this lost its task and is filled by the sweep.
+    "REPLENISH_PENDING_RETRY_MINUTES": int(os.environ.get("ORBIT_REPLENISH_PENDING_RETRY_MINUTES", "10")),
+    # Auto-replenish: an order still at the carrier call after this long is failed by the sweep.
+    "REPLENISH_STUCK_MINUTES": int(os.environ.get("ORBIT_REPLENISH_STUCK_MINUTES", "60")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

@@ -17,7 +17,7 @@ numbers from the policy's carrier into our own stock, within the pool's monthly 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from django.conf import settings
@@ -247,3 +247,26 @@ def stock_orders_take(*, row_ids: list[int]) -> dict[int, str]:
                        f"UPDATE {table} SET stock_order_id = '' FROM taken WHERE {table}.id = taken.id "
                        f"RETURNING taken.id, taken.stock_order_id", [list(row_ids)])
         return dict(cursor.fetchall())
+
+
+def replenish_orders_sweep(*, now: datetime | None = None, acting_user=None) -> dict[str, int]:
+    """Orders whose task was lost are filled; orders stuck at the carrier call (a worker died) are
+    failed, which frees their budget — reconciliation then hands back any number the carrier placed
+    for them. The beat job ``sweep-replenish-orders`` and ``manage.py sweep_replenish_orders`` call this."""
+    now = now or timezone.now()
+    config = settings.ORBIT
+    lost = list(ReplenishOrder.objects.filter(
+        status=ReplenishOrder.Status.PENDING,
+        created_at__lt=now - timedelta(minutes=int(config["REPLENISH_PENDING_RETRY_MINUTES"])))
+        .order_by("pk").values_list("pk", flat=True))
+    for order_id in lost:
+        replenish_order_fill(order_id=order_id, acting_user=acting_user)
+    stuck = list(ReplenishOrder.objects.filter(
+        status=ReplenishOrder.Status.ORDERING,
+        created_at__lt=now - timedelta(minutes=int(config["REPLENISH_STUCK_MINUTES"])))
+        .order_by("pk").values_list("pk", flat=True))
+    for order_id in stuck:
+        replenish_order_finish(order_id=order_id, lines=[], acting_user=acting_user,
+                               error="Interrupted while ordering at the carrier; any number it placed is "
+                                     "handed back by reconciliation.")
+    return {"retried": len(lost), "failed_stuck": len(stuck)}

@@ -3,6 +3,8 @@ carrier — once per alert, cheapest first, within the month's budget (across or
 partial fills and carrier failures recorded — and a stocked number's first sale uses that order."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.utils import timezone
@@ -251,6 +253,31 @@ def test_the_simulator_fills_an_order_end_to_end(check, settings):
     assert PhoneNumber.objects.filter(e164__in=order.numbers, provider="telnyx").exclude(stock_order_id="").count() == 4
     assert order.cost_cents == sum(r.monthly_cents + r.setup_cents
                                    for r in PhoneNumber.objects.filter(e164__in=order.numbers))
+
+
+def test_sweep_fills_lost_orders_and_fails_stuck_ones(monkeypatch, clock):
+    import io
+
+    from django.core.management import call_command
+
+    threshold = pool(quantity=1)
+    carrier = carrier_with(monkeypatch, offers_for(count=3))
+
+    def order(status, minutes_ago):
+        return ReplenishOrder.objects.create(
+            threshold=threshold, provider="telnyx", country="US", line_type="local", quantity_requested=1,
+            budget_cents=500, status=status, created_at=clock.now - timedelta(minutes=minutes_ago))
+
+    lost, fresh = order("pending", 30), order("pending", 1)
+    stuck, busy = order("ordering", 120), order("ordering", 5)
+    out = io.StringIO()
+    call_command("sweep_replenish_orders", stdout=out)
+    assert "1 pending order(s) retried, 1 stuck order(s) failed" in out.getvalue()
+    states = {o.pk: o.status for o in ReplenishOrder.objects.all()}
+    assert states == {lost.pk: "completed", fresh.pk: "pending", stuck.pk: "failed", busy.pk: "ordering"}
+    assert "Interrupted" in ReplenishOrder.objects.get(pk=stuck.pk).error
+    assert len(carrier.ordered) == 1
+    assert settings.CELERY_BEAT_SCHEDULE["sweep-replenish-orders"]["task"] == "inventory.tasks.sweep_replenish_orders"
 
 
 def test_task_route_and_admin(admin_client):
