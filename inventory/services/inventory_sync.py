@@ -110,12 +110,14 @@ def inventory_listing_fetch(*, provider: str, country: str, line_type: str) -> L
 
 
 def _price_changed(row: dict, offer: InventoryOffer) -> bool:
-    return row["monthly_cents"] != offer.monthly_cents or row["setup_cents"] != offer.setup_cents
+    """The price, or the carrier's id of the offer (DIDWW's available-DID ids change; orders use it)."""
+    return (row["monthly_cents"] != offer.monthly_cents or row["setup_cents"] != offer.setup_cents
+            or (bool(offer.provider_ref) and row["provider_ref"] != offer.provider_ref))
 
 
 def _known_rows(numbers: list[str]) -> dict[str, dict]:
     return {row["e164"]: row for row in PhoneNumber.objects.filter(e164__in=numbers).values(
-        "pk", "e164", "provider", "status", "stock_order_id", "monthly_cents", "setup_cents")}
+        "pk", "e164", "provider", "provider_ref", "status", "stock_order_id", "monthly_cents", "setup_cents")}
 
 
 @transaction.atomic
@@ -135,12 +137,13 @@ def _offers_apply(*, provider: str, offers: list[InventoryOffer], now: datetime)
     for row in locked:
         offer = touched[row.pk]
         row.monthly_cents, row.setup_cents, row.updated_at = offer.monthly_cents, offer.setup_cents, now
+        row.provider_ref = offer.provider_ref or row.provider_ref
         if row.status == InventoryStatus.RETIRED:
             row.status, row.retired_at = InventoryStatus.AVAILABLE, None
             revived += 1
         else:
             updated += 1
-        row.save(update_fields=["monthly_cents", "setup_cents", "status", "retired_at", "updated_at"])
+        row.save(update_fields=["monthly_cents", "setup_cents", "provider_ref", "status", "retired_at", "updated_at"])
     return added, revived, updated
 
 

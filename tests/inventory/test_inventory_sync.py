@@ -34,10 +34,13 @@ def listed(*rows):
 
 
 def _offer_of(row, **changes):
+    from dataclasses import replace
+
     from tests.inventory.sync_support import offer
 
-    return offer(row.e164, monthly_cents=changes.get("monthly_cents", row.monthly_cents),
-                 setup_cents=changes.get("setup_cents", row.setup_cents))
+    listed = offer(row.e164, monthly_cents=changes.get("monthly_cents", row.monthly_cents),
+                   setup_cents=changes.get("setup_cents", row.setup_cents))
+    return replace(listed, provider_ref=changes.get("provider_ref", row.provider_ref))
 
 
 def status_of(row) -> str:
@@ -127,6 +130,14 @@ def test_retires_only_available_unheld_unowned_rows_the_carrier_stopped_offering
                         (stocked, "available"), (held, "available"), (other_carrier, "available"),
                         (other_type, "available"), (other_country, "available")):
         assert status_of(row) == status, row.e164
+
+
+def test_follows_the_carriers_new_id_for_an_offer(monkeypatch, make_number):
+    row = make_number(e164="+12015550004", provider_ref="old-id")
+    install(monkeypatch, "inventory_sync", ScriptedCarrier(pages=[[_offer_of(row, provider_ref="new-id")]]))
+    assert sync().updated == 1
+    row.refresh_from_db()
+    assert row.provider_ref == "new-id"
 
 
 def test_a_retired_number_offered_again_comes_back_on_sale(monkeypatch, make_number):
