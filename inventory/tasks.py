@@ -129,9 +129,9 @@ def sync_carrier_inventory() -> list[dict]:
 
 @shared_task
 def replenish_low_stock(alert_id: int) -> dict | None:
-    from .services.replenish import replenish_for_alert
+    from .services.replenish import alert_replenish
 
-    order = replenish_for_alert(alert_id=alert_id)
+    order = alert_replenish(alert_id=alert_id)
     return None if order is None else {"order_id": order.pk, "status": order.status,
                                        "numbers_added": order.numbers_added, "cost_cents": order.cost_cents}
 

@@ -121,7 +121,8 @@ def _known_rows(numbers: list[str]) -> dict[str, dict]:
 
 
 @transaction.atomic
-def _offers_apply(*, provider: str, offers: list[InventoryOffer], now: datetime) -> tuple[int, int, int]:
+def _offers_apply(*, provider: str, offers: list[InventoryOffer], now: datetime,
+                  acting_user=None) -> tuple[int, int, int]:
     """Add, reprice and revive one batch of offers. Returns (added, revived, updated)."""
     known = _known_rows([offer.e164 for offer in offers])
     added = offers_load([offer for offer in offers if offer.e164 not in known], provider=provider)
@@ -130,6 +131,7 @@ def _offers_apply(*, provider: str, offers: list[InventoryOffer], now: datetime)
                and (row["status"] == InventoryStatus.RETIRED
                     or (row["status"] == InventoryStatus.AVAILABLE and _price_changed(row, offer)))}
     revived = updated = 0
+    changed: list[str] = []
     # Rows a checkout holds right now are skipped (it locked them); the next run picks them up.
     locked = (PhoneNumber.objects.select_for_update(of=("self",), skip_locked=True)
               .filter(pk__in=list(touched), stock_order_id="")
@@ -144,6 +146,11 @@ def _offers_apply(*, provider: str, offers: list[InventoryOffer], now: datetime)
         else:
             updated += 1
         row.save(update_fields=["monthly_cents", "setup_cents", "provider_ref", "status", "retired_at", "updated_at"])
+        changed.append(row.e164)
+    if added or changed:
+        audit_record(action="inventory_sync.apply", acting_user=acting_user, object_type="inventory_pool",
+                     object_id=f"{provider}:{offers[0].country.upper()}:{offers[0].line_type}",
+                     after={"added": added, "revived": revived, "updated": updated, "changed_numbers": changed[:100]})
     return added, revived, updated
 
 
@@ -163,12 +170,16 @@ def _retire_safe(queryset):
 
 
 @transaction.atomic
-def _rows_retire(*, row_ids: list[int], now: datetime) -> list[str]:
+def _rows_retire(*, row_ids: list[int], pool_key: str, now: datetime, acting_user=None) -> list[str]:
     locked = (PhoneNumber.objects.select_for_update(of=("self",), skip_locked=True)
               .filter(sellable_q(now), pk__in=row_ids, stock_order_id="").order_by("pk"))
     retire = list(_retire_safe(locked).values_list("pk", "e164"))
     PhoneNumber.objects.filter(pk__in=[pk for pk, _ in retire]).update(
         status=InventoryStatus.RETIRED, retired_at=now, updated_at=now)
+    if retire:
+        audit_record(action="inventory_sync.retire", acting_user=acting_user, object_type="inventory_pool",
+                     object_id=pool_key, before={"status": InventoryStatus.AVAILABLE},
+                     after={"status": InventoryStatus.RETIRED, "numbers": [e164 for _, e164 in retire]})
     return [e164 for _, e164 in retire]
 
 
@@ -199,7 +210,8 @@ def inventory_pool_sync(*, provider: str, country: str, line_type: str, dry_run:
                         result.revived += row["status"] == InventoryStatus.RETIRED
                         result.updated += row["status"] == InventoryStatus.AVAILABLE and _price_changed(row, offer)
                 continue
-            added, revived, updated = _offers_apply(provider=provider, offers=batch, now=now)
+            added, revived, updated = _offers_apply(provider=provider, offers=batch, now=now,
+                                                    acting_user=acting_user)
             result.added, result.revived, result.updated = (result.added + added, result.revived + revived,
                                                             result.updated + updated)
 
@@ -213,7 +225,9 @@ def inventory_pool_sync(*, provider: str, country: str, line_type: str, dry_run:
                 result.retired = _retire_safe(PhoneNumber.objects.filter(pk__in=candidates)).count()
             else:
                 for start in range(0, len(candidates), _BATCH):
-                    retired_numbers += _rows_retire(row_ids=candidates[start:start + _BATCH], now=now)
+                    retired_numbers += _rows_retire(row_ids=candidates[start:start + _BATCH], now=now,
+                                                    pool_key=f"{provider}:{country}:{line_type}",
+                                                    acting_user=acting_user)
                 result.retired = len(retired_numbers)
             if result.retire_deferred:
                 result.errors.append(f"{result.retire_deferred} more rows to retire than the per-run cap "

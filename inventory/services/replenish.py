@@ -219,7 +219,7 @@ def replenish_order_finish(*, order_id: int, lines: list[StockOrderLine], error:
     return order
 
 
-def replenish_for_alert(*, alert_id: int, acting_user=None) -> ReplenishOrder | None:
+def alert_replenish(*, alert_id: int, acting_user=None) -> ReplenishOrder | None:
     """The task's whole job: record the alert's order, then fill it if it is still pending."""
     order = replenish_order_open(alert_id=alert_id, acting_user=acting_user)
     if order is not None and order.status == ReplenishOrder.Status.PENDING:

@@ -98,6 +98,7 @@ def test_updates_the_price_of_available_rows_only(monkeypatch, make_number):
     reserved.refresh_from_db()
     assert (available.monthly_cents, available.setup_cents) == (130, 0)
     assert reserved.monthly_cents == 100
+    assert AuditLog.objects.get(action="inventory_sync.apply").after["changed_numbers"] == [available.e164]
 
 
 def test_retires_only_available_unheld_unowned_rows_the_carrier_stopped_offering(monkeypatch, make_number, org):
@@ -125,6 +126,8 @@ def test_retires_only_available_unheld_unowned_rows_the_carrier_stopped_offering
     gone.refresh_from_db()
     assert gone.status == "retired" and gone.retired_at is not None
     assert not PhoneNumber.objects.sellable().filter(pk=gone.pk).exists()
+    retire_audit = AuditLog.objects.get(action="inventory_sync.retire", object_id="telnyx:US:local")
+    assert retire_audit.after["numbers"] == [gone.e164]
     assert status_of(kept) == "available"
     for row, status in ((reserved, "reserved"), (assigned, "assigned"), (aging, "available"),
                         (stocked, "available"), (held, "available"), (other_carrier, "available"),

@@ -13,7 +13,7 @@ from inventory.models import (CarrierFailure, LowStockAlert, LowStockThreshold, 
                               ReplenishOrder, ReplenishPolicy)
 from inventory.services import number_purchase
 from inventory.services.reconciliation import _known_order_ids
-from inventory.services.replenish import (month_start, replenish_for_alert, replenish_month_spent_cents,
+from inventory.services.replenish import (month_start, alert_replenish, replenish_month_spent_cents,
                                           replenish_order_fill, replenish_order_open)
 from inventory.services.stock import low_stock_check
 from orbit_numbers.models import AuditLog
@@ -144,8 +144,8 @@ def test_one_order_per_alert(monkeypatch):
     carrier = carrier_with(monkeypatch, offers_for(count=5))
     alert = LowStockAlert.objects.create(threshold=threshold, reason="count", available_at_open=0)
 
-    first = replenish_for_alert(alert_id=alert.pk)
-    again = replenish_for_alert(alert_id=alert.pk)
+    first = alert_replenish(alert_id=alert.pk)
+    again = alert_replenish(alert_id=alert.pk)
 
     assert first.pk == again.pk and ReplenishOrder.objects.count() == 1
     assert replenish_order_fill(order_id=first.pk).status == "completed"
@@ -204,7 +204,7 @@ def test_no_order_when_replenishing_is_off(monkeypatch, check, case, settings):
                                              resolved_at=timezone.now() if case == "alert_resolved" else None)
         if case == "threshold_inactive":
             LowStockThreshold.objects.filter(pk=threshold.pk).update(is_active=False)
-        assert replenish_for_alert(alert_id=alert.pk) is None
+        assert alert_replenish(alert_id=alert.pk) is None
     else:
         assert len(check().opened) == 1
     assert not ReplenishOrder.objects.exists() and carrier.ordered == []
