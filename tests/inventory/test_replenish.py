@@ -13,7 +13,7 @@ from inventory.models import (CarrierFailure, LowStockAlert, LowStockThreshold, 
                               ReplenishOrder, ReplenishPolicy)
 from inventory.services import number_purchase
 from inventory.services.reconciliation import _known_order_ids
-from inventory.services.replenish import (month_start, alert_replenish, replenish_month_spent_cents,
+from inventory.services.replenish import (alert_replenish, month_start, replenish_month_spent_cents,
                                           replenish_order_fill, replenish_order_open)
 from inventory.services.stock import low_stock_check
 from orbit_numbers.models import AuditLog
