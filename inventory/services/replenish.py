@@ -270,3 +270,12 @@ def replenish_orders_sweep(*, now: datetime | None = None, acting_user=None) -> 
                                error="Interrupted while ordering at the carrier; any number it placed is "
                                      "handed back by reconciliation.")
     return {"retried": len(lost), "failed_stuck": len(stuck)}
+
+
+def stock_orders_return(*, orders: dict[int, str]) -> None:
+    """Put stock orders back on their rows after a checkout that took them did not complete."""
+    if not orders:
+        return
+    with transaction.atomic():
+        for row_id, order_id in sorted(orders.items()):
+            PhoneNumber.objects.filter(pk=row_id, stock_order_id="").update(stock_order_id=order_id)

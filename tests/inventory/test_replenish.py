@@ -19,6 +19,8 @@ from inventory.services.stock import low_stock_check
 from orbit_numbers.models import AuditLog
 from tests.inventory.sync_support import ScriptedCarrier, install, offers_for
 
+from .bulk_support import carrier_log, stock  # noqa: F401
+
 pytestmark = pytest.mark.django_db
 
 
@@ -242,6 +244,23 @@ def test_reconciliation_leaves_numbers_being_ordered_alone(status, outcome):
                                   quantity_requested=1, budget_cents=500, status=status, numbers=["+12015550200"])
     placed = PlacedOrder(provider_order_id="ord-x", e164="+12015550200", status="active")
     assert carrier_order_reconcile(provider="telnyx", order=placed) == outcome
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_checkout_that_fails_keeps_the_stock_order_on_its_row(client, stock, carrier_log):
+    from inventory.models import CarrierRelease
+
+    from .bulk_support import FAILING_US
+
+    stocked = stock(e164="+12015550300", stock_order_id="stock-ord-1")[0]
+    failing = stock(e164=FAILING_US)[0]
+    response = client.post("/api/v1/numbers/orders", {"numbers": [stocked.e164, failing.e164]}, format="json")
+
+    assert response.status_code == 409
+    stocked.refresh_from_db()
+    assert (stocked.status, stocked.stock_order_id) == ("available", "stock-ord-1")
+    assert stocked.e164 not in carrier_log["ordered"] + carrier_log["released"]
+    assert not CarrierRelease.objects.filter(provider_order_id="stock-ord-1").exists()
 
 
 def test_the_simulator_fills_an_order_end_to_end(check, settings):
