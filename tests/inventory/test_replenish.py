@@ -19,6 +19,8 @@ from inventory.services.stock import low_stock_check
 from orbit_numbers.models import AuditLog
 from tests.inventory.sync_support import ScriptedCarrier, install, offers_for
 
+from tests.staff import make_staff  # noqa: F401
+
 from .bulk_support import carrier_log, stock  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -312,3 +314,36 @@ def test_task_route_and_admin(admin_client):
     page = admin_client.get(f"/admin/inventory/replenishorder/{order.pk}/change/")
     assert page.status_code == 200 and b"+12015550100" in page.content
     assert admin_client.get("/admin/inventory/replenishorder/add/").status_code == 403
+
+
+def test_staff_roles_see_orders_and_runs_but_only_superusers_set_policies(make_staff):
+    threshold = pool()
+    policy = ReplenishPolicy.objects.get(threshold=threshold)
+    support, finance = make_staff("support"), make_staff("finance")
+    for client in (support, finance):
+        assert client.get("/admin/inventory/replenishorder/").status_code == 200
+        assert client.get(f"/admin/inventory/replenishpolicy/{policy.pk}/change/").status_code == 200
+        response = client.post(f"/admin/inventory/replenishpolicy/{policy.pk}/change/", {
+            "threshold": threshold.pk, "enabled": "on", "provider": "telnyx", "quantity": 50,
+            "monthly_budget_cents": 10**8})
+        assert response.status_code == 403
+    assert support.get("/admin/inventory/inventorysyncrun/").status_code == 200
+    assert finance.get("/admin/inventory/inventorysyncrun/").status_code == 403
+    policy.refresh_from_db()
+    assert (policy.quantity, policy.monthly_budget_cents) == (3, 10_000)
+
+
+def test_a_superuser_sets_a_policy_and_it_is_audited(make_staff):
+    threshold = LowStockThreshold.objects.create(country="US", line_type="local", min_available=2)
+    admin = make_staff(superuser=True)
+    response = admin.post("/admin/inventory/replenishpolicy/add/", {
+        "threshold": threshold.pk, "enabled": "on", "provider": "didww", "quantity": 0,
+        "monthly_budget_cents": 5000})
+    assert response.status_code == 200 and not ReplenishPolicy.objects.exists()  # quantity must be ≥ 1
+    response = admin.post("/admin/inventory/replenishpolicy/add/", {
+        "threshold": threshold.pk, "enabled": "on", "provider": "didww", "quantity": 5,
+        "monthly_budget_cents": 5000})
+    assert response.status_code == 302
+    policy = ReplenishPolicy.objects.get()
+    assert (policy.provider, policy.quantity, policy.monthly_budget_cents, policy.enabled) == ("didww", 5, 5000, True)
+    assert AuditLog.objects.filter(action="admin.inventory.replenishpolicy.create").exists()
