@@ -19,9 +19,12 @@ from inventory.services.stock import low_stock_check
 from orbit_numbers.models import AuditLog
 from tests.inventory.sync_support import ScriptedCarrier, install, offers_for
 
-from tests.staff import make_staff  # noqa: F401
+from tests import staff
 
-from .bulk_support import carrier_log, stock  # noqa: F401
+from . import bulk_support
+
+# Shared fixtures, by reference (tests/staff.py, bulk_support.py).
+make_staff, stock, carrier_log = staff.make_staff, bulk_support.stock, bulk_support.carrier_log
 
 pytestmark = pytest.mark.django_db
 
