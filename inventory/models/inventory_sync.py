@@ -4,6 +4,8 @@ runs low. ``inventory.services.inventory_sync`` and ``inventory.services.repleni
 """
 from __future__ import annotations
 
+import phonenumbers
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -33,6 +35,12 @@ class InventorySyncPool(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}: {self.country} · {self.get_line_type_display()}"
+
+    def clean(self) -> None:
+        self.country = (self.country or "").upper()
+        if not phonenumbers.country_code_for_region(self.country):
+            raise ValidationError({"country": f"{self.country or '(blank)'} is not an ISO 3166-1 alpha-2 country "
+                                              "with a numbering plan."})
 
     def save(self, *args, **kwargs):
         self.country = self.country.upper()

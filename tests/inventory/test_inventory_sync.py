@@ -444,3 +444,17 @@ def test_didww_listing_refuses_a_bad_cursor(didww):
 
     with pytest.raises(ProviderError):
         didww.search_inventory_page(country="GB", cursor="garbage")
+
+
+def test_console_adds_a_pool_with_a_real_country_only(admin_client):
+    for country in ("XX", "U1", ""):
+        response = admin_client.post("/admin/inventory/inventorysyncpool/add/", {
+            "provider": "telnyx", "country": country, "line_type": "local", "is_active": "on"})
+        assert response.status_code == 200, country
+    assert not InventorySyncPool.objects.exists()
+    response = admin_client.post("/admin/inventory/inventorysyncpool/add/", {
+        "provider": "telnyx", "country": "gb", "line_type": "mobile", "is_active": "on"})
+    assert response.status_code == 302
+    assert InventorySyncPool.objects.get().country == "GB"
+    assert AuditLog.objects.filter(action="admin.inventory.inventorysyncpool.create").exists()
+    assert admin_client.get("/admin/inventory/inventorysyncpool/").status_code == 200
