@@ -210,7 +210,7 @@ class InventoryFilterSet(OrbitFilterSet):
     """Inventory rows in any state (console export, ``export_numbers --scope inventory``)."""
 
     country = CountryFilter(help_text="ISO 3166-1 alpha-2 country code.")
-    status = EnumFilter(choices=InventoryStatus, help_text="available, reserved or assigned.")
+    status = EnumFilter(choices=InventoryStatus, help_text="available, reserved, assigned or retired.")
     type = EnumFilter(field_name="line_type", choices=LineType, help_text="Line type.")
     provider = EnumFilter(choices=Provider, help_text="Carrier.")
 

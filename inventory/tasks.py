@@ -152,3 +152,28 @@ def refresh_ten_dlc_vetting() -> dict:
     result = ten_dlc_vetting_refresh()
     return {"polled": result.polled, "verified": result.verified, "rejected": result.rejected,
             "pending": result.pending, "errors": result.errors}
+# --- carrier inventory sync and auto-replenish ---
+
+
+@shared_task(soft_time_limit=3000, time_limit=3300)
+def sync_carrier_inventory() -> list[dict]:
+    from .services.inventory_sync import inventory_sync
+
+    return [{"provider": r.provider, "country": r.country, "line_type": r.line_type, "status": r.status,
+             "added": r.added, "updated": r.updated, "retired": r.retired} for r in inventory_sync()]
+
+
+@shared_task
+def replenish_low_stock(alert_id: int) -> dict | None:
+    from .services.replenish import alert_replenish
+
+    order = alert_replenish(alert_id=alert_id)
+    return None if order is None else {"order_id": order.pk, "status": order.status,
+                                       "numbers_added": order.numbers_added, "cost_cents": order.cost_cents}
+
+
+@shared_task
+def sweep_replenish_orders() -> dict:
+    from .services.replenish import replenish_orders_sweep
+
+    return replenish_orders_sweep()

@@ -274,6 +274,10 @@ CELERY_TASK_ROUTES = {
     "inventory.tasks.retry_organization_renewals": {"queue": "housekeeping"},
     # Calls the 10DLC registry (the carrier's API); an exact name wins over the patterns above.
     "inventory.tasks.refresh_ten_dlc_vetting": {"queue": "carrier"},
+    # Carrier calls: listing inventory and ordering numbers into stock.
+    "inventory.tasks.sync_carrier_inventory": {"queue": "carrier"},
+    "inventory.tasks.replenish_low_stock": {"queue": "carrier"},
+    "inventory.tasks.sweep_replenish_orders": {"queue": "carrier"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -303,6 +307,10 @@ CELERY_BEAT_SCHEDULE = {
                                   "schedule": timedelta(minutes=5)},
     # Polls the registry for 10DLC brands and campaigns still pending vetting.
     "refresh-ten-dlc-vetting": {"task": "inventory.tasks.refresh_ten_dlc_vetting", "schedule": timedelta(minutes=5)},
+    # Mirror the synced pools from their carriers: add new offers, reprice, retire what is gone.
+    "sync-carrier-inventory": {"task": "inventory.tasks.sync_carrier_inventory", "schedule": timedelta(hours=6)},
+    # Auto-replenish orders whose task was lost or whose worker died mid-order.
+    "sweep-replenish-orders": {"task": "inventory.tasks.sweep_replenish_orders", "schedule": timedelta(minutes=15)},
 }
 
 # Orbit business settings.
@@ -474,6 +482,24 @@ ORBIT = {
     "WEBHOOK_ALLOW_PRIVATE_TARGETS": env_bool("ORBIT_WEBHOOK_ALLOW_PRIVATE_TARGETS", False),
     # Test events (POST /api/v1/webhooks/{id}/test) per organisation per minute: each one is a POST we make.
     "WEBHOOK_TEST_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_WEBHOOK_TEST_RATE_LIMIT_PER_MINUTE", "10")),
+    # Inventory sync: offers asked per page of a carrier's listing.
+    "INVENTORY_SYNC_PAGE_SIZE": int(os.environ.get("ORBIT_INVENTORY_SYNC_PAGE_SIZE", "100")),
+    # Inventory sync: a listing longer than this many pages counts as incomplete (nothing is retired).
+    "INVENTORY_SYNC_MAX_PAGES": int(os.environ.get("ORBIT_INVENTORY_SYNC_MAX_PAGES", "500")),
+    # Inventory sync: at most this many rows retired per pool per run (the rest wait for the next runs).
+    "INVENTORY_SYNC_MAX_RETIRE_PER_RUN": int(os.environ.get("ORBIT_INVENTORY_SYNC_MAX_RETIRE_PER_RUN", "500")),
+    # Simulated carriers list this many numbers per pool (country × line type) to inventory sync.
+    "SIMULATOR_INVENTORY_POOL_SIZE": int(os.environ.get("ORBIT_SIMULATOR_INVENTORY_POOL_SIZE", "200")),
+    # Simulated carriers fail inventory listings for these countries (exercises the no-retire path).
+    "SIMULATOR_SYNC_FAIL_COUNTRIES": env_list("ORBIT_SIMULATOR_SYNC_FAIL_COUNTRIES", ""),
+    # Auto-replenish of low-stock pools (per-pool policies in the console); off here stops every order.
+    "AUTO_REPLENISH_ENABLED": env_bool("ORBIT_AUTO_REPLENISH_ENABLED", True),
+    # Auto-replenish: pages of the carrier's listing searched for numbers we do not stock yet.
+    "REPLENISH_SEARCH_PAGES": int(os.environ.get("ORBIT_REPLENISH_SEARCH_PAGES", "5")),
+    # Auto-replenish: a pending order older than this lost its task and is filled by the sweep.
+    "REPLENISH_PENDING_RETRY_MINUTES": int(os.environ.get("ORBIT_REPLENISH_PENDING_RETRY_MINUTES", "10")),
+    # Auto-replenish: an order still at the carrier call after this long is failed by the sweep.
+    "REPLENISH_STUCK_MINUTES": int(os.environ.get("ORBIT_REPLENISH_STUCK_MINUTES", "60")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

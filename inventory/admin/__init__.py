@@ -619,3 +619,4 @@ from . import lookup  # noqa: E402,F401
 from . import emergency  # noqa: E402,F401
 from . import health  # noqa: E402,F401
 from . import compliance  # noqa: E402,F401
+from . import inventory_sync  # noqa: E402,F401

@@ -49,6 +49,8 @@ class InventoryStatus(models.TextChoices):
     AVAILABLE = "available", "Available"
     RESERVED = "reserved", "Reserved"
     ASSIGNED = "assigned", "Assigned"
+    # The carrier stopped offering it (inventory sync); off sale, kept for history and references.
+    RETIRED = "retired", "Retired (no longer offered by the carrier)"
 
 
 # Capability flags are columns, not an array: portable (SQLite for the demo) and indexable.
@@ -90,6 +92,11 @@ class PhoneNumber(models.Model):
     aging_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When inventory sync retired it (status retired); cleared if the carrier offers it again.
+    retired_at = models.DateTimeField(null=True, blank=True)
+    # The carrier order that bought it into our own stock (auto-replenish); the first checkout
+    # of the row uses this order instead of ordering again, and clears it.
+    stock_order_id = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     objects = PhoneNumberQuerySet.as_manager()
 
@@ -633,3 +640,4 @@ from .health import *  # noqa: E402,F401,F403
 from .compliance import *  # noqa: E402,F401,F403
 from .trial import *  # noqa: E402,F401,F403
 from .ten_dlc import *  # noqa: E402,F401,F403
+from .inventory_sync import *  # noqa: E402,F401,F403

@@ -205,6 +205,58 @@ class CarrierAdapter(abc.ABC):
     def ten_dlc_campaign_status(self, *, reference: str) -> "TenDlcVetting":
         """Where the vetting of a submitted campaign stands."""
         raise self._unsupported("10DLC campaign status")
+    # --- inventory sync and ordering into our own stock ---
+
+    def search_inventory_page(self, *, country: str, line_type: str | None = None, cursor: str | None = None,
+                              page_size: int = 100) -> "InventoryPage":
+        """One page of the carrier's listing; ``next_cursor`` fetches the next, None after the last.
+        A carrier without paging answers one search; a full page may hide more, so it is marked
+        ``truncated`` (sync then retires nothing)."""
+        offers = self.search_inventory(country=country, line_type=line_type, limit=page_size)
+        return InventoryPage(offers=offers, next_cursor=None, truncated=len(offers) >= page_size)
+
+    def order_into_inventory(self, *, offers: list[InventoryOffer]) -> list["StockOrderLine"]:
+        """Buy ``offers`` into our own stock, one line per offer in order; a refused number is a
+        line with its error (a partial fill), not an exception. Carriers with a bulk order API may
+        override this; the default orders one number at a time."""
+        lines = []
+        for offer in offers:
+            try:
+                placed = self.order_number(e164=offer.e164, provider_ref=offer.provider_ref)
+            except ProviderError as exc:
+                lines.append(StockOrderLine(offer=offer, error=exc.message[:255],
+                                            error_code=exc.provider_code or "CARRIER_REJECTED"))
+                continue
+            lines.append(StockOrderLine(offer=offer, provider_order_id=placed.provider_order_id))
+        return lines
+
+
+# --- inventory sync and ordering into our own stock ---
+
+
+@dataclass(frozen=True)
+class InventoryPage:
+    offers: list[InventoryOffer]
+    next_cursor: str | None = None  # None: this was the last page
+    # The carrier may hold more than it listed and offers no way to fetch the rest.
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class StockOrderLine:
+    offer: InventoryOffer
+    provider_order_id: str = ""  # set when the carrier placed the order
+    error: str = ""
+    error_code: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.provider_order_id)
+
+    @property
+    def cost_cents(self) -> int:
+        """What buying it costs us now: the setup fee and the first month."""
+        return self.offer.setup_cents + self.offer.monthly_cents
 
 
 # --- caller ID: CNAM listings and spam labels ---

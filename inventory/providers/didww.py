@@ -13,7 +13,7 @@ from django.conf import settings
 
 from orbit_numbers.errors import ProviderError
 
-from .base import CarrierAdapter, InventoryOffer, NumberOrder
+from .base import CarrierAdapter, InventoryOffer, InventoryPage, NumberOrder
 from .http import CarrierHttpClient
 
 API_VERSION = "2022-05-10"
@@ -70,6 +70,9 @@ class DidwwAdapter(CarrierAdapter):
         body = self.http.request("GET", "/available_dids", params={
             "filter[country.id]": self._country_id(country), "page[size]": min(limit, 100),
             "include": "did_group.stock_keeping_units,did_group.did_group_type"}) or {}
+        return self._offers(body, country=country, line_type=line_type)
+
+    def _offers(self, body: dict, *, country: str, line_type: str | None) -> list[InventoryOffer]:
         included = _included(body)
         offers = []
         for item in body.get("data", []):
@@ -122,3 +125,28 @@ class DidwwAdapter(CarrierAdapter):
             # Terminating a DID is how DIDWW releases it (it stops renewing and is removed).
             self.http.request("PATCH", f"/dids/{item['id']}", json={"data": {
                 "id": item["id"], "type": "dids", "attributes": {"terminated": True}}})
+
+    # --- inventory sync ---
+
+    def search_inventory_page(self, *, country: str, line_type: str | None = None, cursor: str | None = None,
+                              page_size: int = 100) -> InventoryPage:
+        """JSON:API paging (page[number], meta.total_records). The cursor carries the page number and
+        DIDWW's country id, so the country is looked up once per listing."""
+        if cursor:
+            try:
+                number_text, country_id = cursor.split(":", 1)
+                number = int(number_text)
+            except ValueError:
+                raise ProviderError("didww: invalid listing cursor", provider_code="BAD_CURSOR") from None
+        else:
+            number, country_id = 1, self._country_id(country)
+        size = min(page_size, 100)
+        body = self.http.request("GET", "/available_dids", params={
+            "filter[country.id]": country_id, "page[number]": number, "page[size]": size,
+            "include": "did_group.stock_keeping_units,did_group.did_group_type"}) or {}
+        offers = self._offers(body, country=country, line_type=line_type)
+        total = (body.get("meta") or {}).get("total_records")
+        if total is None:  # no count: a full page may hide more
+            return InventoryPage(offers=offers, truncated=len(body.get("data") or []) >= size)
+        more = number * size < int(total) and bool(body.get("data"))
+        return InventoryPage(offers=offers, next_cursor=f"{number + 1}:{country_id}" if more else None)

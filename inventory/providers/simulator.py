@@ -6,6 +6,7 @@ import hashlib
 import time
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
+from functools import lru_cache
 
 import phonenumbers
 from django.conf import settings
@@ -15,7 +16,7 @@ from phonenumbers import carrier as pn_carrier
 from orbit_numbers.errors import ProviderError
 
 from .base import (AddressValidation, CarrierAdapter, CarrierInfo, CnamDipResult, CnamListingResult,
-                   EmergencyAddressData, EmergencyProvisioning, InventoryOffer, NumberLookupResult, NumberOrder,
+                   EmergencyAddressData, EmergencyProvisioning, InventoryOffer, InventoryPage, NumberLookupResult, NumberOrder,
                    PlacedOrder, PortabilityInfo, PortabilityResult, PortOrder, RoamingInfo, SimSwapInfo, SpamLabel,
                    TenDlcBrandData, TenDlcCampaignData, TenDlcVetting, plan_line_type)
 
@@ -58,6 +59,7 @@ class SimulatorAdapter(CarrierAdapter):
         self._latency()
         if provider_order_id:
             cache.set(self._book_key("released", provider_order_id), True, ORDER_BOOK_TTL)
+        cache.delete(self._book_key("number", e164))
 
     # The order book: a sequence number per order (an atomic counter), one entry per order.
 
@@ -65,6 +67,7 @@ class SimulatorAdapter(CarrierAdapter):
         return ":".join(["simulator-orders", self.name, *parts])
 
     def _book_order(self, order_id: str, e164: str) -> None:
+        cache.set(self._book_key("number", e164), order_id, ORDER_BOOK_TTL)
         sequence_key = self._book_key("seq")
         cache.add(sequence_key, 0, timeout=None)
         sequence = cache.incr(sequence_key)
@@ -409,6 +412,33 @@ class SimulatorAdapter(CarrierAdapter):
         if vetting is None:
             raise ProviderError(f"{self.name}: no 10DLC {kind} {reference}", provider_code="NOT_FOUND")
         return vetting
+    # --- inventory sync ---
+    # Each carrier lists a fixed, deterministic catalogue per pool (SIMULATOR_INVENTORY_POOL_SIZE
+    # numbers), paged by offset; numbers it sold (its order book) are no longer listed. Countries in
+    # SIMULATOR_SYNC_FAIL_COUNTRIES fail like a carrier whose listing is down.
+
+    def search_inventory_page(self, *, country: str, line_type: str | None = None, cursor: str | None = None,
+                              page_size: int = 100) -> InventoryPage:
+        self._latency()
+        if country.upper() in settings.ORBIT["SIMULATOR_SYNC_FAIL_COUNTRIES"]:
+            raise ProviderError(f"{self.name}: inventory listing unavailable for {country.upper()}",
+                                provider_code="UNAVAILABLE", retryable=True)
+        try:
+            offset = int(cursor or 0)
+        except ValueError:
+            raise ProviderError(f"{self.name}: invalid listing cursor", provider_code="BAD_CURSOR") from None
+        catalogue = _catalogue(self.name, country.upper(), line_type or "",
+                               int(settings.ORBIT["SIMULATOR_INVENTORY_POOL_SIZE"]))
+        page = catalogue[offset:offset + page_size]
+        sold = self._sold([offer.e164 for offer in page])
+        following = offset + page_size
+        return InventoryPage(offers=[offer for offer in page if offer.e164 not in sold],
+                             next_cursor=str(following) if following < len(catalogue) else None)
+
+    def _sold(self, numbers: list[str]) -> set[str]:
+        """Numbers of ``numbers`` someone ordered (and did not release) at this carrier, per the order book."""
+        keys = {self._book_key("number", e164): e164 for e164 in numbers}
+        return {keys[key] for key in cache.get_many(list(keys))}
 
 
 # --- number lookup and CNAM dip (the simulator's data) ---
@@ -430,6 +460,15 @@ _BUSINESSES = ["ACME PLUMBING", "BLUE SKY DENTAL", "CITY CAB CO", "NORTHSIDE AUT
                "HARBOR LAW LLP", "PINE ST CLINIC", "METRO PIZZA"]
 _SURNAMES = ["SMITH", "GARCIA", "JOHNSON", "NGUYEN", "BROWN", "MILLER", "DAVIS", "LOPEZ", "WILSON", "TAYLOR"]
 _GIVEN_NAMES = ["JOHN", "MARIA", "JAMES", "LINDA", "DAVID", "ANNA", "ROBERT", "SARAH"]
+
+@lru_cache(maxsize=64)
+def _catalogue(provider: str, country: str, line_type: str, size: int) -> tuple[InventoryOffer, ...]:
+    from inventory.seeding import generate_offers
+
+    offers = generate_offers(count=size, countries=[country], providers=[provider],
+                             line_types=[line_type] if line_type else None, seed=f"catalogue-{provider}-{country}")
+    return tuple(sorted(offers, key=lambda offer: offer.e164))
+
 
 def _number_seed(e164: str) -> int:
     return int.from_bytes(hashlib.sha256(f"lookup|{e164}".encode()).digest()[:8], "big")

@@ -56,6 +56,7 @@ from .carriers import carrier_failures_record_many
 from .compliance import ComplianceCover
 from .number_events import numbers_purchased_emit
 from .numbers import enabled_capabilities, number_snapshot, purchase_charges, purchase_cost_cents
+from .replenish import stock_orders_return, stock_orders_take
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ class Outcome:
     error_message: str = ""
     provider_code: str = ""  # the carrier's own code for a refusal
     number: OwnedNumber | None = None
+    from_stock: bool = False  # the row's own carrier order (auto-replenish stock), not a new one
 
     @property
     def ok(self) -> bool:
@@ -121,8 +123,12 @@ def carrier_order_all(items: list[BulkReservationItem], *, stop_on_failure: bool
     """Order each item at its carrier (phase 2, outside any transaction). With ``stop_on_failure``
     (all-or-nothing orders) no new call starts after the first refusal; those items come back SKIPPED."""
     stop = threading.Event()
+    # Rows auto-replenish bought into our stock are ours at the carrier already: use that order.
+    stocked = stock_orders_take(row_ids=[item.phone_number_id for item in items])
 
     def order(item: BulkReservationItem) -> Outcome:
+        if item.phone_number_id in stocked:
+            return Outcome(item, provider_order_id=stocked[item.phone_number_id], from_stock=True)
         if stop.is_set():
             return Outcome(item, error_code=SKIPPED, error_message="not attempted after another item failed")
         try:
@@ -307,5 +313,8 @@ def checkout_run(*, reservation: BulkReservation, items: list[BulkReservationIte
                                  audit_action=audit_action, audit_after=audit_after, respond=respond,
                                  acting_key=acting_key, acting_user=acting_user)
     except BaseException:
-        checkout_undo(reservation=reservation, placed=placed, restore_status=restore_status)
+        # A stocked number stays ours: its order goes back on its row instead of to the carrier.
+        stock_orders_return(orders={o.item.phone_number_id: o.provider_order_id for o in placed if o.from_stock})
+        checkout_undo(reservation=reservation, placed=[o for o in placed if not o.from_stock],
+                      restore_status=restore_status)
         raise

@@ -34,6 +34,7 @@ from ..providers import get_adapter
 from ..providers.base import PlacedOrder
 from .carrier_releases import ReleaseOrder, carrier_releases_perform, carrier_releases_record
 from .carriers import carrier_failure_record
+from .replenish import numbers_being_ordered
 from .reservations import reservations_expire
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,10 @@ def _known_order_ids(provider: str, order_ids: list[str]) -> set[str]:
     owned = set(OwnedNumber.objects.filter(provider_order_id__in=order_ids).values_list("provider_order_id", flat=True))
     released = set(CarrierRelease.objects.filter(provider=provider, provider_order_id__in=order_ids)
                    .values_list("provider_order_id", flat=True))
-    return owned | released
+    # Numbers auto-replenish bought into our own stock (not sold yet) are ours, not orphans.
+    stocked = set(PhoneNumber.objects.filter(provider=provider, stock_order_id__in=order_ids)
+                  .values_list("stock_order_id", flat=True))
+    return owned | released | stocked
 
 
 @transaction.atomic
@@ -77,6 +81,8 @@ def carrier_order_reconcile(*, provider: str, order: PlacedOrder) -> str:
         return "owned"
     if BulkReservationItem.objects.filter(e164=order.e164, status=BulkReservationItem.Status.HELD,
                                           reservation__status=BulkReservation.Status.FINALIZING).exists():
+        return "in_flight"
+    if order.e164 in numbers_being_ordered():  # auto-replenish is buying it into stock right now
         return "in_flight"
     carrier_releases_record(orders=[ReleaseOrder(provider=provider, e164=order.e164,
                                                  provider_order_id=order.provider_order_id,

@@ -22,6 +22,7 @@ from orbit_numbers.webhooks.services import staff_webhook_event_emit
 
 from ..models import (CAPABILITY_FIELDS, LowStockAlert, LowStockThreshold, OwnedNumber,
                       PhoneNumber)
+from .replenish import replenish_schedule
 
 # Tenures that took a number out of stock. Port-ins bring their own number; staff moves re-home one.
 SALE_SOURCES = (OwnedNumber.Source.PURCHASE, OwnedNumber.Source.BULK, OwnedNumber.Source.ORDER,
@@ -141,6 +142,7 @@ def low_stock_threshold_check(*, threshold_id: int, now: datetime | None = None,
         audit_record(action="low_stock_alert.open", acting_user=acting_user, target=alert,
                      after=_alert_snapshot(alert))
         _notify(alert, "opened")
+        replenish_schedule(alert=alert)  # auto-replenish, if the pool has a policy (after commit)
         return "opened", alert.pk
     if reason is None and open_alert is not None:
         _resolve(open_alert, now=now, acting_user=acting_user, why="stock recovered", stats=stats)
