@@ -16,7 +16,7 @@ GRANTS = {"support": [("inventory", "view_inventorysyncpool"), ("inventory", "vi
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0017_number_health'),
+        ('inventory', '0020_ten_dlc_registration'),
     ]
 
     operations = [
