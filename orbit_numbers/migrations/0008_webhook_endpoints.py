@@ -20,7 +20,9 @@ _DELIVERY_STATE = ("status", "attempts", "next_attempt_at", "last_attempt_at", "
 
 def _immediate_constraints(schema_editor) -> None:
     # Rows inserted here leave deferred FK checks pending; ALTER TABLE later in this transaction
-    # refuses to run with pending trigger events, so fire them now.
+    # refuses to run with pending trigger events, so fire them now (PostgreSQL; SQLite checks at once).
+    if schema_editor.connection.vendor != "postgresql":
+        return
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
