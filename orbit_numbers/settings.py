@@ -420,6 +420,23 @@ ORBIT = {
     "REPUTATION_RECOVERY_MARGIN": int(os.environ.get("ORBIT_REPUTATION_RECOVERY_MARGIN", "5")),
     # Readiness pre-flights (POST /api/v1/numbers/readiness; they may ask carriers) per organisation per minute.
     "READINESS_RATE_LIMIT_PER_MINUTE": int(os.environ.get("ORBIT_READINESS_RATE_LIMIT_PER_MINUTE", "20")),
+    # Payment provider of new top-ups: "simulator" (offline default, billing/payments/simulator.py) or "stripe".
+    "PAYMENT_PROVIDER": os.environ.get("ORBIT_PAYMENT_PROVIDER", "simulator"),
+    # Milliseconds the payment simulator waits on each call, to behave like a remote provider.
+    "PAYMENT_SIMULATOR_LATENCY_MS": int(os.environ.get("ORBIT_PAYMENT_SIMULATOR_LATENCY_MS", "0")),
+    # Secret the simulator signs its payment callbacks with (POST /api/v1/billing/payment-events/simulator).
+    "PAYMENT_SIMULATOR_WEBHOOK_SECRET": os.environ.get("ORBIT_PAYMENT_SIMULATOR_WEBHOOK_SECRET", "whsec_simulator"),
+    # Stripe PaymentIntents API: base URL (a local stub in tests), secret key, webhook signing secret.
+    "STRIPE_BASE_URL": os.environ.get("STRIPE_BASE_URL", "https://api.stripe.com/v1"),
+    "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+    "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+    # Payment callbacks signed longer ago than this (seconds) are refused (replay protection).
+    "PAYMENT_WEBHOOK_TOLERANCE_SECONDS": int(os.environ.get("ORBIT_PAYMENT_WEBHOOK_TOLERANCE_SECONDS", "300")),
+    # Smallest and largest top-up one request may ask for, in cents.
+    "TOP_UP_MIN_CENTS": int(os.environ.get("ORBIT_TOP_UP_MIN_CENTS", "500")),
+    "TOP_UP_MAX_CENTS": int(os.environ.get("ORBIT_TOP_UP_MAX_CENTS", "1000000")),
+    # Highest per-organisation low-balance threshold (cents) GET/PUT /billing/settings accepts.
+    "LOW_BALANCE_THRESHOLD_MAX_CENTS": int(os.environ.get("ORBIT_LOW_BALANCE_THRESHOLD_MAX_CENTS", "10000000")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.
