@@ -5,9 +5,12 @@ inside the transaction that moved the balance."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 
+from orbit_numbers.errors import ValidationFailed
 from orbit_numbers.money import format_dollars
 from orbit_numbers.notifications import organization_notify
+from orbit_numbers.services import audit_record
 
 from .models import Wallet
 
@@ -43,3 +46,26 @@ def low_balance_evaluate(*, wallet: Wallet, organization, debited: bool) -> list
         wallet.low_balance_alerted = False
         return ["low_balance_alerted"]
     return []
+
+
+@transaction.atomic
+def wallet_low_balance_threshold_set(*, organization, threshold_cents: int | None, acting_key=None,
+                                     acting_user=None) -> Wallet:
+    """Set (or, with None, clear back to the global default) the organisation's low-balance threshold.
+    A threshold the balance is now above re-arms the notice; one it is below waits for the next debit."""
+    maximum = settings.ORBIT["LOW_BALANCE_THRESHOLD_MAX_CENTS"]
+    if threshold_cents is not None and (isinstance(threshold_cents, bool) or not isinstance(threshold_cents, int)
+                                        or not 0 <= threshold_cents <= maximum):
+        raise ValidationFailed.field("low_balance_threshold_cents", f"must be null or a whole number of cents "
+                                                                    f"from 0 to {maximum}")
+    Wallet.objects.get_or_create(organization=organization)
+    wallet = Wallet.objects.select_for_update(of=("self",)).get(organization=organization)
+    before = wallet.low_balance_threshold_cents
+    wallet.low_balance_threshold_cents = threshold_cents
+    fields = ["low_balance_threshold_cents", *low_balance_evaluate(wallet=wallet, organization=organization,
+                                                                    debited=False)]
+    wallet.save(update_fields=[*fields, "updated_at"])
+    audit_record(action="wallet.low_balance_threshold", organization=organization, acting_key=acting_key,
+                 acting_user=acting_user, target=wallet, before={"low_balance_threshold_cents": before},
+                 after={"low_balance_threshold_cents": threshold_cents})
+    return wallet

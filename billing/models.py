@@ -129,4 +129,6 @@ class WalletAdjustmentRequest(models.Model):
         return f"{self.organization} {format_dollars(self.amount_cents)} ({self.get_status_display()})"
 
 
-from .models_top_ups import TopUp  # noqa: E402,F401  (registers the model with the app)
+from .models_top_ups import TopUp  # noqa: E402  (a model of this app, in its own module)
+
+__all__ = ["Wallet", "LedgerEntry", "WalletAdjustmentRequest", "TopUp"]

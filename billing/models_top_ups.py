@@ -42,8 +42,8 @@ class TopUp(models.Model):
     failure_code = models.CharField(max_length=64, blank=True, default="")
     failure_message = models.CharField(max_length=255, blank=True, default="")
     next_action = models.CharField(max_length=64, blank=True, default="")
-    # Declined confirmations so far: part of the provider's idempotency key, so a retry after a
-    # decline is a new attempt while two concurrent confirmations are one.
+    # Confirmations that did not finish (declined, or authentication asked): part of the provider's
+    # idempotency key, so a retry after one is a new attempt while two concurrent confirmations are one.
     attempts = models.PositiveIntegerField(default=0)
     ledger_entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True,
                                         related_name="top_up")
@@ -61,6 +61,11 @@ class TopUp(models.Model):
                            | (~Q(status="succeeded") & Q(ledger_entry__isnull=True))),
                 name="top_up_credited_iff_succeeded"),
         ]
+
+    @property
+    def transaction_id(self) -> str | None:
+        """The public id (txn_<n>) of the wallet credit, once there is one."""
+        return f"txn_{self.ledger_entry.sequence}" if self.ledger_entry_id else None
 
     def __str__(self) -> str:
         return f"{self.id} {format_dollars(self.amount_cents)} ({self.get_status_display()})"

@@ -26,7 +26,7 @@ from .models_top_ups import TopUp, new_top_up_id
 from .payments import BACKENDS, default_provider, payment_adapter, payment_call_guard
 from .payments.base import IntentStatus, PaymentIntent, PaymentProviderError, PaymentSignatureInvalid
 from .selectors import wallet_for
-from .services import wallet_credit
+from .services import LedgerDrift, wallet_credit
 
 logger = logging.getLogger(__name__)
 
@@ -157,8 +157,8 @@ def _apply(top_up: TopUp, intent: PaymentIntent, *, source: str, acting_key, act
     status = TopUp.Status.FAILED if declined else _STATUS_FOR_INTENT.get(intent.status, top_up.status)
     top_up.failure_code, top_up.failure_message = intent.failure_code[:64], intent.failure_message[:255]
     top_up.next_action = intent.next_action[:64] if intent.status == IntentStatus.REQUIRES_ACTION else ""
-    if declined and source == "confirm":
-        top_up.attempts += 1
+    if source == "confirm" and intent.status in (IntentStatus.REQUIRES_PAYMENT_METHOD, IntentStatus.REQUIRES_ACTION):
+        top_up.attempts += 1  # the next confirmation is a new attempt at the provider
     if status == TopUp.Status.SUCCEEDED:
         if intent.amount_cents != top_up.amount_cents or intent.currency.lower() != top_up.currency.lower():
             # Never credit what was not asked for: staff reconcile this by hand (it stays uncredited).
@@ -209,3 +209,33 @@ def payment_event_receive(*, provider: str, payload: bytes, headers: dict[str, s
         logger.info("Payment event %s (%s) for an unknown intent %s ignored", event.id, event.type, event.intent.id)
         return None
     return top_up_apply_intent(top_up=top_up, intent=event.intent, source="webhook")
+
+
+def top_up_reconcile() -> list[LedgerDrift]:
+    """Every succeeded top-up has exactly one TOP_UP entry of its amount in its organisation's ledger,
+    and every ``top_up:`` entry belongs to a succeeded top-up."""
+    drifts: list[LedgerDrift] = []
+    entries: dict[str, list[tuple]] = {}
+    for entry_id, reference, amount, wallet_id, organization_id in (
+            LedgerEntry.objects.filter(kind=LedgerEntry.Kind.TOP_UP, reference__startswith="top_up:")
+            .values_list("id", "reference", "amount_cents", "wallet_id", "wallet__organization_id").iterator()):
+        entries.setdefault(reference.removeprefix("top_up:"), []).append(
+            (entry_id, amount, wallet_id, organization_id))
+    succeeded = TopUp.objects.filter(status=TopUp.Status.SUCCEEDED).select_related("organization")
+    for top_up in succeeded.iterator():
+        found = entries.pop(top_up.id, [])
+        wallet_id = found[0][2] if found else 0
+        name = top_up.organization.name
+        if len(found) != 1:
+            drifts.append(LedgerDrift(wallet_id, name, f"top-up {top_up.id} succeeded with {len(found)} ledger "
+                                                       f"entries (expected 1)"))
+            continue
+        entry_id, amount, _, organization_id = found[0]
+        if amount != top_up.amount_cents or organization_id != top_up.organization_id \
+                or entry_id != top_up.ledger_entry_id:
+            drifts.append(LedgerDrift(wallet_id, name, f"top-up {top_up.id} of {top_up.amount_cents} does not "
+                                                       f"match its ledger entry ({amount})"))
+    for top_up_id, found in entries.items():
+        drifts.append(LedgerDrift(found[0][2], str(found[0][3]),
+                                  f"ledger credits top-up {top_up_id}, which has not succeeded"))
+    return drifts
