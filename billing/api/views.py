@@ -8,7 +8,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
-from orbit_numbers.api.filters import CommaListFilter, OrbitFilterSet, UtcDateTimeFilter
+from orbit_numbers.api.filters import (CommaListFilter, CommaListFormField, OrbitFilterSet, UtcDateTimeFilter,
+                                       check_choice)
 from orbit_numbers.errors import ValidationFailed
 from orbit_numbers.api.openapi import RESPONSE_HEADERS, envelope, errors
 from orbit_numbers.api.pagination import KeysetPagination
@@ -72,12 +73,31 @@ class PeriodFilter(django_filters.Filter):
         return qs.filter(created_at__gte=starts, created_at__lt=ends)
 
 
+class ExactCommaListFormField(CommaListFormField):
+    """Like the house comma list, but values are matched as sent: TOP_UP is not top_up."""
+
+    def clean(self, value):
+        value = forms.CharField.clean(self, value)
+        if not value:
+            return value
+        items = [item.strip() for item in value.split(",")]
+        if any(not item for item in items):
+            raise forms.ValidationError(f"must be a comma-separated list of {', '.join(self.choices)}")
+        for item in items:
+            check_choice(item, self.choices, self.refusals)
+        return list(dict.fromkeys(items))
+
+
+class KindListFilter(CommaListFilter):
+    field_class = ExactCommaListFormField
+
+
 def _kinds(queryset, name, value):
     return queryset.filter(kind__in=value) if value else queryset
 
 
 class TransactionFilterSet(OrbitFilterSet):
-    type = CommaListFilter(field_name="kind", choices=LedgerEntry.Kind, method=_kinds, help_text=(
+    type = KindListFilter(field_name="kind", choices=LedgerEntry.Kind, method=_kinds, help_text=(
         "Only entries of these kinds (comma-separated, any of them), e.g. top_up,refund."))
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte",
                                       help_text="Posted at or after this instant (ISO 8601).")
