@@ -54,7 +54,8 @@ class BalanceFilter(admin.SimpleListFilter):
     parameter_name = "balance"
 
     def lookups(self, request, model_admin):
-        return [("low", f"Below {cents(settings.ORBIT['LOW_WALLET_THRESHOLD_CENTS'])} (active orgs)"),
+        return [("low", f"Below their threshold (default {cents(settings.ORBIT['LOW_WALLET_THRESHOLD_CENTS'])}; "
+                        f"active orgs)"),
                 ("zero", "Empty")]
 
     def queryset(self, request, queryset):

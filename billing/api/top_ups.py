@@ -23,6 +23,7 @@ from orbit_numbers.api.viewsets import OrbitRouter, OrbitViewSet
 from ..models_top_ups import TopUp
 from ..payments import PROVIDERS
 from ..services_top_ups import payment_event_receive, top_up_confirm, top_up_create
+from .fields import CentsField
 
 
 class TopUpSerializer(OutputSerializer):
@@ -48,7 +49,7 @@ class TopUpSerializer(OutputSerializer):
 
 
 class TopUpCreateBody(StrictSerializer):
-    amount_cents = serializers.IntegerField(
+    amount_cents = CentsField(
         min_value=settings.ORBIT["TOP_UP_MIN_CENTS"], max_value=settings.ORBIT["TOP_UP_MAX_CENTS"],
         help_text="How much to add to the wallet, in cents (limits set by the operator).")
 

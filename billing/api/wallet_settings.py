@@ -13,6 +13,7 @@ from orbit_numbers.api.viewsets import OrbitRouter, OrbitViewSet
 from ..low_balance import low_balance_default_cents, low_balance_threshold, wallet_low_balance_threshold_set
 from ..models import Wallet
 from ..selectors import wallet_for
+from .fields import CentsField
 
 
 class BillingSettingsSerializer(OutputSerializer):
@@ -28,7 +29,7 @@ class BillingSettingsSerializer(OutputSerializer):
 
 
 class BillingSettingsBody(StrictSerializer):
-    low_balance_threshold_cents = serializers.IntegerField(
+    low_balance_threshold_cents = CentsField(
         allow_null=True, min_value=0, max_value=settings.ORBIT["LOW_BALANCE_THRESHOLD_MAX_CENTS"],
         help_text="Cents; null goes back to the platform default.")
 

@@ -218,6 +218,8 @@ def test_callbacks_for_unknown_intents_or_providers(org, client):
     ({"amount_cents": 499}, "amount_cents"),
     ({"amount_cents": 1_000_001}, "amount_cents"),
     ({"amount_cents": 10.5}, "amount_cents"),
+    ({"amount_cents": "1000"}, "amount_cents"),
+    ({"amount_cents": True}, "amount_cents"),
     ({"amount_cents": 1000, "currency": "EUR"}, "currency"),
 ])
 def test_create_refuses_bad_input(org, client, body, field):
