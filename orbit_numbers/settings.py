@@ -220,6 +220,8 @@ SPECTACULAR_SETTINGS = {
         "ComplianceActionEnum": "inventory.models.ComplianceAction",
         "ComplianceProfileStatusEnum": "inventory.models.ComplianceProfile.Status",
         "DocumentSourceEnum": "inventory.models.DocumentSource",
+        # --- top-ups ---
+        "TopUpStatusEnum": "billing.models_top_ups.TopUp.Status",
     },
 }
 
