@@ -38,6 +38,8 @@ FALLBACK = {
     "spam_dispute_ids": ["spd_00000000000000000000"],
     "emergency_address_ids": ["ea_00000000000000000000"],
     "readiness_numbers": ["+14155550101", "+14155550100", "+12015550123"],
+    "top_up_ids": ["tup_00000000000000000000"],
+    "statement_periods": ["2026-01"],
 }
 
 
@@ -182,6 +184,17 @@ def main(base: str, key: str, out_dir: str) -> int:
         "documents": [{"type": "business_registration", "file_id": document["id"]}] if document else []})
     if draft and draft.get("id"):
         values["compliance_profile_ids"].append(draft["id"])
+
+    # Billing: one paid top-up and one waiting for confirmation; the months that have a statement.
+    for payment_method in ("pm_card_visa", None):
+        top_up = api.call("POST", "/billing/top-ups", "top-up", json={"amount_cents": 2500})
+        if top_up and top_up.get("id"):
+            values["top_up_ids"].append(top_up["id"])
+            if payment_method:
+                api.call("POST", f"/billing/top-ups/{top_up['id']}/confirm", "top-up confirmation",
+                         json={"payment_method": payment_method})
+    months = api.call("GET", "/billing/statements", "statement months") or []
+    values["statement_periods"] = [m["period"] for m in months if isinstance(m, dict) and m.get("period")]
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -156,11 +157,19 @@ class PaymentEventReceiptSerializer(OutputSerializer):
     status = serializers.ChoiceField(choices=TopUp.Status.choices, allow_null=True)
 
 
+class _NoBodyDescription(SimpleMetadata):
+    """OPTIONS names the endpoint; the body is the provider's own event format, not a serializer of ours."""
+
+    def determine_actions(self, request, view):
+        return {}
+
+
 class PaymentEventViewSet(viewsets.GenericViewSet):
     """Callbacks from payment providers: authenticated by the provider's signature, not an API key."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    metadata_class = _NoBodyDescription
 
     @extend_schema(
         operation_id="billing_payment_events_receive", tags=["billing"], auth=[],

@@ -210,6 +210,8 @@ def test_callbacks_for_unknown_intents_or_providers(org, client):
     assert response.status_code == 200 and response.json()["data"]["top_up_id"] is None
     assert client.post("/api/v1/billing/payment-events/paypal", data=payload, content_type="application/json",
                        ).status_code == 404
+    assert client.options(EVENTS).status_code == 200
+    assert client.get(EVENTS).status_code == 405
 
 
 @pytest.mark.parametrize("body, field", [
