@@ -9,6 +9,8 @@ credits the wallet; the others find the top-up succeeded and do nothing. The led
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -239,3 +241,32 @@ def top_up_reconcile() -> list[LedgerDrift]:
         drifts.append(LedgerDrift(found[0][2], str(found[0][3]),
                                   f"ledger credits top-up {top_up_id}, which has not succeeded"))
     return drifts
+
+
+@dataclass(frozen=True)
+class TopUpSyncResult:
+    checked: int
+    succeeded: int
+    failed: int  # the provider could not be asked; the next run asks again
+
+
+def top_ups_sync_processing(*, older_than_minutes: int | None = None, limit: int = 200) -> TopUpSyncResult:
+    """Ask the provider about top-ups still ``processing`` after a while (their callback may never
+    come) and apply what it says: settled ones are credited, once, like any other path. One provider
+    call per top-up, each outside any transaction."""
+    minutes = settings.ORBIT["TOP_UP_SYNC_AFTER_MINUTES"] if older_than_minutes is None else older_than_minutes
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    stale = list(TopUp.objects.filter(status=TopUp.Status.PROCESSING, updated_at__lt=cutoff)
+                 .order_by("updated_at", "id")[:limit])
+    succeeded = failed = 0
+    for top_up in stale:
+        payment_call_guard()
+        try:
+            intent = payment_adapter(top_up.provider).intent_retrieve(intent_id=top_up.provider_intent_id)
+        except PaymentProviderError as exc:
+            logger.warning("Top-up %s: %s did not answer (%s); next run", top_up.id, top_up.provider, exc.message)
+            failed += 1
+            continue
+        if top_up_apply_intent(top_up=top_up, intent=intent, source="sync").status == TopUp.Status.SUCCEEDED:
+            succeeded += 1
+    return TopUpSyncResult(checked=len(stale), succeeded=succeeded, failed=failed)

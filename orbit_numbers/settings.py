@@ -261,6 +261,8 @@ CELERY_TASK_ROUTES = {
     "orbit_numbers.webhooks.*": {"queue": "carrier"},
     "inventory.tasks.*": {"queue": "housekeeping"},
     "orbit_numbers.tasks.*": {"queue": "housekeeping"},
+    # Asks the payment provider: I/O like a carrier call.
+    "billing.tasks.sync_processing_top_ups": {"queue": "carrier"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -283,6 +285,8 @@ CELERY_BEAT_SCHEDULE = {
     "compute-number-health": {"task": "inventory.tasks.compute_number_health", "schedule": timedelta(hours=1)},
     "expire-compliance-profiles": {"task": "inventory.tasks.expire_compliance_profiles",
                                    "schedule": timedelta(hours=1)},
+    # Top-ups whose provider callback never came: ask the provider (same as `manage.py sync_top_ups`).
+    "sync-processing-top-ups": {"task": "billing.tasks.sync_processing_top_ups", "schedule": timedelta(minutes=10)},
 }
 
 # Orbit business settings.
@@ -439,6 +443,8 @@ ORBIT = {
     "TOP_UP_MAX_CENTS": int(os.environ.get("ORBIT_TOP_UP_MAX_CENTS", "1000000")),
     # Highest per-organisation low-balance threshold (cents) GET/PUT /billing/settings accepts.
     "LOW_BALANCE_THRESHOLD_MAX_CENTS": int(os.environ.get("ORBIT_LOW_BALANCE_THRESHOLD_MAX_CENTS", "10000000")),
+    # Top-ups still processing this many minutes after their last change are asked about (sync_top_ups).
+    "TOP_UP_SYNC_AFTER_MINUTES": int(os.environ.get("ORBIT_TOP_UP_SYNC_AFTER_MINUTES", "15")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

@@ -303,3 +303,23 @@ def test_check_ledger_catches_a_top_up_credited_twice(org, client):
     TopUp.objects.filter(pk=top_up_id).update(amount_cents=26_00)  # the books now disagree with the top-up
     with pytest.raises(CommandError):
         call_command("check_ledger", stdout=__import__("io").StringIO())
+
+
+def test_stuck_processing_top_ups_are_settled_by_the_sweep(org, client, clock):
+    import io
+
+    from django.core.management import call_command
+
+    from billing.tasks import sync_processing_top_ups
+
+    top_up_id = create(client).json()["data"]["id"]
+    assert confirm(client, top_up_id, "pm_card_processing").json()["data"]["status"] == "processing"
+    assert sync_processing_top_ups.delay().get() == {"checked": 0, "succeeded": 0, "failed": 0}  # too recent
+    clock.advance(minutes=16)
+    out = io.StringIO()
+    call_command("sync_top_ups", stdout=out)
+    assert "1 succeeded" in out.getvalue()
+    assert TopUp.objects.get(pk=top_up_id).status == TopUp.Status.SUCCEEDED
+    assert sync_processing_top_ups.delay().get() == {"checked": 0, "succeeded": 0, "failed": 0}
+    assert credits_of(top_up_id).count() == 1
+    assert_books_balance()
