@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import timezone as dt_timezone
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -73,11 +73,17 @@ def _entries(organization: Organization) -> QuerySet[LedgerEntry]:
 
 
 def statement_build(*, organization: Organization, period: str) -> Statement:
+    """The month is the run of ledger numbers between the last entry posted before it and the last
+    posted before its end: consecutive months partition the ledger exactly (even if two servers'
+    clocks disagreed around midnight), so opening + lines = closing always holds."""
     starts, ends = period_bounds(period)
     wallet = Wallet.objects.filter(organization=organization).first()
-    before = _entries(organization).filter(created_at__lt=starts).order_by("-sequence").first()
+    entries = _entries(organization)
+    first_after = entries.filter(created_at__lt=starts).aggregate(n=Max("sequence"))["n"] or 0
+    last = max(entries.filter(created_at__lt=ends).aggregate(n=Max("sequence"))["n"] or 0, first_after)
+    before = entries.filter(sequence=first_after).first() if first_after else None
     opening = before.balance_after_cents if before else 0
-    lines = list(_entries(organization).filter(created_at__gte=starts, created_at__lt=ends).order_by("sequence"))
+    lines = list(entries.filter(sequence__gt=first_after, sequence__lte=last).order_by("sequence"))
     totals: dict[str, int] = {}
     for line in lines:
         totals[line.kind] = totals.get(line.kind, 0) + line.amount_cents

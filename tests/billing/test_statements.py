@@ -113,3 +113,24 @@ def test_adjustments_appear_with_their_sign(make_org, make_client, clock, django
     data = make_client(org).get(f"{STATEMENTS}/2026-05").json()["data"]
     assert {t["type"]: t["amount_cents"] for t in data["totals"]} == {"top_up": 10_00, "adjustment": -2_00}
     assert data["closing_balance_cents"] == 8_00
+
+
+def test_months_partition_the_ledger_even_when_clocks_disagree(make_org, make_client, clock):
+    """Entry 3 carries an earlier time than entry 2 (two servers' clocks around midnight): every entry
+    is on exactly one statement and each month still balances."""
+    at(clock, 1, 31)
+    org = make_org("Skewed", credit_cents=10_00)  # txn_1, January
+    clock.set(datetime(2026, 2, 1, 0, 0, 1, tzinfo=dt_timezone.utc))
+    wallet_charge(organization=org, charges=[Charge(LedgerEntry.Kind.SETUP_FEE, 1_00, "a")])  # txn_2
+    clock.set(datetime(2026, 1, 31, 23, 59, 59, tzinfo=dt_timezone.utc))
+    wallet_charge(organization=org, charges=[Charge(LedgerEntry.Kind.SETUP_FEE, 2_00, "b")])  # txn_3
+    at(clock, 2, 20)
+    wallet_charge(organization=org, charges=[Charge(LedgerEntry.Kind.SETUP_FEE, 3_00, "c")])  # txn_4
+    client = make_client(org)
+    seen = []
+    for period in ("2026-01", "2026-02"):
+        data = client.get(f"{STATEMENTS}/{period}").json()["data"]
+        assert data["opening_balance_cents"] + sum(t["amount_cents"] for t in data["transactions"]) == \
+            data["closing_balance_cents"]
+        seen += [t["id"] for t in data["transactions"]]
+    assert seen == ["txn_1", "txn_2", "txn_3", "txn_4"]
