@@ -73,7 +73,8 @@ echo "fuzz: fresh database $FUZZ_DB"
 "$PY" -c "import redis, os; redis.Redis.from_url(os.environ['REDIS_URL']).flushdb()"
 "$PY" manage.py migrate --noinput -v 0
 "$PY" manage.py seed_demo > "$REPORT_DIR/seed.log"
-SCOPES=numbers:read,numbers:write,porting:read,porting:write,billing:read,billing:write
+SCOPES=numbers:read,numbers:write,porting:read,porting:write,billing:read
+SCOPES=$SCOPES,billing:write  # top-ups and billing settings (/api/v1/billing)
 ORBIT_FUZZ_KEY=$("$PY" manage.py create_api_key --org "Acme Telecom" --scopes "$SCOPES" --credit 1000000.00 \
   --name fuzz | tail -n 1)
 export ORBIT_FUZZ_KEY
