@@ -323,3 +323,13 @@ def test_stuck_processing_top_ups_are_settled_by_the_sweep(org, client, clock):
     assert sync_processing_top_ups.delay().get() == {"checked": 0, "succeeded": 0, "failed": 0}
     assert credits_of(top_up_id).count() == 1
     assert_books_balance()
+
+
+def test_the_provider_is_never_called_inside_a_transaction(org):
+    from django.db import transaction
+
+    from billing.payments import PaymentCallInTransaction
+
+    with pytest.raises(PaymentCallInTransaction), transaction.atomic():
+        top_up_create(organization=org, amount_cents=10_00)
+    assert not TopUp.objects.exists()
