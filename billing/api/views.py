@@ -1,4 +1,4 @@
-"""Billing API: the wallet balance and its ledger, read-only (billing:read)."""
+"""Billing API: the wallet balance and its ledger (by type, time window or month), read-only (billing:read)."""
 from __future__ import annotations
 
 from django import forms
@@ -10,11 +10,11 @@ from rest_framework.decorators import action
 
 from orbit_numbers.api.filters import (CommaListFilter, CommaListFormField, OrbitFilterSet, UtcDateTimeFilter,
                                        check_choice)
-from orbit_numbers.errors import ValidationFailed
 from orbit_numbers.api.openapi import RESPONSE_HEADERS, envelope, errors
 from orbit_numbers.api.pagination import KeysetPagination
 from orbit_numbers.api.serializers import DollarsField, OutputSerializer
 from orbit_numbers.api.viewsets import OrbitRouter, OrbitViewSet
+from orbit_numbers.errors import ValidationFailed
 
 from ..models import LedgerEntry, Wallet
 from ..selectors import wallet_for
