@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from orbit_numbers.admin_base import OrbitModelAdmin, ReadOnlyInline, ReadOnlyModelAdmin, cents, recent_filter
 from orbit_numbers.errors import OrbitError
 
+from .admin_statements import WalletStatementsMixin
 from .models import LedgerEntry, Wallet, WalletAdjustmentRequest
 from .selectors import wallets_below
 from .services import wallet_adjustment_approve, wallet_adjustment_reject, wallet_adjustment_submit
@@ -54,7 +55,8 @@ class BalanceFilter(admin.SimpleListFilter):
     parameter_name = "balance"
 
     def lookups(self, request, model_admin):
-        return [("low", f"Below {cents(settings.ORBIT['LOW_WALLET_THRESHOLD_CENTS'])} (active orgs)"),
+        return [("low", f"Below their threshold (default {cents(settings.ORBIT['LOW_WALLET_THRESHOLD_CENTS'])}; "
+                        f"active orgs)"),
                 ("zero", "Empty")]
 
     def queryset(self, request, queryset):
@@ -90,12 +92,13 @@ class WalletAdjustForm(forms.Form):
 
 
 @admin.register(Wallet)
-class WalletAdmin(OrbitModelAdmin):
+class WalletAdmin(WalletStatementsMixin, OrbitModelAdmin):
     list_display = ("organization", "balance", "currency", "last_sequence", "updated_at")
     list_filter = (BalanceFilter,)
     search_fields = ("organization__name", "=organization__id")
     list_select_related = ("organization",)
-    fields = ("organization", "balance", "currency", "last_sequence", "updated_at", "all_entries")
+    fields = ("organization", "balance", "currency", "last_sequence", "updated_at", "all_entries", "low_balance",
+              "statements")
     readonly_fields = fields
     inlines = (LedgerEntryInline,)
     actions = ("adjust_balance",)
@@ -126,10 +129,11 @@ class WalletAdmin(OrbitModelAdmin):
 
     def get_urls(self):
         return [path("<path:object_id>/adjust/", self.admin_site.admin_view(self.adjust_view),
-                     name="billing_wallet_adjust")] + super().get_urls()
+                     name="billing_wallet_adjust")] + self.statement_urls() + super().get_urls()
 
     def render_change_form(self, request, context, *args, **kwargs):
         context["can_adjust"] = self.has_adjust_permission(request)
+        context["can_set_threshold"] = self.can_set_threshold(request)
         return super().render_change_form(request, context, *args, **kwargs)
 
     @admin.action(description="Adjust balance (credit or debit)…", permissions=["adjust"])

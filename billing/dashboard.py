@@ -32,7 +32,8 @@ def pending_adjustments_panel() -> PanelData:
 
 def register_panels() -> None:
     threshold = settings.ORBIT["LOW_WALLET_THRESHOLD_CENTS"]
-    register(Panel(key="low-wallets", title=f"Wallets below {cents(threshold)}", compute=low_wallets_panel,
+    register(Panel(key="low-wallets", title=f"Wallets below their low-balance threshold (default {cents(threshold)})",
+                   compute=low_wallets_panel,
                    permission="billing.view_wallet", order=50,
                    help_text="Active organisations that cannot pay for much more; purchases will start failing."))
     register(Panel(key="pending-adjustments", title="Wallet adjustments awaiting approval",

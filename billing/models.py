@@ -22,10 +22,15 @@ class Wallet(models.Model):
     last_sequence = models.PositiveBigIntegerField(default=0)
     currency = models.CharField(max_length=3, default="USD")
     updated_at = models.DateTimeField(auto_now=True)
+    # The balance under which the organisation is told its wallet runs low; null: ORBIT["LOW_WALLET_THRESHOLD_CENTS"].
+    low_balance_threshold_cents = models.PositiveBigIntegerField(null=True, blank=True)
+    # Set when the low-balance notice went out; cleared once the balance is back at or above the threshold.
+    low_balance_alerted = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(balance_cents__gte=0), name="wallet_balance_non_negative")]
-        permissions = [("adjust_wallet", "Can credit or debit a wallet with a staff adjustment")]
+        permissions = [("adjust_wallet", "Can credit or debit a wallet with a staff adjustment"),
+                       ("set_low_balance_threshold", "Can set a wallet's low-balance threshold")]
 
     def __str__(self) -> str:
         return f"{self.organization} · {format_dollars(self.balance_cents)}"
@@ -60,6 +65,9 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(condition=Q(balance_after_cents__gte=0), name="ledger_balance_after_non_negative"),
             models.CheckConstraint(condition=~Q(amount_cents=0), name="ledger_amount_non_zero"),
             models.CheckConstraint(condition=Q(sequence__gte=1), name="ledger_sequence_positive"),
+            # A top-up is credited once: its entry's reference ("top_up:<id>") appears once.
+            models.UniqueConstraint(fields=["reference"], condition=Q(kind="top_up", reference__startswith="top_up:"),
+                                    name="ledger_top_up_reference_unique"),
             models.CheckConstraint(
                 condition=(Q(kind__in=["top_up", "refund"], amount_cents__gt=0)
                            | Q(kind__in=["setup_fee", "monthly_fee", "porting_fee", "lookup_fee", "cnam_dip_fee"],
@@ -119,3 +127,8 @@ class WalletAdjustmentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {format_dollars(self.amount_cents)} ({self.get_status_display()})"
+
+
+from .models_top_ups import TopUp  # noqa: E402  (a model of this app, in its own module)
+
+__all__ = ["Wallet", "LedgerEntry", "WalletAdjustmentRequest", "TopUp"]

@@ -1,7 +1,8 @@
 """Billing reads. Selectors never write: an organisation without a wallet reads as an empty one."""
 from __future__ import annotations
 
-from django.db.models import QuerySet, Sum
+from django.db.models import BigIntegerField, F, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from orbit_numbers.models import Organization
 
@@ -22,8 +23,10 @@ def ledger_entries_for(*, organization: Organization, kind: str | None = None) -
 
 
 def wallets_below(*, threshold_cents: int) -> QuerySet[Wallet]:
-    """Wallets of active organisations whose balance is under ``threshold_cents``, lowest first."""
-    return (Wallet.objects.filter(balance_cents__lt=threshold_cents, organization__is_active=True)
+    """Wallets of active organisations whose balance is under their own low-balance threshold, or
+    ``threshold_cents`` (the default) when they have none; lowest first."""
+    threshold = Coalesce(F("low_balance_threshold_cents"), Value(threshold_cents), output_field=BigIntegerField())
+    return (Wallet.objects.filter(balance_cents__lt=threshold, organization__is_active=True)
             .order_by("balance_cents", "id"))
 
 

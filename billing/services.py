@@ -14,6 +14,7 @@ from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_record
 
 from .listeners import wallet_credited_on_commit
+from .low_balance import low_balance_evaluate
 from .models import LedgerEntry, Wallet, WalletAdjustmentRequest
 
 _DEBIT_KINDS = {LedgerEntry.Kind.SETUP_FEE, LedgerEntry.Kind.MONTHLY_FEE, LedgerEntry.Kind.PORTING_FEE,
@@ -71,7 +72,8 @@ def wallet_charge(*, organization: Organization, charges: list[Charge], acting_u
     entries = [_append(wallet, kind=c.kind, signed_amount=-c.amount_cents, description=c.description,
                        reference=c.reference) for c in charges]
     LedgerEntry.objects.bulk_create(entries)
-    wallet.save(update_fields=["balance_cents", "last_sequence", "updated_at"])
+    alert_fields = low_balance_evaluate(wallet=wallet, organization=organization, debited=True)
+    wallet.save(update_fields=["balance_cents", "last_sequence", "updated_at", *alert_fields])
     return entries
 
 
@@ -98,7 +100,8 @@ def wallet_credit(*, organization: Organization, amount_cents: int, kind: str = 
     wallet = wallet_lock(organization=organization)
     entry = _append(wallet, kind=kind, signed_amount=amount_cents, description=description, reference=reference)
     entry.save()
-    wallet.save(update_fields=["balance_cents", "last_sequence", "updated_at"])
+    alert_fields = low_balance_evaluate(wallet=wallet, organization=organization, debited=False)
+    wallet.save(update_fields=["balance_cents", "last_sequence", "updated_at", *alert_fields])
     audit_record(action=f"wallet.{kind}", organization=organization, acting_user=acting_user, acting_key=acting_key,
                  target=wallet, after={"amount_cents": amount_cents, "balance_cents": wallet.balance_cents,
                                        "reference": reference})
@@ -140,7 +143,8 @@ def wallet_adjust(*, organization: Organization, amount_cents: int, reason: str,
     entry = _append(wallet, kind=LedgerEntry.Kind.ADJUSTMENT, signed_amount=amount_cents, description=reason,
                     reference="adjustment")
     entry.save()
-    wallet.save(update_fields=["balance_cents", "last_sequence", "updated_at"])
+    alert_fields = low_balance_evaluate(wallet=wallet, organization=organization, debited=amount_cents < 0)
+    wallet.save(update_fields=["balance_cents", "last_sequence", "updated_at", *alert_fields])
     audit_record(action="wallet.adjustment", organization=organization, acting_user=acting_user, target=wallet,
                  before={"balance_cents": before},
                  after={"balance_cents": wallet.balance_cents, "amount_cents": amount_cents, "reason": reason})

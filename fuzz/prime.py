@@ -43,6 +43,8 @@ FALLBACK = {
     "webhook_ids": ["we_00000000000000000000"],
     "webhook_delivery_ids": ["whd_00000000000000000000"],
     "webhook_urls": ["https://hooks.example.com/orbit-fuzz"],
+    "top_up_ids": ["tup_00000000000000000000"],
+    "statement_periods": ["2026-01"],
 }
 
 
@@ -219,6 +221,16 @@ def main(base: str, key: str, out_dir: str) -> int:
         delivery = api.call("POST", f"/webhooks/{values['webhook_ids'][0]}/test", "webhook test event")
         if delivery and delivery.get("id"):
             values["webhook_delivery_ids"].append(delivery["id"])
+    # Billing: one paid top-up and one waiting for confirmation; the months that have a statement.
+    for payment_method in ("pm_card_visa", None):
+        top_up = api.call("POST", "/billing/top-ups", "top-up", json={"amount_cents": 2500})
+        if top_up and top_up.get("id"):
+            values["top_up_ids"].append(top_up["id"])
+            if payment_method:
+                api.call("POST", f"/billing/top-ups/{top_up['id']}/confirm", "top-up confirmation",
+                         json={"payment_method": payment_method})
+    months = api.call("GET", "/billing/statements", "statement months") or []
+    values["statement_periods"] = [m["period"] for m in months if isinstance(m, dict) and m.get("period")]
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -75,6 +75,7 @@ echo "fuzz: fresh database $FUZZ_DB"
 "$PY" manage.py seed_demo > "$REPORT_DIR/seed.log"
 SCOPES=numbers:read,numbers:write,porting:read,porting:write,billing:read
 SCOPES=$SCOPES,webhooks:read,webhooks:write  # the Webhooks API (/api/v1/webhooks)
+SCOPES=$SCOPES,billing:write  # top-ups and billing settings (/api/v1/billing)
 ORBIT_FUZZ_KEY=$("$PY" manage.py create_api_key --org "Acme Telecom" --scopes "$SCOPES" --credit 1000000.00 \
   --name fuzz | tail -n 1)
 export ORBIT_FUZZ_KEY

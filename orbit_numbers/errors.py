@@ -127,5 +127,12 @@ class CarrierUnavailable(OrbitError):
     status_code, code, default_message = 503, "CARRIER_UNAVAILABLE", "The carrier did not answer; try again later."
 
 
+class PaymentProviderUnavailable(OrbitError):
+    """The payment provider did not answer or failed (nothing was charged by this request); retry later."""
+
+    status_code, code, default_message = (
+        503, "PAYMENT_PROVIDER_UNAVAILABLE", "The payment provider did not answer; try again later.")
+
+
 class Internal(OrbitError):
     status_code, code, default_message = 500, "INTERNAL", "Internal error."

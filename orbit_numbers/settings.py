@@ -228,6 +228,8 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventTypeEnum": "orbit_numbers.webhooks.catalogue.EVENT_NAMES",
         "WebhookEventFilterEnum": "orbit_numbers.webhooks.catalogue.EVENT_FILTERS",
         "WebhookDeliveryStatusEnum": "orbit_numbers.webhooks.models.WebhookDelivery.Status",
+        # --- top-ups ---
+        "TopUpStatusEnum": "billing.models_top_ups.TopUp.Status",
     },
 }
 
@@ -278,6 +280,8 @@ CELERY_TASK_ROUTES = {
     "inventory.tasks.sync_carrier_inventory": {"queue": "carrier"},
     "inventory.tasks.replenish_low_stock": {"queue": "carrier"},
     "inventory.tasks.sweep_replenish_orders": {"queue": "carrier"},
+    # Asks the payment provider: I/O like a carrier call.
+    "billing.tasks.sync_processing_top_ups": {"queue": "carrier"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -311,6 +315,8 @@ CELERY_BEAT_SCHEDULE = {
     "sync-carrier-inventory": {"task": "inventory.tasks.sync_carrier_inventory", "schedule": timedelta(hours=6)},
     # Auto-replenish orders whose task was lost or whose worker died mid-order.
     "sweep-replenish-orders": {"task": "inventory.tasks.sweep_replenish_orders", "schedule": timedelta(minutes=15)},
+    # Top-ups whose provider callback never came: ask the provider (same as `manage.py sync_top_ups`).
+    "sync-processing-top-ups": {"task": "billing.tasks.sync_processing_top_ups", "schedule": timedelta(minutes=10)},
 }
 
 # Orbit business settings.
@@ -500,6 +506,25 @@ ORBIT = {
     "REPLENISH_PENDING_RETRY_MINUTES": int(os.environ.get("ORBIT_REPLENISH_PENDING_RETRY_MINUTES", "10")),
     # Auto-replenish: an order still at the carrier call after this long is failed by the sweep.
     "REPLENISH_STUCK_MINUTES": int(os.environ.get("ORBIT_REPLENISH_STUCK_MINUTES", "60")),
+    # Payment provider of new top-ups: "simulator" (offline default, billing/payments/simulator.py) or "stripe".
+    "PAYMENT_PROVIDER": os.environ.get("ORBIT_PAYMENT_PROVIDER", "simulator"),
+    # Milliseconds the payment simulator waits on each call, to behave like a remote provider.
+    "PAYMENT_SIMULATOR_LATENCY_MS": int(os.environ.get("ORBIT_PAYMENT_SIMULATOR_LATENCY_MS", "0")),
+    # Secret the simulator signs its payment callbacks with (POST /api/v1/billing/payment-events/simulator).
+    "PAYMENT_SIMULATOR_WEBHOOK_SECRET": os.environ.get("ORBIT_PAYMENT_SIMULATOR_WEBHOOK_SECRET", "whsec_simulator"),
+    # Stripe PaymentIntents API: base URL (a local stub in tests), secret key, webhook signing secret.
+    "STRIPE_BASE_URL": os.environ.get("STRIPE_BASE_URL", "https://api.stripe.com/v1"),
+    "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+    "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+    # Payment callbacks signed longer ago than this (seconds) are refused (replay protection).
+    "PAYMENT_WEBHOOK_TOLERANCE_SECONDS": int(os.environ.get("ORBIT_PAYMENT_WEBHOOK_TOLERANCE_SECONDS", "300")),
+    # Smallest and largest top-up one request may ask for, in cents.
+    "TOP_UP_MIN_CENTS": int(os.environ.get("ORBIT_TOP_UP_MIN_CENTS", "500")),
+    "TOP_UP_MAX_CENTS": int(os.environ.get("ORBIT_TOP_UP_MAX_CENTS", "1000000")),
+    # Highest per-organisation low-balance threshold (cents) GET/PUT /billing/settings accepts.
+    "LOW_BALANCE_THRESHOLD_MAX_CENTS": int(os.environ.get("ORBIT_LOW_BALANCE_THRESHOLD_MAX_CENTS", "10000000")),
+    # Top-ups still processing this many minutes after their last change are asked about (sync_top_ups).
+    "TOP_UP_SYNC_AFTER_MINUTES": int(os.environ.get("ORBIT_TOP_UP_SYNC_AFTER_MINUTES", "15")),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

@@ -1,18 +1,24 @@
-"""Billing API: the wallet balance and its ledger, read-only (billing:read)."""
+"""Billing API: the wallet balance and its ledger (by type, time window or month), read-only (billing:read)."""
 from __future__ import annotations
 
+from django import forms
+from django_filters import rest_framework as django_filters
+from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
-from orbit_numbers.api.filters import EnumFilter, OrbitFilterSet
+from orbit_numbers.api.filters import (CommaListFilter, CommaListFormField, OrbitFilterSet, UtcDateTimeFilter,
+                                       check_choice)
 from orbit_numbers.api.openapi import RESPONSE_HEADERS, envelope, errors
 from orbit_numbers.api.pagination import KeysetPagination
 from orbit_numbers.api.serializers import DollarsField, OutputSerializer
 from orbit_numbers.api.viewsets import OrbitRouter, OrbitViewSet
+from orbit_numbers.errors import ValidationFailed
 
 from ..models import LedgerEntry, Wallet
 from ..selectors import wallet_for
+from ..statements import period_bounds
 
 
 class BalanceSerializer(OutputSerializer):
@@ -39,12 +45,69 @@ class TransactionSerializer(OutputSerializer):
         return f"txn_{entry.sequence}"
 
 
+class PeriodFormField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return period_bounds(value)
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.details["period"]) from None
+
+
+class PeriodFilter(django_filters.Filter):
+    """``YYYY-MM``: entries posted in that calendar month (UTC)."""
+
+    field_class = PeriodFormField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        set_override(self, "field", {"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-03",
+                                     "description": str(self.extra.get("help_text", ""))})
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        starts, ends = value
+        return qs.filter(created_at__gte=starts, created_at__lt=ends)
+
+
+class ExactCommaListFormField(CommaListFormField):
+    """Like the house comma list, but values are matched as sent: TOP_UP is not top_up."""
+
+    def clean(self, value):
+        value = forms.CharField.clean(self, value)
+        if not value:
+            return value
+        items = [item.strip() for item in value.split(",")]
+        if any(not item for item in items):
+            raise forms.ValidationError(f"must be a comma-separated list of {', '.join(self.choices)}")
+        for item in items:
+            check_choice(item, self.choices, self.refusals)
+        return list(dict.fromkeys(items))
+
+
+class KindListFilter(CommaListFilter):
+    field_class = ExactCommaListFormField
+
+
+def _kinds(queryset, name, value):
+    return queryset.filter(kind__in=value) if value else queryset
+
+
 class TransactionFilterSet(OrbitFilterSet):
-    type = EnumFilter(field_name="kind", choices=LedgerEntry.Kind, help_text="Only entries of this kind.")
+    type = KindListFilter(field_name="kind", choices=LedgerEntry.Kind, method=_kinds, help_text=(
+        "Only entries of these kinds (comma-separated, any of them), e.g. top_up,refund."))
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte",
+                                      help_text="Posted at or after this instant (ISO 8601).")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt",
+                                       help_text="Posted before this instant (ISO 8601).")
+    period = PeriodFilter(help_text="A month, YYYY-MM (UTC): entries posted in it.")
 
     class Meta:
         model = LedgerEntry
-        fields = ["type"]
+        fields = ["type", "created_after", "created_before", "period"]
 
 
 class TransactionPagination(KeysetPagination):

@@ -226,3 +226,69 @@ def test_pending_requests_are_listed_read_only_and_on_the_dashboard(make_staff, 
     dashboard = approver.get(reverse("admin:index")).content.decode()
     assert 'id="panel-pending-adjustments"' in dashboard and "$60.00" in dashboard
     assert 'id="panel-pending-adjustments"' not in make_staff("support").get(reverse("admin:index")).content.decode()
+
+
+# --- statements, low-balance threshold, top-ups (issue #10) ------------------------------------------
+
+
+def test_wallet_page_links_monthly_statements_and_downloads_them(make_staff, org):
+    client = make_staff("support")
+    page = client.get(reverse("admin:billing_wallet_change", args=[org.wallet.pk])).content.decode()
+    from django.utils import timezone
+
+    period = timezone.now().strftime("%Y-%m")
+    csv_url = reverse("admin:billing_wallet_statement", args=[org.wallet.pk, period, "csv"])
+    assert csv_url in page and 'id="wallet-threshold"' not in page
+    response = client.get(csv_url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert b"opening_balance" in response.content and b"closing_balance" in response.content
+    pdf = client.get(reverse("admin:billing_wallet_statement", args=[org.wallet.pk, period, "pdf"]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    bad = client.get(reverse("admin:billing_wallet_statement", args=[org.wallet.pk, "2026-13", "csv"]))
+    assert bad.status_code == 302
+
+
+def test_statement_downloads_need_ledger_access(make_staff, org):
+    client = make_staff("porting-ops")
+    url = reverse("admin:billing_wallet_statement", args=[org.wallet.pk, "2026-01", "csv"])
+    assert client.get(url).status_code in (302, 403)
+
+
+def test_finance_sets_the_threshold_and_support_may_not(make_staff, org):
+    url = reverse("admin:billing_wallet_threshold", args=[org.wallet.pk])
+    support = make_staff("support")
+    assert support.get(url).status_code == 403
+    assert support.post(url, {"threshold": "5"}).status_code == 403
+    finance = make_staff("finance")
+    page = finance.get(reverse("admin:billing_wallet_change", args=[org.wallet.pk])).content.decode()
+    assert 'id="wallet-threshold"' in page
+    assert finance.post(url, {"threshold": "-1"}).status_code == 200  # refused by the form
+    assert finance.post(url, {"threshold": "25.50"}).status_code == 302
+    org.wallet.refresh_from_db()
+    assert org.wallet.low_balance_threshold_cents == 25_50
+    assert AuditLog.objects.get(action="wallet.low_balance_threshold").acting_user == finance.user
+    assert finance.post(url, {"threshold": ""}).status_code == 302
+    org.wallet.refresh_from_db()
+    assert org.wallet.low_balance_threshold_cents is None
+
+
+def test_organisation_page_leads_to_its_wallet(make_staff, org):
+    client = make_staff("finance")
+    page = client.get(reverse("admin:orbit_numbers_organization_change", args=[org.pk])).content.decode()
+    url = reverse("admin:billing_wallet_of_organization", args=[org.pk])
+    assert url in page
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == reverse("admin:billing_wallet_change",
+                                                                           args=[org.wallet.pk])
+
+
+def test_top_ups_are_read_only_in_the_console(make_staff, org):
+    from billing.services_top_ups import top_up_confirm, top_up_create
+
+    top_up = top_up_confirm(top_up=top_up_create(organization=org, amount_cents=10_00), payment_method="pm_card_visa")
+    client = make_staff("finance")
+    listing = client.get(reverse("admin:billing_topup_changelist")).content.decode()
+    assert top_up.id in listing
+    change = client.get(reverse("admin:billing_topup_change", args=[top_up.pk]))
+    assert change.status_code == 200 and "succeeded" in change.content.decode().lower()
+    assert client.post(reverse("admin:billing_topup_delete", args=[top_up.pk])).status_code == 403

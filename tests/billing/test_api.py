@@ -100,3 +100,57 @@ def test_tenants_see_only_their_own_ledger(org, client, make_org, make_client):
     assert client.get(BALANCE).json()["data"]["balance_cents"] == 100_00
     theirs = make_client(other).get(TRANSACTIONS).json()["data"]
     assert [i["amount_cents"] for i in theirs] == [-300, 7_00]
+
+
+# --- period, time window and several types (issue #10) ---------------------------------------------
+
+
+@pytest.fixture
+def spread(make_org, make_client, clock):
+    """Entries on 2026-01-31 23:59:59, 2026-02-01 00:00:00 and 2026-02-15 of three kinds."""
+    from datetime import datetime
+    from datetime import timezone as dt_timezone
+
+    clock.set(datetime(2026, 1, 31, 23, 59, 59, tzinfo=dt_timezone.utc))
+    org = make_org("Spread", credit_cents=10_00)  # txn_1 top_up
+    clock.set(datetime(2026, 2, 1, 0, 0, 0, tzinfo=dt_timezone.utc))
+    wallet_charge(organization=org, charges=[Charge(LedgerEntry.Kind.SETUP_FEE, 1_00, "setup")])  # txn_2
+    clock.set(datetime(2026, 2, 15, tzinfo=dt_timezone.utc))
+    wallet_credit(organization=org, amount_cents=50, kind=LedgerEntry.Kind.REFUND)  # txn_3
+    return make_client(org)
+
+
+def ids(client, query):
+    response = client.get(TRANSACTIONS, query)
+    assert response.status_code == 200, response.json()
+    return [item["id"] for item in response.json()["data"]]
+
+
+def test_transactions_by_period(spread):
+    assert ids(spread, {"period": "2026-01"}) == ["txn_1"]
+    assert ids(spread, {"period": "2026-02"}) == ["txn_3", "txn_2"]
+    assert ids(spread, {"period": "2025-12"}) == []
+
+
+def test_transactions_between_instants(spread):
+    assert ids(spread, {"created_after": "2026-02-01T00:00:00Z"}) == ["txn_3", "txn_2"]
+    assert ids(spread, {"created_before": "2026-02-01T00:00:00Z"}) == ["txn_1"]
+    assert ids(spread, {"created_after": "2026-02-01T01:00:00+01:00",
+                        "created_before": "2026-02-02T00:00:00Z"}) == ["txn_2"]
+
+
+def test_transactions_of_several_types_and_combined(spread):
+    assert ids(spread, {"type": "top_up,refund"}) == ["txn_3", "txn_1"]
+    assert ids(spread, {"type": "setup_fee", "period": "2026-02"}) == ["txn_2"]
+    assert ids(spread, {"type": "top_up", "period": "2026-02"}) == []
+
+
+@pytest.mark.parametrize("query, field", [
+    ({"period": "2026-13"}, "period"), ({"period": "202602"}, "period"), ({"period": ""}, "period"),
+    ({"period": "2999-01"}, "period"),
+    ({"created_after": "yesterday"}, "created_after"), ({"created_before": "2026-02-30T00:00:00Z"}, "created_before"),
+    ({"type": "top_up,"}, "type"), ({"type": "top_up,cash"}, "type"),
+])
+def test_bad_filters_are_422(spread, query, field):
+    response = spread.get(TRANSACTIONS, query)
+    assert response.status_code == 422 and field in response.json()["error"]["details"]

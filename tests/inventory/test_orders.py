@@ -17,7 +17,8 @@ from .bulk_support import FAILING_US, balance, carrier_log, debited_cents, stock
 pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "/api/v1/numbers/orders"
-ORDER_QUERY_BOUND = 26  # incl. the compliance gate's requirements lookup
+ORDER_QUERY_BOUND = 30  # incl. the compliance gate's requirements lookup, and the low-balance notice (event + its
+# eager delivery) when the order empties the wallet
 
 
 def make_campaign(organization, *, status="ACTIVE", identity="VERIFIED", brand_org=None) -> Campaign:

@@ -30,7 +30,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/v1/numbers/bulk-reserve"
 # SQL statements of one reserve / one finalize, whatever the quantity (savepoints included).
 RESERVE_QUERY_BOUND = 8  # incl. the compliance gate's requirements lookup
-FINALIZE_QUERY_BOUND = 29  # incl. the compliance gate and one bulk insert into the carrier-failure log
+FINALIZE_QUERY_BOUND = 33  # incl. the compliance gate, one bulk insert into the carrier-failure log, and the
+# low-balance notice (event + its eager delivery) when the purchase leaves the wallet low
 RELEASE_QUERY_BOUND = 8  # cancel, or one expiry sweep
 WEBHOOK_EMIT_QUERIES = 3  # an expiry sweep's reservation.expired events: insert, endpoint lookup, deliveries
 

@@ -14,6 +14,7 @@ CARRIER_TASKS = {
     "inventory.tasks.reconcile_carrier_orders",
     "porting.tasks.sweep_stale_port_dispatches",
     "inventory.tasks.submit_cnam_listing",
+    "billing.tasks.sync_processing_top_ups",
     "inventory.tasks.refresh_cnam_listings",
     "inventory.tasks.refresh_spam_labels",
     "inventory.tasks.provision_emergency_address",

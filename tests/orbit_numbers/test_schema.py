@@ -292,8 +292,12 @@ def test_billing_documents_balance_and_transactions(schema):
                       ["properties"]["data"])
     assert {"balance", "balance_cents", "currency"} <= set(balance["required"])
     operation = schema["paths"]["/api/v1/billing/transactions"]["get"]
-    assert set(parameters(operation)["type"]["schema"]["enum"]) == {
-        "top_up", "setup_fee", "monthly_fee", "refund", "adjustment", "porting_fee", "lookup_fee", "cnam_dip_fee"}
+    # Several types, comma-separated: the pattern names every kind.
+    type_pattern = re.compile(parameters(operation)["type"]["schema"]["pattern"])
+    kinds = ("top_up", "setup_fee", "monthly_fee", "refund", "adjustment", "porting_fee", "lookup_fee", "cnam_dip_fee")
+    assert all(type_pattern.fullmatch(kind) for kind in kinds) and type_pattern.fullmatch(",".join(kinds))
+    assert not type_pattern.fullmatch("cash") and not type_pattern.fullmatch("top_up,")
+    assert {"created_after", "created_before", "period"} <= set(parameters(operation))
     transaction = resolve(schema, json_body(schema, operation, 200)["properties"]["data"]["items"])
     assert {"id", "type", "amount", "amount_cents", "balance_after", "created_at"} <= set(transaction["required"])
 
@@ -449,7 +453,9 @@ def test_every_operation_accepts_either_api_key_header(schema):
                 public.add(operation["operationId"])
                 continue
             assert operation["security"] == [{"ApiKeyAuth": []}, {"BearerAuth": []}], (method, path)
-    assert public == {"files_content"}  # the signed download link: the URL itself is the credential
+    # The signed download link (the URL itself is the credential) and the payment providers' callbacks
+    # (authenticated by the provider's signature).
+    assert public == {"files_content", "billing_payment_events_receive"}
 
 
 def test_every_operation_that_takes_a_body_documents_413(schema):
