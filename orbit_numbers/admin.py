@@ -45,18 +45,13 @@ class OrganizationForm(forms.ModelForm):
 @admin.register(Organization)
 class OrganizationAdmin(OrbitModelAdmin):
     form = OrganizationForm
-    list_display = ("name", "id", "is_active", "parent", "webhook_url", "created_at")
+    list_display = ("name", "id", "is_active", "parent", "contact_email", "created_at")
     list_select_related = ("parent",)
     list_filter = ("is_active",)
-    search_fields = ("name", "=id")
+    search_fields = ("name", "=id", "contact_email")
     readonly_fields = ("id", "created_at")
-    fields = ("id", "name", "is_active", "webhook_url", "parent", "created_at")
+    fields = ("id", "name", "is_active", "contact_email", "parent", "created_at")
     raw_id_fields = ("parent",)
-    list_display = ("name", "id", "is_active", "created_at")
-    list_filter = ("is_active",)
-    search_fields = ("name", "=id")
-    readonly_fields = ("id", "created_at")
-    fields = ("id", "name", "is_active", "created_at")
     inlines = (ApiKeyInline,)
     ordering = ("name",)
 

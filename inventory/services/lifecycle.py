@@ -188,7 +188,9 @@ def organization_renewals_retry(*, organization_id: int, now: datetime | None = 
 
 
 def renewals_retry_on_credit(*, organization_id: int) -> None:
-    """billing's credit listener (called after the credit commits): queue the retry."""
+    """billing's credit listener (called after the credit commits): queue the retry, only when the
+    organisation has unpaid numbers (one indexed query; most credits need no task at all)."""
     from ..tasks import retry_organization_renewals
 
-    retry_organization_renewals.delay(organization_id)
+    if OwnedNumber.objects.live().filter(organization_id=organization_id, renewal_failed_at__isnull=False).exists():
+        retry_organization_renewals.delay(organization_id)

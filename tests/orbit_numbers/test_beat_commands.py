@@ -26,6 +26,7 @@ BEAT_COMMANDS = {
     "refresh-ten-dlc-vetting": "refresh_ten_dlc_vetting",
     "sync-carrier-inventory": "sync_carrier_inventory",
     "sweep-replenish-orders": "sweep_replenish_orders",
+    "sync-processing-top-ups": "sync_top_ups",
 }
 
 

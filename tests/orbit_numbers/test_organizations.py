@@ -133,7 +133,7 @@ def test_sub_organizations_bad_queries_and_scopes(family, make_client):
 
 def _change(client, organization, **fields):
     url = reverse("admin:orbit_numbers_organization_change", args=[quote(organization.pk)])
-    data = {"name": organization.name, "is_active": "on", "webhook_url": "", "parent": "",
+    data = {"name": organization.name, "is_active": "on", "contact_email": "", "parent": "",
             "api_keys-TOTAL_FORMS": 0, "api_keys-INITIAL_FORMS": 0, **fields}
     return client.post(url, data)
 
