@@ -216,3 +216,13 @@ def make_webhook_endpoint(db):
         return WebhookEndpoint.objects.create(organization=organization, url=url, events=list(events), **fields)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag_clear():
+    """Celery's "inside a task" flag is a process global that each eager task sets and restores; eager
+    tasks running at once on several test threads (the concurrency tests) restore in the wrong order and
+    can leave it set, after which a real ``result.get()`` (the broker lane) refuses. Each test starts clear."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)

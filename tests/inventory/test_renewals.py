@@ -132,7 +132,8 @@ def test_queries_do_not_grow_with_the_number_of_renewals(make_org, make_number, 
     organization = make_org("Many", credit_cents=count * 250 + count * 150)
     numbers = [buy(organization, make_number) for _ in range(count)]
     now = max(anniversary(number, 1) for number in numbers) + timedelta(hours=1)
-    with django_assert_max_num_queries(16):
+    # 18 = 16 + the low-balance notice (event, endpoints) when the run empties the wallet, as at 20.
+    with django_assert_max_num_queries(18):
         assert number_renewals_charge(now=now).cycles_charged == count
 
 
