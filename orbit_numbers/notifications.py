@@ -14,15 +14,7 @@ def organization_notify(*, organization: Organization, event_type: str, data: di
                         body: str) -> WebhookEvent:
     """Emit ``event_type`` (see webhooks/catalogue.py) and mail ``subject``/``body`` to the contact."""
     event = webhook_event_emit(organization=organization, event_type=event_type, data=data)
-    if organization.contact_email:
-        recipient = organization.contact_email
-
-        def enqueue() -> None:
-            from .tasks import send_organization_email
-
-            send_organization_email.delay(recipient, subject, body)
-
-        transaction.on_commit(enqueue)
+    _mail_contact_on_commit(organization=organization, subject=subject, body=body)
     return event
 
 
@@ -37,13 +29,19 @@ def organization_notify_many(*, organization: Organization, events: list[tuple[s
     """``organization_notify`` for a batch: one webhook event per item, one email for all of them
     (also sent when ``events`` is empty: their events may have been emitted on the way)."""
     created = webhook_events_emit(organization=organization, events=events)
-    if organization.contact_email:
-        recipient = organization.contact_email
-
-        def enqueue() -> None:
-            from .tasks import send_organization_email
-
-            send_organization_email.delay(recipient, subject, body)
-
-        transaction.on_commit(enqueue)
+    _mail_contact_on_commit(organization=organization, subject=subject, body=body)
     return created
+
+
+def _mail_contact_on_commit(*, organization: Organization, subject: str, body: str) -> None:
+    """Queue the mail to the organisation's contact once the caller's transaction commits (none without one)."""
+    if not organization.contact_email:
+        return
+    recipient = organization.contact_email
+
+    def enqueue() -> None:
+        from .tasks import send_organization_email
+
+        send_organization_email.delay(recipient, subject, body)
+
+    transaction.on_commit(enqueue)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -134,3 +135,13 @@ def event_from_stripe(body: dict) -> PaymentEvent:
     data = body.get("data")
     obj = data.get("object") if isinstance(data, dict) else None
     return PaymentEvent(id=str(body.get("id") or ""), type=body["type"], intent=intent_from_stripe(obj), raw=body)
+
+
+def stripe_event_verify(*, payload: bytes, signature: str, secret: str, tolerance_seconds: int) -> PaymentEvent:
+    """A Stripe-style signed event (Stripe's own, or the simulator's): check the signature, parse it."""
+    signature_verify(payload=payload, header=signature, secret=secret, tolerance_seconds=tolerance_seconds)
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        raise PaymentSignatureInvalid("the event is not JSON") from None
+    return event_from_stripe(body)

@@ -28,8 +28,8 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 
-from .base import (IntentStatus, PaymentAdapter, PaymentEvent, PaymentIntent, PaymentProviderError,
-                   PaymentSignatureInvalid, event_from_stripe, signature_header, signature_verify)
+from .base import (IntentStatus, PaymentAdapter, PaymentEvent, PaymentIntent, PaymentProviderError, signature_header,
+                   stripe_event_verify)
 
 _TTL_SECONDS = 7 * 24 * 3600
 _DECLINES = {"pm_card_chargeDeclined": ("card_declined", "Your card was declined."),
@@ -124,14 +124,9 @@ class SimulatorPaymentAdapter(PaymentAdapter):
         return _as_intent(obj)
 
     def event_verify(self, *, payload: bytes, headers: dict[str, str]) -> PaymentEvent:
-        signature_verify(payload=payload, header=headers.get(SIGNATURE_HEADER, ""),
-                         secret=settings.ORBIT["PAYMENT_SIMULATOR_WEBHOOK_SECRET"],
-                         tolerance_seconds=settings.ORBIT["PAYMENT_WEBHOOK_TOLERANCE_SECONDS"])
-        try:
-            body = json.loads(payload)
-        except ValueError:
-            raise PaymentSignatureInvalid("the event is not JSON") from None
-        return event_from_stripe(body)
+        return stripe_event_verify(payload=payload, signature=headers.get(SIGNATURE_HEADER, ""),
+                                   secret=settings.ORBIT["PAYMENT_SIMULATOR_WEBHOOK_SECRET"],
+                                   tolerance_seconds=settings.ORBIT["PAYMENT_WEBHOOK_TOLERANCE_SECONDS"])
 
 
 _EVENT_FOR_STATUS = {IntentStatus.SUCCEEDED: "payment_intent.succeeded",

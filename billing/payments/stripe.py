@@ -8,15 +8,16 @@ HTTP_MAX_RETRIES times. Any other 4xx is Stripe's answer (a decline is a 402 car
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 
 import requests
 from django.conf import settings
 
-from .base import (PaymentAdapter, PaymentEvent, PaymentIntent, PaymentProviderError, PaymentSignatureInvalid,
-                   event_from_stripe, intent_from_stripe, signature_verify)
+from orbit_numbers.retry import backoff_delay
+
+from .base import (PaymentAdapter, PaymentEvent, PaymentIntent, PaymentProviderError, intent_from_stripe,
+                   stripe_event_verify)
 
 logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "Stripe-Signature"
@@ -37,13 +38,7 @@ class StripePaymentAdapter(PaymentAdapter):
         self._sleep = sleep
 
     def _delay(self, attempt: int, response: requests.Response | None) -> float:
-        delay = self.backoff * (2 ** attempt)
-        if response is not None:
-            try:
-                delay = max(delay, float(response.headers.get("Retry-After", 0)))
-            except ValueError:
-                pass
-        return min(delay, self.max_backoff)
+        return backoff_delay(attempt=attempt, response=response, backoff=self.backoff, max_backoff=self.max_backoff)
 
     def _request(self, method: str, path: str, *, data: dict | None = None, idempotency_key: str = "") -> dict:
         url = f"{self.base_url}/{path.lstrip('/')}"
@@ -104,11 +99,6 @@ class StripePaymentAdapter(PaymentAdapter):
         return intent_from_stripe(self._request("GET", f"payment_intents/{intent_id}"))
 
     def event_verify(self, *, payload: bytes, headers: dict[str, str]) -> PaymentEvent:
-        signature_verify(payload=payload, header=headers.get(SIGNATURE_HEADER, ""),
-                         secret=settings.ORBIT["STRIPE_WEBHOOK_SECRET"],
-                         tolerance_seconds=settings.ORBIT["PAYMENT_WEBHOOK_TOLERANCE_SECONDS"])
-        try:
-            body = json.loads(payload)
-        except ValueError:
-            raise PaymentSignatureInvalid("the event is not JSON") from None
-        return event_from_stripe(body)
+        return stripe_event_verify(payload=payload, signature=headers.get(SIGNATURE_HEADER, ""),
+                                   secret=settings.ORBIT["STRIPE_WEBHOOK_SECRET"],
+                                   tolerance_seconds=settings.ORBIT["PAYMENT_WEBHOOK_TOLERANCE_SECONDS"])

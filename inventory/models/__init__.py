@@ -14,7 +14,7 @@ from django.utils import timezone
 from orbit_numbers.ids import new_id
 from orbit_numbers.models import Organization
 
-from .ten_dlc import BrandEntityType, BrandVertical, CampaignUseCase, RegistrationStatus
+from .ten_dlc import BrandEntityType, BrandVertical, CampaignUseCase, TenDlcRegistration
 
 
 def new_number_id() -> str:
@@ -413,7 +413,7 @@ class CarrierRelease(models.Model):
         return f"{self.provider} release {self.e164} ({self.status})"
 
 
-class Brand(models.Model):
+class Brand(TenDlcRegistration):
     """A US 10DLC brand (the business behind A2P messaging), as vetted by The Campaign Registry."""
 
     class IdentityStatus(models.TextChoices):
@@ -430,9 +430,7 @@ class Brand(models.Model):
     name = models.CharField(max_length=200)
     identity_status = models.CharField(max_length=16, choices=IdentityStatus.choices, default=IdentityStatus.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
-    # --- registration through the API (inventory/services/ten_dlc.py); vetting verified → VERIFIED identity.
-    registration_status = models.CharField(max_length=10, choices=RegistrationStatus.choices,
-                                           default=RegistrationStatus.DRAFT, db_index=True)
+    # Registration through the API (TenDlcRegistration): vetting verified → VERIFIED identity.
     legal_name = models.CharField(max_length=255, blank=True, default="")
     entity_type = models.CharField(max_length=20, choices=BrandEntityType.choices, blank=True, default="")
     tax_id = models.CharField("EIN / tax id", max_length=21, blank=True, default="")
@@ -448,16 +446,6 @@ class Brand(models.Model):
     contact_phone = models.CharField(max_length=16, blank=True, default="")
     stock_symbol = models.CharField(max_length=10, blank=True, default="")
     stock_exchange = models.CharField(max_length=10, blank=True, default="")
-    # The adapter (ORBIT["TEN_DLC_PROVIDER"]) that took the submission and its id for the brand there.
-    provider = models.CharField(max_length=10, blank=True, default="")
-    provider_ref = models.CharField(max_length=100, blank=True, default="")
-    rejection_code = models.CharField(max_length=40, blank=True, default="")
-    rejection_reason = models.CharField(max_length=500, blank=True, default="")
-    last_error = models.CharField(max_length=255, blank=True, default="")
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    vetted_at = models.DateTimeField(null=True, blank=True)
-    last_polled_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -471,7 +459,7 @@ class Brand(models.Model):
         return self.identity_status in self.VERIFIED_STATUSES
 
 
-class Campaign(models.Model):
+class Campaign(TenDlcRegistration):
     """A US 10DLC messaging campaign of a brand; numbers may only send under an ACTIVE one."""
 
     class Status(models.TextChoices):
@@ -488,10 +476,7 @@ class Campaign(models.Model):
     use_case = models.CharField(max_length=40, choices=CampaignUseCase.choices, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
-    # --- registration through the API (inventory/services/ten_dlc.py); vetting verified → ACTIVE,
-    # rejected → REJECTED.
-    registration_status = models.CharField(max_length=10, choices=RegistrationStatus.choices,
-                                           default=RegistrationStatus.DRAFT, db_index=True)
+    # Registration through the API (TenDlcRegistration): vetting verified → ACTIVE, rejected → REJECTED.
     description = models.TextField(blank=True, default="")
     message_flow = models.TextField("opt-in flow", blank=True, default="")
     sample_messages = models.JSONField(default=list, blank=True)
@@ -506,15 +491,6 @@ class Campaign(models.Model):
     number_pool = models.BooleanField(default=False)
     age_gated = models.BooleanField(default=False)
     direct_lending = models.BooleanField(default=False)
-    provider = models.CharField(max_length=10, blank=True, default="")
-    provider_ref = models.CharField(max_length=100, blank=True, default="")
-    rejection_code = models.CharField(max_length=40, blank=True, default="")
-    rejection_reason = models.CharField(max_length=500, blank=True, default="")
-    last_error = models.CharField(max_length=255, blank=True, default="")
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    vetted_at = models.DateTimeField(null=True, blank=True)
-    last_polled_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

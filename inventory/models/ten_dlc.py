@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["RegistrationStatus", "BrandEntityType", "BrandVertical", "CampaignUseCase", "STOCK_EXCHANGES"]
+__all__ = ["TenDlcRegistration", "RegistrationStatus", "BrandEntityType", "BrandVertical", "CampaignUseCase", "STOCK_EXCHANGES"]
 
 
 class RegistrationStatus(models.TextChoices):
@@ -68,3 +68,24 @@ class CampaignUseCase(models.TextChoices):
 
 # Exchanges a PUBLIC_PROFIT brand's stock may be listed on (TCR's list, abridged to the common ones).
 STOCK_EXCHANGES = ("NASDAQ", "NYSE", "AMEX", "TSX", "LSE", "OTHER")
+
+
+class TenDlcRegistration(models.Model):
+    """What a brand and a campaign both record of their registration (inventory/services/ten_dlc.py):
+    where vetting stands, which adapter (ORBIT["TEN_DLC_PROVIDER"]) took the submission and its id there,
+    and why the registry refused it."""
+
+    registration_status = models.CharField(max_length=10, choices=RegistrationStatus.choices,
+                                           default=RegistrationStatus.DRAFT, db_index=True)
+    provider = models.CharField(max_length=10, blank=True, default="")
+    provider_ref = models.CharField(max_length=100, blank=True, default="")
+    rejection_code = models.CharField(max_length=40, blank=True, default="")
+    rejection_reason = models.CharField(max_length=500, blank=True, default="")
+    last_error = models.CharField(max_length=255, blank=True, default="")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    vetted_at = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True

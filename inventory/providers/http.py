@@ -17,6 +17,7 @@ import requests
 from django.conf import settings
 
 from orbit_numbers.errors import ProviderError
+from orbit_numbers.retry import backoff_delay
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +39,7 @@ class CarrierHttpClient:
         self._sleep = sleep
 
     def _delay(self, attempt: int, response: requests.Response | None) -> float:
-        delay = self.backoff * (2 ** attempt)
-        if response is not None:
-            try:
-                delay = max(delay, float(response.headers.get("Retry-After", 0)))
-            except ValueError:
-                pass
-        return min(delay, self.max_backoff)
+        return backoff_delay(attempt=attempt, response=response, backoff=self.backoff, max_backoff=self.max_backoff)
 
     def _retryable(self, method: str, response: requests.Response | None, exc: Exception | None) -> bool:
         if exc is not None:
