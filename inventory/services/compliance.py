@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from orbit_numbers.errors import ComplianceRequired, Conflict, NotFound, ValidationFailed
@@ -429,8 +429,11 @@ def compliance_profile_approve(*, profile_id: str, valid_until: datetime | None 
     # Lock order: owned numbers by id, then one UPDATE for all of them.
     held = list(_held_numbers_covered(profile).select_for_update(of=("self",)).order_by("pk")
                 .values_list("pk", "e164"))
+    # A held number whose renewal went unpaid meanwhile comes out suspended, not active (lifecycle).
     OwnedNumber.objects.filter(pk__in=[pk for pk, _ in held]).update(
-        status=OwnedNumber.Status.ACTIVE, compliance_profile=profile, updated_at=now)
+        status=Case(When(renewal_failed_at__isnull=False, then=Value(OwnedNumber.Status.SUSPENDED)),
+                    default=Value(OwnedNumber.Status.ACTIVE)),
+        compliance_profile=profile, updated_at=now)
     organization = profile.organization
     actor = {"organization": organization, "acting_user": acting_user, "acting_key": acting_key}
     audit_record_many(entries=[

@@ -243,6 +243,18 @@ def test_profiles_scopes(org, make_client):
 # --- staff review ---------------------------------------------------------------------------------------------
 
 
+def test_approval_leaves_a_held_number_with_an_unpaid_renewal_suspended(org, make_number):
+    """Approval lifts the regulatory hold, not the unpaid renewal: that number comes out suspended."""
+    paid, unpaid = [ported_number_activate(organization=org, e164=make_number("DE").e164, provider="didww",
+                                           provider_order_id=f"o{i}") for i in range(2)]
+    OwnedNumber.objects.filter(pk=unpaid.pk).update(renewal_failed_at=timezone.now())
+    profile = make_profile(org, "DE", status="submitted", line_types=["local"], actions=["port_in"])
+
+    compliance_profile_approve(profile_id=profile.pk)
+    statuses = dict(OwnedNumber.objects.values_list("pk", "status"))
+    assert (statuses[paid.pk], statuses[unpaid.pk]) == ("active", "suspended")
+
+
 def test_approval_releases_the_held_numbers_it_covers_and_sends_a_webhook(org, make_org, make_number):
     held = [ported_number_activate(organization=org, e164=make_number("DE").e164, provider="didww",
                                    provider_order_id=f"o{i}") for i in range(2)]
