@@ -290,3 +290,16 @@ def test_a_paused_endpoints_pending_deliveries_are_skipped_not_posted(client, or
     assert receiver.received == [] and delivery.status == "skipped" and delivery.last_error
     emit(org)
     assert WebhookDelivery.objects.count() == 1  # no fan-out to a paused endpoint
+
+
+def test_without_a_broker_a_batch_waits_for_the_sweep_instead_of_posting_inline(
+        org, receiver, make_webhook_endpoint, django_capture_on_commit_callbacks):
+    """Eager Celery (the demo): a batch (a finalize of hundreds of numbers) must not POST each event inside
+    the caller's request; its deliveries are due at once and the sweep sends them."""
+    make_webhook_endpoint(org, receiver.url)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.webhook_events_emit_many(events=[(org, "number.purchased", {"n": n}) for n in range(3)])
+    assert callbacks == [] and receiver.received == []
+    assert WebhookDelivery.objects.filter(status="pending").count() == 3
+    deliver_due_webhook_events()
+    assert len(receiver.received) == 3
