@@ -19,7 +19,7 @@ from orbit_numbers.webhooks.services import webhook_event_emit
 from ..models import OwnedNumber
 
 # Why a number was released (``data.reason`` of number.released).
-RELEASE_REASONS = ("customer", "staff", "scheduled", "unpaid", "not_renewed")
+RELEASE_REASONS = ("customer", "staff", "scheduled", "unpaid", "not_renewed", "ported_out")
 
 # How each event reads in the subject of the summary mail.
 _SUBJECT_WORDS = {
@@ -51,6 +51,18 @@ def number_released_emit(*, organization: Organization, number: OwnedNumber, rea
         raise ValueError(f"unknown release reason {reason!r}")
     webhook_event_emit(organization=organization, event_type="number.released",
                        data=number_event_data(number, reason=reason, billing_ends_at=iso(number.billing_ends_at)))
+
+
+def numbers_ported_out_emit(*, numbers: list[OwnedNumber]) -> None:
+    """number.released (reason ported_out) for numbers that left for another carrier, one insert per owner."""
+    by_owner: dict[int, list[OwnedNumber]] = {}
+    for number in numbers:
+        by_owner.setdefault(number.organization_id, []).append(number)
+    for owned in by_owner.values():
+        webhook_events_emit(organization=owned[0].organization, events=[
+            ("number.released", number_event_data(number, reason="ported_out",
+                                                   billing_ends_at=iso(number.billing_ends_at)))
+            for number in owned])
 
 
 @dataclass

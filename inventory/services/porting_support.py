@@ -11,9 +11,9 @@ from django.utils import timezone
 from orbit_numbers.errors import Conflict
 from orbit_numbers.models import Organization
 
-from ..models import InventoryStatus, LineType, NumberRoute, OwnedNumber, PhoneNumber, TrialLoan
-from ..models import ComplianceAction
+from ..models import ComplianceAction, InventoryStatus, LineType, NumberRoute, OwnedNumber, PhoneNumber, TrialLoan
 from .compliance import arrival_status
+from .number_events import numbers_ported_out_emit
 from .numbers import billing_cycle_end
 
 PORTABLE_OUT_STATUSES = (OwnedNumber.Status.ACTIVE, OwnedNumber.Status.INACTIVE, OwnedNumber.Status.REGULATORY_HOLD)
@@ -53,7 +53,7 @@ def numbers_restore_after_port_out(*, previous: dict[str, str]) -> None:
 def numbers_release_ported_out(*, number_ids: list[str]) -> list[OwnedNumber]:
     """The numbers have left for another carrier: the tenure ends (billing to the cycle end).
     The inventory row stays `assigned` with no aging date, so it is never offered for sale again."""
-    numbers = list(OwnedNumber.objects.select_for_update(of=("self",)).filter(
+    numbers = list(OwnedNumber.objects.select_for_update(of=("self",)).select_related("organization").filter(
         pk__in=number_ids, status=OwnedNumber.Status.PORTING_OUT).order_by("pk"))
     now = timezone.now()
     for number in numbers:
@@ -63,6 +63,7 @@ def numbers_release_ported_out(*, number_ids: list[str]) -> list[OwnedNumber]:
         number.save(update_fields=["status", "released_at", "billing_ends_at", "updated_at"])
     PhoneNumber.objects.filter(pk__in=[n.phone_number_id for n in numbers]).update(
         status=InventoryStatus.ASSIGNED, aging_until=None, updated_at=now)
+    numbers_ported_out_emit(numbers=numbers)
     return numbers
 
 

@@ -347,3 +347,14 @@ def test_carrier_outcomes_of_a_port_out_are_webhook_events(client, org, own_numb
     rejected = client.post(OUT, {"numbers": [own_number(org, e164="+12015550402").e164],
                                  "destinationCarrier": "Verizon"}, format="json").json()["data"]
     assert rejected["status"] == "rejected" and _status_changes(rejected["id"]) == [("pending", "rejected")]
+
+
+def test_a_completed_port_out_releases_the_number_with_an_event(client, org, own_number, fast_carrier):
+    from orbit_numbers.webhooks.models import WebhookEvent
+
+    number = own_number(org)
+    completed = client.post(OUT, {"numbers": [number.e164], "destinationCarrier": "Verizon"}, format="json")
+    assert completed.json()["data"]["status"] == "completed"
+    [event] = WebhookEvent.objects.filter(organization=org, event_type="number.released")
+    assert event.payload["number_id"] == number.pk and event.payload["reason"] == "ported_out"
+    assert event.payload["billing_ends_at"] is not None
