@@ -34,7 +34,8 @@ CATALOGUE: tuple[EventType, ...] = (
     EventType("number.release_scheduled", "A release was scheduled (or rescheduled) for the number.",
               (*_NUMBER, "release_at")),
     EventType("number.release_cancelled", "A scheduled release was cancelled.", _NUMBER),
-    EventType("number.released", "The number was released: by you, on schedule, unpaid after grace, not renewed, by staff, or ported out (data.reason).",
+    EventType("number.released", "The number was released: by you, on schedule, unpaid after grace, not "
+              "renewed, by staff, or ported out (data.reason).",
               (*_NUMBER, "reason", "billing_ends_at")),
     EventType("number.reassigned", "The number moved between organisations (staff, or a parent organisation).",
               (*_NUMBER, "from_organization_id", "to_organization_id")),
