@@ -1,4 +1,4 @@
-"""US 10DLC registration: /10dlc/brands and /10dlc/campaigns (list, create, retrieve, submit).
+"""US 10DLC registration: /10dlc/brands and /10dlc/campaigns (list, create, retrieve, edit, submit).
 
 A brand or campaign is created as a ``draft``; ``submit`` sends it to the registry through the
 carrier and answers it ``pending``; vetting then finishes as ``verified`` or ``rejected`` (webhooks
@@ -95,6 +95,12 @@ class CampaignBody(_NoControlCharacters, StrictSerializer):
     number_pool = serializers.BooleanField(required=False, default=False, help_text="Sends from 50+ numbers.")
     age_gated = serializers.BooleanField(required=False, default=False, help_text="Age-gated content.")
     direct_lending = serializers.BooleanField(required=False, default=False, help_text="Direct lending or loans.")
+
+
+class CampaignUpdateBody(CampaignBody):
+    """A campaign's fields without its brand (a campaign stays with the brand it was created under)."""
+
+    brand_id = None
 
 
 class EmptyBody(StrictSerializer):
@@ -223,7 +229,7 @@ class BrandViewSet(_RegistrationViewSet):
     lookup_url_kwarg = "brand_id"
     not_found_message = "No such brand."
     required_scopes = {"list": "numbers:read", "retrieve": "numbers:read", "create": "numbers:write",
-                       "submit": "numbers:write"}
+                       "partial_update": "numbers:write", "submit": "numbers:write"}
     serializer_class = BrandSerializer
     filterset_class = BrandFilterSet
 
@@ -259,6 +265,21 @@ class BrandViewSet(_RegistrationViewSet):
         return self.respond(self.get_object())
 
     @extend_schema(
+        operation_id="ten_dlc_brands_update", tags=["10dlc"], summary="Edit a draft or rejected 10DLC brand",
+        description=("Only the fields sent change; the registry's rules are checked on the result (as on create). "
+                     "A rejected brand is corrected here, then submitted again."),
+        parameters=[BRAND_PATH, *RESPONSE_HEADERS], request=BrandBody,
+        responses={200: envelope(BrandSerializer), **errors(400, 401, 403, 404, 409, 422, 429, notes={
+            409: "The brand is pending or verified: it can no longer be edited.",
+            422: "Invalid body: error.details names each field and why."})},
+    )
+    def partial_update(self, request, brand_id: str):
+        body = self.validated(BrandBody, partial=True)
+        brand = services.brand_update(organization=self.organization, brand_id=brand_id, changes=dict(body),
+                                      **self.actor())
+        return self.respond(brand)
+
+    @extend_schema(
         operation_id="ten_dlc_brands_submit", tags=["10dlc"], summary="Submit a brand for vetting",
         description=("Sends a `draft` (or `rejected`, corrected) brand to the registry: it answers `pending`, and "
                      "vetting finishes as `verified` or `rejected` (webhook brand.status_changed, and mail to your "
@@ -280,7 +301,7 @@ class CampaignViewSet(_RegistrationViewSet):
     lookup_url_kwarg = "campaign_id"
     not_found_message = "No such campaign."
     required_scopes = {"list": "numbers:read", "retrieve": "numbers:read", "create": "numbers:write",
-                       "submit": "numbers:write"}
+                       "partial_update": "numbers:write", "submit": "numbers:write"}
     serializer_class = CampaignSerializer
     filterset_class = CampaignFilterSet
 
@@ -316,6 +337,21 @@ class CampaignViewSet(_RegistrationViewSet):
     )
     def retrieve(self, request, campaign_id: str):
         return self.respond(self.get_object())
+
+    @extend_schema(
+        operation_id="ten_dlc_campaigns_update", tags=["10dlc"], summary="Edit a draft or rejected 10DLC campaign",
+        description=("Only the fields sent change (not the brand); the registry's rules are checked on the result. "
+                     "A rejected campaign is corrected here, then submitted again."),
+        parameters=[CAMPAIGN_PATH, *RESPONSE_HEADERS], request=CampaignUpdateBody,
+        responses={200: envelope(CampaignSerializer), **errors(400, 401, 403, 404, 409, 422, 429, notes={
+            409: "The campaign is pending or verified: it can no longer be edited.",
+            422: "Invalid body: error.details names each field and why."})},
+    )
+    def partial_update(self, request, campaign_id: str):
+        body = self.validated(CampaignUpdateBody, partial=True)
+        campaign = services.campaign_update(organization=self.organization, campaign_id=campaign_id,
+                                            changes=dict(body), **self.actor())
+        return self.respond(campaign)
 
     @extend_schema(
         operation_id="ten_dlc_campaigns_submit", tags=["10dlc"], summary="Submit a campaign for vetting",

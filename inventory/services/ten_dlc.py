@@ -270,6 +270,45 @@ def campaign_create(*, organization: Organization, brand_id: str, fields: dict, 
     return campaign
 
 
+# --- edit (a draft, or a rejected registration being corrected before it is submitted again) -------
+
+def _edit(model, *, organization: Organization, pk: str, changes: dict, names: tuple[str, ...], clean, kind: str,
+          acting_key, acting_user):
+    row = model.objects.select_for_update(of=("self",)).filter(organization=organization, pk=pk).first()
+    if row is None:
+        raise NotFound(f"No such {kind}.")
+    if row.registration_status not in SUBMITTABLE:
+        raise Conflict(f"The {kind} is {row.registration_status}: only a draft or rejected {kind} can be edited.",
+                       details={"registration_status": row.registration_status})
+    current = {name: getattr(row, name) for name in names}
+    data = clean({**current, **changes})
+    changed = {name: value for name, value in data.items() if current.get(name) != value}
+    if changed:
+        for name, value in changed.items():
+            setattr(row, name, value)
+        row.save(update_fields=[*changed, "updated_at"])
+        audit_record(action=f"ten_dlc_{kind}.update", organization=organization, acting_key=acting_key,
+                     acting_user=acting_user, target=row, before={name: current[name] for name in changed},
+                     after=changed)
+    return row
+
+
+@transaction.atomic
+def brand_update(*, organization: Organization, brand_id: str, changes: dict, acting_key: ApiKey | None = None,
+                 acting_user=None) -> Brand:
+    """Change a draft or rejected brand's fields (the registry's rules checked on the result); submit it again."""
+    return _edit(Brand, organization=organization, pk=brand_id, changes=changes, names=BRAND_FIELDS,
+                 clean=brand_fields_clean, kind="brand", acting_key=acting_key, acting_user=acting_user)
+
+
+@transaction.atomic
+def campaign_update(*, organization: Organization, campaign_id: str, changes: dict,
+                    acting_key: ApiKey | None = None, acting_user=None) -> Campaign:
+    """Change a draft or rejected campaign's fields (not its brand); submit it again."""
+    return _edit(Campaign, organization=organization, pk=campaign_id, changes=changes, names=CAMPAIGN_FIELDS,
+                 clean=campaign_fields_clean, kind="campaign", acting_key=acting_key, acting_user=acting_user)
+
+
 # --- submit (record pending, call the adapter outside any transaction, record the answer) ---------
 
 

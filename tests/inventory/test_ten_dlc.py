@@ -390,3 +390,60 @@ def test_the_simulated_delay_and_banned_words_are_settings(client, settings):
     campaign = create_campaign(client, brand["id"])
     data = submit(client, "campaigns", campaign["id"]).json()["data"]
     assert (data["registration_status"], data["rejection_code"]) == ("rejected", "PROHIBITED_CONTENT")
+
+
+# --- edit (PATCH) -------------------------------------------------------------------------------------
+
+
+def test_a_rejected_brand_is_corrected_with_patch_and_verified_on_resubmission(client, org, clock, settings):
+    brand = create_brand(client, tax_id="12-3450000")
+    submit(client, "brands", brand["id"])
+    assert client.patch(f"{BRANDS_URL}/{brand['id']}", {"tax_id": "12-3456789"},
+                        format="json").status_code == 409  # pending: the registry has it
+    clock.advance(seconds=vetting_seconds(settings) + 1)
+    services.ten_dlc_vetting_refresh()
+    edited = client.patch(f"{BRANDS_URL}/{brand['id']}", {"tax_id": "123456789"}, format="json")
+    assert edited.status_code == 200, edited.json()
+    data = edited.json()["data"]
+    assert data["tax_id"] == "12-3456789" and data["legal_name"] == BRAND["legal_name"]  # untouched fields kept
+    assert data["registration_status"] == "rejected"
+    audit = AuditLog.objects.get(action="ten_dlc_brand.update", object_id=brand["id"])
+    assert audit.before == {"tax_id": "12-3450000"} and audit.after == {"tax_id": "12-3456789"}
+    submit(client, "brands", brand["id"])
+    clock.advance(seconds=vetting_seconds(settings) + 1)
+    services.ten_dlc_vetting_refresh()
+    assert client.get(f"{BRANDS_URL}/{brand['id']}").json()["data"]["registration_status"] == "verified"
+    assert client.patch(f"{BRANDS_URL}/{brand['id']}", {"city": "Dallas"}, format="json").status_code == 409
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"entity_type": "PUBLIC_PROFIT"}, "stock_symbol"),  # checked on the result, not only the fields sent
+    ({"website": ""}, "website"),
+    ({"tax_id": "12-345"}, "tax_id"),
+    ({"colour": "blue"}, "colour"),
+])
+def test_bad_brand_edits_are_422_and_change_nothing(client, body, field):
+    brand = create_brand(client)
+    response = client.patch(f"{BRANDS_URL}/{brand['id']}", body, format="json")
+    assert response.status_code == 422 and field in response.json()["error"]["details"]
+    assert Brand.objects.get(pk=brand["id"]).website == BRAND["website"]
+
+
+def test_a_draft_campaign_is_edited_but_not_moved_to_another_brand(client, clock, settings):
+    brand = verified_brand(client, clock, settings)
+    campaign = create_campaign(client, brand["id"])
+    moved = client.patch(f"{CAMPAIGNS_URL}/{campaign['id']}", {"brand_id": brand["id"]}, format="json")
+    assert moved.status_code == 422 and "brand_id" in moved.json()["error"]["details"]
+    edited = client.patch(f"{CAMPAIGNS_URL}/{campaign['id']}", {"name": "Shipping alerts"}, format="json")
+    assert edited.status_code == 200 and edited.json()["data"]["name"] == "Shipping alerts"
+    assert edited.json()["data"]["sample_messages"] == CAMPAIGN["sample_messages"]
+    bad = client.patch(f"{CAMPAIGNS_URL}/{campaign['id']}", {"help_keywords": ["INFO"]}, format="json")
+    assert bad.status_code == 422 and "help_keywords" in bad.json()["error"]["details"]
+
+
+def test_edits_are_tenant_isolated_and_need_write(client, make_org, make_client):
+    brand = create_brand(client)
+    other = make_client(make_org("Other"))
+    assert other.patch(f"{BRANDS_URL}/{brand['id']}", {"city": "Dallas"}, format="json").status_code == 404
+    reader = make_client(Brand.objects.get(pk=brand["id"]).organization, scopes=["numbers:read"])
+    assert reader.patch(f"{BRANDS_URL}/{brand['id']}", {"city": "Dallas"}, format="json").status_code == 403
