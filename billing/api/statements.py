@@ -46,7 +46,7 @@ class StatementSerializer(OutputSerializer):
 
 
 class StatementListQuery(StrictSerializer):
-    pass
+    """GET /billing/statements takes no query parameters: any is 422."""
 
 
 class StatementQuery(StrictSerializer):

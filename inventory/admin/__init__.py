@@ -179,7 +179,7 @@ class TagForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    pass
+    """Nothing to fill in: the screen only confirms the selection."""
 
 
 @admin.register(OwnedNumber)

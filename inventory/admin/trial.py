@@ -20,7 +20,7 @@ class ReclaimForm(forms.Form):
 
 
 class ConfirmLendForm(forms.Form):
-    pass
+    """Nothing to fill in: the screen only confirms the selection."""
 
 
 class StockActionsMixin:

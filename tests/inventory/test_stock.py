@@ -198,7 +198,7 @@ def test_failing_webhook_is_retried_from_the_outbox(make_number, run_on_commit, 
         status_code = 200
 
         def close(self):
-            pass
+            """Delivery closes the streamed response; nothing to release here."""
 
     monkeypatch.setattr(requests, "post", lambda url, **kwargs: Ok())
     type(event).objects.filter(pk=event.pk).update(next_attempt_at=timezone.now())

@@ -42,7 +42,7 @@ class SigningReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
-                pass
+                """Quiet: the tests read ``received``, not the access log."""
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
