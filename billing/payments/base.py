@@ -6,6 +6,7 @@ TopUp. Calls may take seconds (timeouts, retries): they are made outside any tra
 """
 from __future__ import annotations
 
+import abc
 import hashlib
 import hmac
 import json
@@ -57,22 +58,27 @@ class PaymentProviderError(ProviderError):
     """The provider refused or failed; ``retryable`` says whether trying again may help."""
 
 
-class PaymentAdapter:
+class PaymentAdapter(abc.ABC):
+    """One payment provider (billing/payments/simulator.py, stripe.py): every method is implemented by each."""
+
     name = "base"
 
+    @abc.abstractmethod
     def intent_create(self, *, amount_cents: int, currency: str, idempotency_key: str,
                       metadata: dict[str, str]) -> PaymentIntent:
-        raise NotImplementedError
+        """A payment intent for ``amount_cents`` awaiting confirmation."""
 
+    @abc.abstractmethod
     def intent_confirm(self, *, intent_id: str, payment_method: str, idempotency_key: str) -> PaymentIntent:
-        raise NotImplementedError
+        """Pay the intent with ``payment_method``; the intent as the provider now has it."""
 
+    @abc.abstractmethod
     def intent_retrieve(self, *, intent_id: str) -> PaymentIntent:
-        raise NotImplementedError
+        """The intent as the provider now has it."""
 
+    @abc.abstractmethod
     def event_verify(self, *, payload: bytes, headers: dict[str, str]) -> PaymentEvent:
         """The event in ``payload`` once its signature checks out; else PaymentSignatureInvalid."""
-        raise NotImplementedError
 
 
 # --- Stripe's signature scheme (the simulator signs the same way) -----------------------------------

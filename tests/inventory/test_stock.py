@@ -164,7 +164,7 @@ def test_webhook_goes_through_the_outbox_signed_with_a_timeout(make_number, run_
         status_code = 204
 
         def close(self):
-            pass
+            """Delivery closes the streamed response; nothing to release here."""
 
     monkeypatch.setattr(requests, "post", lambda url, **kwargs: calls.append((url, kwargs)) or Ok())
     LowStockThreshold.objects.create(country="US", line_type="local", min_available=1)
