@@ -7,7 +7,9 @@ interleaved A, B, C, A, B, C… over the rounds so a change of machine load hits
   ``GET /api/v1/billing/balance`` and ``GET /api/v1/numbers/available?country=US&type=local``;
 - B: "today's main" of issue #11 (commit 59cf865, a detached worktree at /tmp/orbit-bench-baseline, the
   same venv) on the same database, its own gunicorn from its own gunicorn.conf.py, the same two requests;
-- C: a bare Django JSON view (``/bench/bare/``: the middleware, no database) on A's gunicorn.
+- C: a bare Django JSON view (``/bench/bare/``: the middleware, no database) on A's gunicorn;
+- D: this tree again with ``DB_POOL=off`` (a new PostgreSQL connection per request, as today's main):
+  ``GET /billing/balance`` only, an informative row that isolates what the pool gives.
 
 Rows: median req/s of A over B (goal ≥ 3×) and over C (goal ≥ 0.5×), per endpoint. Every response
 must be 200: wrk's non-2xx count and socket errors fail the row. The rate limits stay on but out of
@@ -94,7 +96,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(*, settings_module: str, port: int) -> dict[str, str]:
+def server_env(*, settings_module: str, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith(SCRUBBED_PREFIXES)}
     return {
         **env,
@@ -106,11 +108,13 @@ def server_env(*, settings_module: str, port: int) -> dict[str, str]:
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": str(WORKERS),
         "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="orbit-bench-http-prom-"),
+        **(extra or {}),
     }
 
 
 @contextmanager
-def gunicorn(name: str, *, tree: Path, settings_module: str) -> Iterator[Server]:
+def gunicorn(name: str, *, tree: Path, settings_module: str,
+             extra_env: dict[str, str] | None = None) -> Iterator[Server]:
     """gunicorn -c gunicorn.conf.py in ``tree``, as `make serve` starts it; stopped on exit."""
     port = free_port()
     log = Path(tempfile.mkstemp(prefix=f"orbit-bench-http-{name}-", suffix=".log")[1])
@@ -118,7 +122,7 @@ def gunicorn(name: str, *, tree: Path, settings_module: str) -> Iterator[Server]
     with log.open("w") as out:
         process = subprocess.Popen([str(binary), "-c", "gunicorn.conf.py"], cwd=tree, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True,
-                                   env=server_env(settings_module=settings_module, port=port))
+                                   env=server_env(settings_module=settings_module, port=port, extra=extra_env))
     server = Server(name=name, port=port, log=log)
     try:
         wait_until_ready(server, process)
@@ -228,18 +232,21 @@ def measure(*, rounds: int) -> list[Row]:
     with ExitStack() as stack:
         this = stack.enter_context(gunicorn("this-tree", tree=ROOT, settings_module="bench.scale.bench_settings"))
         today = stack.enter_context(gunicorn("today-main", tree=baseline, settings_module="orbit_numbers.settings"))
+        unpooled = stack.enter_context(gunicorn("this-tree-no-pool", tree=ROOT,
+                                                settings_module="orbit_numbers.settings", extra_env={"DB_POOL": "off"}))
         targets = {
             "A balance": Target("this tree: balance", this, ENDPOINTS["balance"], secret),
             "B balance": Target(f"{BASELINE_COMMIT}: balance", today, ENDPOINTS["balance"], baseline_secret),
             "C bare": Target("bare view", this, BARE, None),
             "A search": Target("this tree: search", this, ENDPOINTS["search"], secret),
             "B search": Target(f"{BASELINE_COMMIT}: search", today, ENDPOINTS["search"], baseline_secret),
+            "D balance": Target("this tree, DB_POOL=off: balance", unpooled, ENDPOINTS["balance"], secret),
         }
         check_answers(targets)
         for target in targets.values():
             load(target, WARMUP_SECONDS)  # imports, pools and caches warm; not counted
         for round_number in range(http_rounds):
-            for target in targets.values():  # A, B, C, A, B: noise hits every target alike
+            for target in targets.values():  # A, B, C, A, B, D: noise hits every target alike
                 rate, bad = load(target, SECONDS)
                 target.rates.append(rate)
                 target.bad_responses += bad
@@ -266,4 +273,9 @@ def rows(targets: dict[str, Target], http_rounds: int) -> list[Row]:
         made.append(Row(what=f"HTTP throughput `GET {path}` vs a bare Django JSON view", figure=figure,
                         reference=f"bare view, same gunicorn: median {bare.median:.0f} req/s",
                         ratio=versus_bare, goal="≥ 0.5×", met=versus_bare >= 0.5 and not bad, note=how + failed))
+    pooled, unpooled = targets["A balance"], targets["D balance"]
+    made.append(Row(what="HTTP throughput `GET /api/v1/billing/balance`: the connection pool vs a new connection "
+                         "per request (this tree both)", figure=f"median {pooled.median:.0f} req/s",
+                    reference=f"DB_POOL=off: median {unpooled.median:.0f} req/s", ratio=pooled.median / unpooled.median,
+                    goal="—", met=None, note=how))
     return made
