@@ -11,8 +11,10 @@ from .models import LedgerEntry, Wallet, WalletAdjustmentRequest
 
 def wallet_for(*, organization: Organization) -> Wallet:
     """The organisation's wallet, or an unsaved empty one (a GET must not create rows)."""
-    wallet = Wallet.objects.filter(organization=organization).first()
-    return wallet if wallet is not None else Wallet(organization=organization)
+    try:  # one wallet per organisation (unique): get() needs no ORDER BY, unlike first()
+        return Wallet.objects.get(organization=organization)
+    except Wallet.DoesNotExist:
+        return Wallet(organization=organization)
 
 
 def ledger_entries_for(*, organization: Organization, kind: str | None = None) -> QuerySet[LedgerEntry]:
