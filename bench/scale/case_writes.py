@@ -13,6 +13,7 @@ Both run rounds A, B, A, B … so the machine's noise hits them alike.
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -155,7 +156,7 @@ def stale_organization(owned: int):
                 " provider_order_id, created_at, updated_at, auto_renew) "
                 "SELECT 'num_stale' || taken.id, %s, taken.id, taken.e164, 'active', 'purchase', '', '[]', '', '',"
                 " '[]', '{}',"
-                " taken.monthly_cents, taken.setup_cents, '', now() - (taken.id % 100000) * interval '1 minute',"
+                " taken.monthly_cents, taken.setup_cents, '', now() - (taken.id %% 100000) * interval '1 minute',"
                 " now(), true FROM taken", [owned, org.pk])
         yield org
     finally:
@@ -202,9 +203,9 @@ def explain_finalize_link() -> str:
         cursor.execute(
             "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) UPDATE inventory_bulkreservationitem AS item "
             "SET status = %s, owned_number_id = link.number_id FROM unnest(%s::bigint[], %s::varchar[]) "
-            "AS link(item_id, number_id) WHERE item.id = link.item_id",
-            ["purchased", [pk for pk, _ in pairs], [number for _, number in pairs]])
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+            "AS link(item_id, number_id) WHERE item.id = link.item_id AND item.id = ANY(%s::bigint[])",
+            ["purchased", [pk for pk, _ in pairs], [number for _, number in pairs], [pk for pk, _ in pairs]])
+        plan = "\n".join(re.sub(r"'\{[^}]*\}'", "'{…1000 ids…}'", row[0]) for row in cursor.fetchall())
         transaction.set_rollback(True)
     return plan
 
