@@ -124,5 +124,5 @@ def _measure(*, rounds: int) -> list[Row]:
         rows.append(Row(what=f"admin changelist: {label}", figure=f"p95 {ms(value)}",
                         reference=f"inventory changelist p95 {ms(base)}", ratio=value / base, goal="—", met=None))
 
-    print("plan: owned changelist page (EXPLAIN ANALYZE):\n" + explain_owned_page(), flush=True)
+    print("plan: owned changelist page (EXPLAIN ANALYZE):\n" + explain_owned_page(client), flush=True)
     return rows
