@@ -239,13 +239,7 @@ def checkout_complete(*, reservation: BulkReservation, outcomes: list[Outcome], 
         BulkReservationItem.objects.bulk_update([outcome.item for outcome in failed],
                                                 ["status", "error_code", "error_message"])
 
-        # Items carry the quoted e164/monthly/setup, the shape purchase_charges reads.
-        charges = [charge for outcome in succeeded for charge in purchase_charges(outcome.item, outcome.number.id)]
         debited = sum(purchase_cost_cents(outcome.item) for outcome in succeeded)
-        if charges:
-            wallet_charge(organization=organization, charges=charges, wallet=wallet_lock(organization=organization),
-                          acting_key=acting_key, acting_user=acting_user)
-
         locked.status = BulkReservation.Status.FINALIZED
         locked.finalized_at = now
         locked.purchased_count, locked.failed_count, locked.debited_cents = len(succeeded), len(failed), debited
@@ -267,6 +261,13 @@ def checkout_complete(*, reservation: BulkReservation, outcomes: list[Outcome], 
         audit_record_many(entries=entries)
         # Every purchase path (single, buy-bulk, assign orders, finalized holds) ends here.
         numbers_purchased_emit(organization=organization, numbers=numbers)
+        # The wallet row is locked last, just before the commit: the organisation's other purchases and
+        # spends wait for this transaction's last statements only (it is the one lock they all share).
+        # Items carry the quoted e164/monthly/setup, the shape purchase_charges reads.
+        charges = [charge for outcome in succeeded for charge in purchase_charges(outcome.item, outcome.number.id)]
+        if charges:
+            wallet_charge(organization=organization, charges=charges, wallet=wallet_lock(organization=organization),
+                          acting_key=acting_key, acting_user=acting_user)
         result = CheckoutResult(reservation=locked, succeeded=succeeded, failed=failed, debited_cents=debited)
         result.value = respond(result) if respond is not None else result
         idempotency_effect_commit(result.value)
