@@ -63,7 +63,7 @@ def _get(client: Client, url: str):
 
 
 def unbounded_scans(client: Client, url: str) -> list[str]:
-    """The statements of one load (filter choices not cached) that read a whole table: COUNT without LIMIT, or DISTINCT."""
+    """One load (filter choices not cached): its statements that read a whole table (COUNT, no LIMIT; DISTINCT)."""
     forget_filter_choices()
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
