@@ -198,6 +198,8 @@ class OwnedNumber(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "-created_at", "-id"], name="owned_org_recent"),
+            # The console's list, newest first across organisations (OwnedNumberAdmin.ordering).
+            models.Index(fields=["-created_at", "-id"], name="owned_recent"),
             models.Index(fields=["organization", "e164"], name="owned_org_e164"),
             models.Index(fields=["release_at"], name="owned_release_due", condition=Q(release_at__isnull=False)),
         ]
@@ -567,6 +569,8 @@ class BulkReservation(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "purpose", "-created_at", "-id"], name="bres_org_recent"),
+            # The console's list, newest first (one reservation per checkout, so as many as purchases).
+            models.Index(fields=["-created_at", "-id"], name="bres_recent"),
             # The expiry sweep only looks at live holds.
             models.Index(fields=["expires_at"], name="bres_live_expiry",
                          condition=Q(status__in=["ready", "partial", "finalizing"])),
