@@ -525,6 +525,11 @@ ORBIT = {
     "LOW_BALANCE_THRESHOLD_MAX_CENTS": int(os.environ.get("ORBIT_LOW_BALANCE_THRESHOLD_MAX_CENTS", "10000000")),
     # Top-ups still processing this many minutes after their last change are asked about (sync_top_ups).
     "TOP_UP_SYNC_AFTER_MINUTES": int(os.environ.get("ORBIT_TOP_UP_SYNC_AFTER_MINUTES", "15")),
+    # API key secrets are stored as HMAC-SHA256 under this pepper (orbit_numbers/api_key_secrets.py,
+    # DEPLOY.md); unset: derived from SECRET_KEY. Previous peppers (comma-separated) still verify, and
+    # a key that matches one is re-hashed under the current pepper on its next use.
+    "API_KEY_PEPPER": os.environ.get("ORBIT_API_KEY_PEPPER", ""),
+    "API_KEY_PEPPER_FALLBACKS": env_list("ORBIT_API_KEY_PEPPER_FALLBACKS", ""),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.
