@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0021_carrier_inventory_sync'),
+        ('inventory', '0022_digit_search_indexes'),
         ('orbit_numbers', '0009_api_key_allowlist'),
     ]
 

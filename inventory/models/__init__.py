@@ -112,6 +112,9 @@ class PhoneNumber(models.Model):
             models.Index(fields=["country", "area_code"], name="inv_available_area",
                          condition=Q(status="available")),
             models.Index(fields=["status", "country", "line_type"], name="inv_status_pool"),
+            # A search without a line type, cheapest first: a walk, not a sort of the country's rows.
+            models.Index(fields=["country", "monthly_cents", "id"], name="inv_available_price",
+                         condition=Q(status="available")),
         ]
         permissions = [("export_numbers", "Can export numbers (CSV/JSON) from the console")]
 
