@@ -15,6 +15,7 @@ from .context import current_request_id
 from .client_ip import address_in_networks, network_within, normalise_networks, parse_network
 from .errors import Conflict, Forbidden, IpNotAllowed, ValidationFailed
 from .models import SCOPES, ApiKey, AuditLog, IdempotencyRecord, Organization, scope_grant_codename
+from .prepared import PreparedLookup
 
 KEY_PREFIX = "orb_live_"
 logger = logging.getLogger(__name__)
@@ -262,6 +263,13 @@ def api_key_revoke(*, api_key: ApiKey, acting_user=None, acting_key: ApiKey | No
     return api_key
 
 
+# The prefix is unique (no ORDER BY needed); compiled once per connection: every request runs this.
+_ACTIVE_KEY_BY_PREFIX = PreparedLookup(
+    lambda prefix: ApiKey.objects.select_related("organization").filter(
+        prefix=prefix, revoked_at__isnull=True, organization__is_active=True),
+    name="active_api_key_by_prefix")
+
+
 def api_key_authenticate(*, raw_key: str, client_ip: str | None = None) -> ApiKey | None:
     """Resolve a presented key to an active ApiKey, or None (unknown, wrong secret, revoked, expired,
     deactivated organisation). A valid key with an allowlist that ``client_ip`` (orbit_numbers.client_ip)
@@ -274,10 +282,8 @@ def api_key_authenticate(*, raw_key: str, client_ip: str | None = None) -> ApiKe
     prefix, _, secret = raw_key[len(KEY_PREFIX):].partition("_")
     if not prefix or not secret:
         return None
-    try:  # the prefix is unique: get() with no ORDER BY
-        api_key = (ApiKey.objects.select_related("organization")
-                   .get(prefix=prefix, revoked_at__isnull=True, organization__is_active=True))
-    except ApiKey.DoesNotExist:
+    api_key = _ACTIVE_KEY_BY_PREFIX.first(prefix)
+    if api_key is None:
         return None
     now = timezone.now()
     matched_field = "hashed_secret"
