@@ -10,8 +10,9 @@ Two ways, one per kind of process (DEPLOY.md, *Database connections*):
   or task). Celery workers, management commands and the test suite use this: a prefork child runs
   one task at a time, and Celery's Django fixup closes connections (and any pool) around every task.
 
-Either way ``CONN_HEALTH_CHECKS`` is on: a connection the server or a proxy dropped while it sat
-idle is replaced before a request uses it, instead of failing that request. SQLite (the demo) is left
+Either way a connection the server or a proxy dropped while it sat idle is replaced before a request
+uses it, instead of failing that request (``CONN_HEALTH_CHECKS``). With the pool, the engine is
+``orbit_numbers.db_backend``: the pool's check costs no round trip unless the connection looks dropped. SQLite (the demo) is left
 as it was.
 """
 from __future__ import annotations
@@ -61,6 +62,8 @@ def database_settings(url: str, *, env: Mapping[str, str]) -> dict:
         # Django refuses a pool with persistent connections: the pool is what keeps them.
         config["CONN_MAX_AGE"] = 0
         config.setdefault("OPTIONS", {})["pool"] = pool_options(env)
+        # Django's backend with a pool check that costs no round trip per request (orbit_numbers.db_pool).
+        config["ENGINE"] = "orbit_numbers.db_backend"
     if _flag(env, "DB_DISABLE_SERVER_SIDE_CURSORS"):
         # Behind PgBouncer in transaction mode a named cursor may land on another server connection.
         config["DISABLE_SERVER_SIDE_CURSORS"] = True

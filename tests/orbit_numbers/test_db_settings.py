@@ -15,8 +15,9 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import request_finished
 from django.db import connections
-from django.db.backends.postgresql.base import DatabaseWrapper
+from psycopg_pool import ConnectionPool
 
+from orbit_numbers.db_backend.base import DatabaseWrapper
 from orbit_numbers.db_settings import database_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,7 @@ def test_the_pool_is_sized_from_the_environment_and_replaces_persistent_connecti
     assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 8, "timeout": 2.5}
     # Django refuses a pool with CONN_MAX_AGE > 0; DB_CONN_MAX_AGE is for the processes without one.
     assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (0, True)
+    assert config["ENGINE"] == "orbit_numbers.db_backend"  # the pool's check: orbit_numbers.db_pool
     assert (config["NAME"], config["HOST"], config["USER"]) == ("orbit", "db.internal", "orbit")
 
 
@@ -82,6 +84,7 @@ def test_settings_pool_the_primary_and_the_replica_alike():
     for alias in ("default", "replica"):
         assert databases[alias]["OPTIONS"]["pool"] == {"min_size": 3, "max_size": 3, "timeout": 10.0}, alias
         assert (databases[alias]["CONN_MAX_AGE"], databases[alias]["CONN_HEALTH_CHECKS"]) == (0, True)
+        assert databases[alias]["ENGINE"] == "orbit_numbers.db_backend", alias
     assert databases["replica"]["HOST"] == "replica" and databases["replica"]["TEST"] == {"MIRROR": "default"}
     unpooled = settings_databases(DATABASE_URL=PG, DB_CONN_MAX_AGE="60")["default"]
     assert unpooled["CONN_MAX_AGE"] == 60 and "pool" not in unpooled.get("OPTIONS", {})
@@ -91,7 +94,7 @@ def test_settings_pool_the_primary_and_the_replica_alike():
 def pooled(transactional_db):
     """A connection to the test database configured as a web worker's (DB_POOL=on)."""
     settings_dict = copy.deepcopy(connections["default"].settings_dict)
-    settings_dict.update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=True)
+    settings_dict.update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=True, ENGINE="orbit_numbers.db_backend")
     # One connection, so "reused" means the very same server connection.
     settings_dict["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 1, "timeout": 5.0}
     wrapper = DatabaseWrapper(settings_dict, alias="pooled_check")
@@ -123,6 +126,22 @@ def test_the_pool_health_check_replaces_a_connection_the_server_dropped(pooled):
         cursor.execute("SELECT pg_terminate_backend(%s)", [first])
     second = backend_pid(pooled)  # the pool's check saw the dead connection and opened another
     assert second != first
+
+
+def test_the_pool_check_costs_no_round_trip_while_the_connection_is_alive(pooled, monkeypatch):
+    real_checks = []
+    real_check = ConnectionPool.check_connection
+    monkeypatch.setattr(ConnectionPool, "check_connection",
+                        staticmethod(lambda conn: (real_checks.append(conn), real_check(conn))))
+    first = backend_pid(pooled)
+    for _ in range(3):
+        pooled.close()
+        assert backend_pid(pooled) == first
+    assert real_checks == []  # an idle socket with nothing to read: no query sent to check it
+    pooled.close()
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [first])
+    assert backend_pid(pooled) != first and len(real_checks) == 1  # the dropped one got the real check
 
 
 def test_the_cache_reuses_its_redis_connection_across_requests():
