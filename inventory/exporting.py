@@ -72,15 +72,15 @@ class SqlColumn(Func):
         return self.sql_template.format(*compiled), []
 
 
-def sql_text(column: str | Func) -> SqlColumn:
-    """Text as is; an empty string is written as NULL is (an empty cell), as the csv module writes it,
-    not as the quoted "" that COPY reserves for empty strings."""
-    return SqlColumn("NULLIF({0}, '')", column)
-
-
 def sql_value(column: str) -> SqlColumn:
-    """Numbers and identifiers: COPY's own text form is the Python one."""
+    """Numbers, identifiers, text that is never empty: COPY's own text form is the Python one."""
     return SqlColumn("{0}", column)
+
+
+def sql_blankable(column: str | Func) -> SqlColumn:
+    """Text that may be empty: written as NULL is (an empty cell), as the csv module writes it, not as
+    the quoted "" COPY writes for an empty string (the same once parsed; the same bytes this way)."""
+    return SqlColumn("NULLIF({0}, '')", column)
 
 
 def sql_boolean(column: str) -> SqlColumn:
@@ -88,8 +88,8 @@ def sql_boolean(column: str) -> SqlColumn:
 
 
 def sql_money(column: str) -> SqlColumn:
-    """Integer cents → "1.50" (f"{dollars:.2f}")."""
-    return SqlColumn("round({0} / 100.0, 2)", column)
+    """Integer cents → "1.50" (f"{dollars:.2f}"): numeric times 0.01 has exactly two decimals."""
+    return SqlColumn("{0} * 0.01", column)
 
 
 def sql_timestamp(column: str) -> SqlColumn:
@@ -106,7 +106,7 @@ _SHORT_JOIN = "concat_ws(';', " + ", ".join(f"{{0}}->>{index}" for index in rang
 def sql_json_list(column: str) -> SqlColumn:
     """A JSON array of strings (capabilities, tags) joined with ";"; [] and NULL give an empty cell.
     A value that is not an array is written as its text, as the Python writer does with ``tags or []``."""
-    return sql_text(SqlColumn(
+    return sql_blankable(SqlColumn(
         "CASE WHEN jsonb_typeof({0}) <> 'array' THEN {0} #>> '{{}}' "
         f"WHEN jsonb_array_length({{0}}) <= {_SHORT_LIST} THEN {_SHORT_JOIN} "
         "ELSE array_to_string(ARRAY(SELECT jsonb_array_elements_text({0})), ';') END", column))
@@ -116,7 +116,7 @@ def sql_capability_flags() -> SqlColumn:
     """The stock's boolean capability columns → "sms;mms;voice" in CAPABILITY_FIELDS order."""
     names = list(CAPABILITY_FIELDS)
     flags = ", ".join(f"CASE WHEN {{{index}}} THEN '{name}' END" for index, name in enumerate(names))
-    return sql_text(SqlColumn(f"concat_ws(';', {flags})", *CAPABILITY_FIELDS.values()))
+    return sql_blankable(SqlColumn(f"concat_ws(';', {flags})", *CAPABILITY_FIELDS.values()))
 
 
 def sql_defused(column: SqlColumn) -> SqlColumn:
@@ -170,8 +170,8 @@ INVENTORY = ExportSpec(
     header=("id", "number", "country", "type", "region", "area_code", "provider", "provider_ref", "status",
             "capabilities", "sms_two_way", "monthly_cost", "setup_cost", "aging_until", "created_at"),
     build=_inventory_row,
-    sql=(sql_value("pk"), sql_text("e164"), sql_text("country"), sql_text("line_type"), sql_text("region"),
-         sql_text("area_code"), sql_text("provider"), sql_text("provider_ref"), sql_text("status"),
+    sql=(sql_value("pk"), sql_value("e164"), sql_value("country"), sql_value("line_type"), sql_blankable("region"),
+         sql_blankable("area_code"), sql_value("provider"), sql_value("provider_ref"), sql_value("status"),
          sql_capability_flags(), sql_boolean("sms_two_way"), sql_money("monthly_cents"), sql_money("setup_cents"),
          sql_timestamp("aging_until"), sql_timestamp("created_at")),
     free_text=frozenset({"region"}),
@@ -193,11 +193,11 @@ OWNED = ExportSpec(
     header=("id", "number", "organization_id", "organization", "country", "type", "provider", "status", "source",
             "label", "tags", "capabilities", "monthly_cost", "created_at", "released_at"),
     build=_owned_row,
-    sql=(sql_text("pk"), sql_text("e164"), sql_text("organization_id"), sql_text("organization__name"),
-         sql_text("phone_number__country"), sql_text("phone_number__line_type"), sql_text("phone_number__provider"),
-         sql_text("status"), sql_text("source"), sql_text("label"), sql_json_list("tags"),
-         sql_json_list("capabilities"), sql_money("monthly_cents"), sql_timestamp("created_at"),
-         sql_timestamp("released_at")),
+    sql=(sql_value("pk"), sql_value("e164"), sql_value("organization_id"), sql_value("organization__name"),
+         sql_value("phone_number__country"), sql_value("phone_number__line_type"),
+         sql_value("phone_number__provider"), sql_value("status"), sql_value("source"), sql_blankable("label"),
+         sql_json_list("tags"), sql_json_list("capabilities"), sql_money("monthly_cents"),
+         sql_timestamp("created_at"), sql_timestamp("released_at")),
     free_text=frozenset({"organization", "label", "tags"}),
 )
 
@@ -218,11 +218,11 @@ TENANT = ExportSpec(
     header=("id", "number", "country", "type", "region", "label", "capabilities", "status", "tags", "monthly_cost",
             "setup_cost", "provider", "compliance_profile_id", "created_at", "updated_at"),
     build=_tenant_row,
-    sql=(sql_text("pk"), sql_text("e164"), sql_text("phone_number__country"), sql_text("phone_number__line_type"),
-         sql_text("phone_number__region"), sql_text("label"), sql_json_list("capabilities"), sql_text("status"),
-         sql_json_list("tags"), sql_money("monthly_cents"), sql_money("setup_cents"),
-         sql_text("phone_number__provider"), sql_text("compliance_profile_id"), sql_timestamp("created_at"),
-         sql_timestamp("updated_at")),
+    sql=(sql_value("pk"), sql_value("e164"), sql_value("phone_number__country"),
+         sql_value("phone_number__line_type"), sql_blankable("phone_number__region"), sql_blankable("label"),
+         sql_json_list("capabilities"), sql_value("status"), sql_json_list("tags"), sql_money("monthly_cents"),
+         sql_money("setup_cents"), sql_value("phone_number__provider"), sql_value("compliance_profile_id"),
+         sql_timestamp("created_at"), sql_timestamp("updated_at")),
     free_text=frozenset({"region", "label", "tags"}),
 )
 

@@ -130,8 +130,8 @@ def test_the_filters_values_are_rendered_as_safe_literals(awkward):
     tricky = "O'Brien 100% \\ \"x\"); DROP TABLE inventory_phonenumber; --"
     number = OwnedNumber.objects.order_by("pk").first()
     OwnedNumber.objects.filter(pk=number.pk).update(label=tricky, tags=["vip", "it's"])
-    queryset = (OwnedNumber.objects.filter(label=tricky, tags__contains=["it's"], created_at__gte=WHEN.replace(year=2000))
-                .order_by("pk"))
+    queryset = OwnedNumber.objects.filter(label=tricky, tags__contains=["it's"],
+                                          created_at__gte=WHEN.replace(year=2000)).order_by("pk")
     rows = copy_csv(OWNED, queryset)
     assert [row[0] for row in rows[1:]] == [number.pk]
     assert_same_cells(python_csv(OWNED, queryset), rows)
