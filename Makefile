@@ -85,6 +85,12 @@ SOAK_SECONDS ?= 120
 soak: install
 	SOAK_SECONDS=$(SOAK_SECONDS) PY=$(abspath $(PY)) soak/run.sh
 
+# The scale table of issue #11 (bench/scale/run.py): loads 1 M numbers + 100 k owned into BENCH_DATABASE_URL
+# (default orbit_bench_scale, created if absent) once, then prints every row as figures and ratios to the raw
+# query measured in the same run. e.g. make bench BENCH_ARGS="--only search --rounds 50 --output /tmp/b.md"
+bench: install
+	$(PY) bench/scale/run.py $(BENCH_ARGS)
+
 # Side-by-side API timing of two code trees (bench/bench_api.py; ≈ 7 min; not part of `make test`).
 # e.g. make bench-api BENCH_API_ARGS="--after ../wt-api --write"  (in a worktree without .venv: VENV=/work/main/.venv)
 bench-api:
