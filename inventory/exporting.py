@@ -120,9 +120,10 @@ def sql_capability_flags() -> SqlColumn:
 
 
 def sql_defused(column: SqlColumn) -> SqlColumn:
-    """CSV formula neutralisation of free text, as ``_csv_cell`` does it: a leading quote."""
+    """CSV formula neutralisation of free text, as ``_csv_cell`` does it: a leading quote. The cell is named
+    twice, not three times (THEN quote || cell ELSE cell): PostgreSQL computes it at each mention."""
     starts = ", ".join("chr(%d)" % ord(char) if not char.isprintable() else f"'{char}'" for char in _FORMULA_START)
-    return SqlColumn(f"CASE WHEN left({{0}}, 1) IN ({starts}) THEN '''' || {{0}} ELSE {{0}} END", column)
+    return SqlColumn(f"CASE WHEN left({{0}}, 1) IN ({starts}) THEN '''' ELSE '' END || {{0}}", column)
 
 
 # --- what each export holds ---------------------------------------------------------------------------
