@@ -167,3 +167,15 @@ def test_a_client_going_away_cancels_the_copy_and_leaves_the_connection_usable(m
     chunks.close()  # what Django does when the client disconnects mid-download
     assert PhoneNumber.objects.filter(pk=template.pk).exists()
     assert sum(1 for _ in copy_chunks(INVENTORY, PhoneNumber.objects.filter(pk=template.pk))) == 1
+
+
+def test_the_command_writes_copys_bytes_to_a_binary_stdout(awkward):
+    """A real stdout takes the chunks as bytes (no decode and encode of a million lines)."""
+    from django.core.management import call_command
+
+    raw = io.BytesIO()
+    stdout = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    call_command("export_numbers", "--scope", "owned", stdout=stdout)
+    queryset = OwnedNumber.objects.live().order_by("-created_at", "-pk")
+    assert raw.getvalue() == b"".join(copy_chunks(OWNED, queryset))
+    assert_same_cells(python_csv(OWNED, queryset), list(csv.reader(io.StringIO(raw.getvalue().decode(), newline=""))))
