@@ -315,9 +315,16 @@ def _json_objects(spec: ExportSpec, queryset: QuerySet) -> Iterator[tuple[bytes,
     rows = spec.rows(queryset)
     header = spec.header
     while batch := list(islice(rows, CHUNK_SIZE)):
-        items = [{name: value.dollars if isinstance(value, Money) else value for name, value in zip(header, row)}
-                 for row in batch]
-        yield orjson.dumps(items)[1:-1], len(items)  # without the list's brackets
+        items = [dict(zip(header, row)) for row in batch]
+        # Subclasses (Money) go to _json_default: a dollar amount, not the integer cents.
+        encoded = orjson.dumps(items, default=_json_default, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
+        yield encoded[1:-1], len(items)  # without the list's brackets
+
+
+def _json_default(value):
+    if isinstance(value, Money):
+        return value.dollars
+    raise TypeError(f"cannot export {type(value).__name__} as JSON")
 
 
 def json_pieces(spec: ExportSpec, queryset: QuerySet, *, meta: dict | None = None) -> Iterator[bytes]:
