@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
+from itertools import chain, islice
 
 import orjson
 import psycopg
@@ -140,7 +140,7 @@ class ExportSpec:
     build: Callable[[tuple], tuple]
     sql: tuple[SqlColumn, ...]
     # Columns holding text that customers or staff typed (defused in CSV).
-    free_text: frozenset[str] = field(default=frozenset())
+    free_text: frozenset[str] = frozenset()
 
     def __post_init__(self):
         if len(self.sql) != len(self.header):
@@ -302,12 +302,7 @@ def copy_chunks(spec: ExportSpec, queryset: QuerySet) -> Iterator[bytes]:
         statement = copy_statement(spec, queryset, cursor)
         with cursor.copy(statement) as copy:
             # COPY sends one message per row: gather them into chunks worth a write.
-            yield from _chunked(_prefixed(header, copy))
-
-
-def _prefixed(first: bytes, blocks: Iterable) -> Iterator:
-    yield first
-    yield from blocks
+            yield from _chunked(chain((header,), copy))
 
 
 def _json_objects(spec: ExportSpec, queryset: QuerySet) -> Iterator[tuple[bytes, int]]:
