@@ -22,12 +22,21 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# A worker's start costs about 3 s of CPU on the 2-core dev VM (imports, app set-up) and new connections:
+# at 2,000 requests a worker answering cheap requests spent up to a quarter of its CPU restarting. 20,000
+# still bounds a slow leak.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "2000"))
 # Only these proxies may set X-Forwarded-Proto/For (a comma-separated list, "*" behind a trusted LB only).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Each worker imports the app itself: a recycled worker starts clean, and no connection crosses a fork.
 preload_app = False
+# PostgreSQL connections: each worker process gets its own psycopg pool of one connection per thread
+# (orbit_numbers/db_settings.py), unless the environment sets these itself (DB_POOL=off: per-thread
+# connections kept DB_CONN_MAX_AGE seconds). raw_env sets them in gunicorn's processes only, so Celery
+# workers and management commands keep their own connections.
+raw_env = [f"{name}={value}" for name, value in (("DB_POOL", "on"), ("DB_POOL_MAX_SIZE", str(threads)))
+           if name not in os.environ]
 # The heartbeat file on tmpfs, so a slow container disk cannot make gunicorn think a worker hangs.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # gunicorn's control socket (gunicornc) sits at one path per user: two masters on a host would fight

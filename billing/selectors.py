@@ -5,13 +5,19 @@ from django.db.models import BigIntegerField, F, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from orbit_numbers.models import Organization
+from orbit_numbers.prepared import PreparedLookup
 
 from .models import LedgerEntry, Wallet, WalletAdjustmentRequest
 
 
+# One wallet per organisation (unique): no ORDER BY. Compiled once per connection (the balance is read often).
+_WALLET_OF_ORGANIZATION = PreparedLookup(lambda organization_id: Wallet.objects.filter(organization_id=organization_id),
+                                         name="wallet_of_organization")
+
+
 def wallet_for(*, organization: Organization) -> Wallet:
     """The organisation's wallet, or an unsaved empty one (a GET must not create rows)."""
-    wallet = Wallet.objects.filter(organization=organization).first()
+    wallet = _WALLET_OF_ORGANIZATION.first(organization.pk)
     return wallet if wallet is not None else Wallet(organization=organization)
 
 

@@ -26,6 +26,7 @@ from orbit_numbers.validators import FullMatchValidator
 
 from .api.fields import (LISTED_STATUSES, OWNED_CAPABILITIES, PURCHASE_ONLY_REASON, RELEASED_REASON,
                          SEARCH_CAPABILITIES, SHORT_CODE_REASON, TAG_PATTERN, TAG_RULE)
+from .digit_search import cheapest_first
 from .exporting import FORMATS
 from .models import (CAPABILITY_FIELDS, BulkReservation, InventoryStatus, LineType, OwnedNumber, PhoneNumber,
                      Provider)
@@ -147,15 +148,15 @@ class AvailableNumberFilterSet(OrbitFilterSet):
     provider = EnumFilter(choices=Provider, help_text="Only numbers of this carrier.")
     limit = LimitFilter(default=100, maximum=500)
 
-    result_order = ("monthly_cents", "id")
-
     class Meta:
         model = PhoneNumber
         fields: list[str] = []
 
     def filter_queryset(self, queryset):
-        limit = self.form.cleaned_data.get("limit") or self.filters["limit"].default
-        return super().filter_queryset(queryset).order_by(*self.result_order)[:limit]
+        data = self.form.cleaned_data
+        limit = data.get("limit") or self.filters["limit"].default
+        order = cheapest_first(data.get("contains"), data.get("starts_with"), data.get("ends_with"))
+        return super().filter_queryset(queryset).order_by(*order)[:limit]
 
 
 # --- a tenant's own numbers, and every export of owned numbers -----------------------------------

@@ -1,32 +1,24 @@
 """Kernel writes: organisations, API keys, audit rows, idempotency housekeeping."""
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import transaction
 from django.utils import timezone
 
+from .api_key_secrets import secret_check, secret_hash
 from .context import current_request_id
 from .client_ip import address_in_networks, network_within, normalise_networks, parse_network
 from .errors import Conflict, Forbidden, IpNotAllowed, ValidationFailed
 from .models import SCOPES, ApiKey, AuditLog, IdempotencyRecord, Organization, scope_grant_codename
+from .prepared import PreparedLookup
 
 KEY_PREFIX = "orb_live_"
-
-
-class ApiKeyHasher(PBKDF2PasswordHasher):
-    """Django's PBKDF2 with few iterations: keys carry 190 random bits, so stretching adds nothing
-    but latency to every request, while the salted hash still keeps a database leak useless."""
-
-    algorithm = "pbkdf2_sha256_apikey"
-    iterations = 1_000
-
-
-_hasher = ApiKeyHasher()
+logger = logging.getLogger(__name__)
 
 
 def audit_entry(*, action: str, organization: Organization | None = None, acting_user=None,
@@ -129,12 +121,9 @@ def _api_key_snapshot(api_key: ApiKey) -> dict:
 
 
 def _new_secret() -> tuple[str, str]:
+    """A new secret (256 random bits) and its stored form (HMAC-SHA256, orbit_numbers/api_key_secrets.py)."""
     secret = secrets.token_urlsafe(32)
-    return secret, _hasher.encode(secret, _hasher.salt())
-
-
-def _secret_matches(secret: str, hashed: str) -> bool:
-    return bool(hashed) and _hasher.verify(secret, hashed)
+    return secret, secret_hash(secret)
 
 
 @transaction.atomic
@@ -274,35 +263,70 @@ def api_key_revoke(*, api_key: ApiKey, acting_user=None, acting_key: ApiKey | No
     return api_key
 
 
+# The prefix is unique (no ORDER BY needed); compiled once per connection: every request runs this.
+_ACTIVE_KEY_BY_PREFIX = PreparedLookup(
+    lambda prefix: ApiKey.objects.select_related("organization").filter(
+        prefix=prefix, revoked_at__isnull=True, organization__is_active=True),
+    name="active_api_key_by_prefix")
+
+
 def api_key_authenticate(*, raw_key: str, client_ip: str | None = None) -> ApiKey | None:
     """Resolve a presented key to an active ApiKey, or None (unknown, wrong secret, revoked, expired,
     deactivated organisation). A valid key with an allowlist that ``client_ip`` (orbit_numbers.client_ip)
-    is outside raises IpNotAllowed; checked only after the secret, so it reveals nothing to guessers."""
+    is outside raises IpNotAllowed; checked only after the secret, so it reveals nothing to guessers.
+
+    A secret that matched a hash in an older format (PBKDF2, or a previous pepper) is re-hashed in the
+    current one on that success, in the same UPDATE as last_used_at when that is due."""
     if not raw_key.startswith(KEY_PREFIX):
         return None
     prefix, _, secret = raw_key[len(KEY_PREFIX):].partition("_")
     if not prefix or not secret:
         return None
-    api_key = (ApiKey.objects.select_related("organization")
-               .filter(prefix=prefix, revoked_at__isnull=True, organization__is_active=True).first())
+    api_key = _ACTIVE_KEY_BY_PREFIX.first(prefix)
     if api_key is None:
         return None
     now = timezone.now()
-    if not _secret_matches(secret, api_key.hashed_secret) and not (
-            api_key.previous_secret_expires_at is not None and now < api_key.previous_secret_expires_at
-            and _secret_matches(secret, api_key.previous_hashed_secret)):
+    matched_field = "hashed_secret"
+    check = secret_check(secret, api_key.hashed_secret)
+    in_overlap = api_key.previous_secret_expires_at is not None and now < api_key.previous_secret_expires_at
+    if not check.matches and in_overlap:
+        matched_field = "previous_hashed_secret"
+        check = secret_check(secret, api_key.previous_hashed_secret)
+    if not check.matches:
         return None
     if api_key.expires_at is not None and api_key.expires_at <= now:
         return None
     if api_key.ip_allowlist and not address_in_networks(client_ip, api_key.ip_allowlist):
         raise IpNotAllowed()
+    changes: dict[str, Any] = {}
     # Touch last_used_at at most once a minute (one write per request would serialise a busy key),
     # unless the key is used from another address.
     if (api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1)
             or (client_ip is not None and client_ip != api_key.last_used_ip)):
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now, last_used_ip=client_ip)
-        api_key.last_used_at, api_key.last_used_ip = now, client_ip
+        changes.update(last_used_at=now, last_used_ip=client_ip)
+    if check.needs_upgrade:
+        changes[matched_field] = secret_hash(secret)
+    if changes:
+        _api_key_record_use(api_key=api_key, changes=changes,
+                            rehashed=matched_field if check.needs_upgrade else None)
     return api_key
+
+
+def _api_key_record_use(*, api_key: ApiKey, changes: dict[str, Any], rehashed: str | None) -> None:
+    """One UPDATE of the key's row. A re-hash applies only while the row still holds the hash that was
+    verified: a rotation or revocation committed in between wins, and the use is still recorded."""
+    rows = ApiKey.objects.filter(pk=api_key.pk)
+    if rehashed is not None:
+        if rows.filter(**{rehashed: getattr(api_key, rehashed)}).update(**changes):
+            logger.info("API key %s: secret re-hashed as %s", api_key.prefix, changes[rehashed].partition("$")[0])
+        else:
+            changes = {name: value for name, value in changes.items() if name != rehashed}
+            if changes:
+                rows.update(**changes)
+    else:
+        rows.update(**changes)
+    for name, value in changes.items():
+        setattr(api_key, name, value)
 
 
 def idempotency_records_purge(*, now=None) -> int:

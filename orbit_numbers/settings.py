@@ -10,9 +10,10 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+
+from orbit_numbers.db_settings import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -91,18 +92,17 @@ TEMPLATES = [
     },
 ]
 
+# Connections (orbit_numbers/db_settings.py, DEPLOY.md): a psycopg pool per web worker (DB_POOL,
+# on under gunicorn.conf.py) or per-thread connections kept DB_CONN_MAX_AGE seconds; health-checked.
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
-    )
+    "default": database_settings(os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+                                 env=os.environ),
 }
 # Optional read replica: the API's list and search reads go there (orbit_numbers/db_router.py).
-# Under test it mirrors the test database.
+# It gets a pool of its own, sized like the primary's. Under test it mirrors the test database.
 if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = {
-        **dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"],
-                                conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0"))),
+        **database_settings(os.environ["DATABASE_REPLICA_URL"], env=os.environ),
         "TEST": {"MIRROR": "default"},
     }
 DATABASE_ROUTERS = ["orbit_numbers.db_router.ReplicaRouter"]
@@ -115,9 +115,17 @@ if _cache_url:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _cache_url,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "orbit"),
-            # A Redis that stops answering fails fast (readiness probe, rate limits) instead of hanging.
-            "OPTIONS": {"socket_connect_timeout": float(os.environ.get("CACHE_CONNECT_TIMEOUT_SECONDS", "2")),
-                        "socket_timeout": float(os.environ.get("CACHE_TIMEOUT_SECONDS", "2"))},
+            # Each thread's cache client keeps a redis-py connection pool for the life of the process
+            # (Django never closes it between requests), so a request reuses an open connection.
+            "OPTIONS": {
+                # A Redis that stops answering fails fast (readiness probe, rate limits) instead of hanging.
+                "socket_connect_timeout": float(os.environ.get("CACHE_CONNECT_TIMEOUT_SECONDS", "2")),
+                "socket_timeout": float(os.environ.get("CACHE_TIMEOUT_SECONDS", "2")),
+                # A connection idle longer than this is PINGed before use, so one a proxy or Redis's own
+                # `timeout` dropped is replaced instead of failing the request; keepalive spots dead peers.
+                "health_check_interval": int(os.environ.get("CACHE_HEALTH_CHECK_SECONDS", "30")),
+                "socket_keepalive": True,
+            },
         }
     }
 else:
@@ -525,6 +533,11 @@ ORBIT = {
     "LOW_BALANCE_THRESHOLD_MAX_CENTS": int(os.environ.get("ORBIT_LOW_BALANCE_THRESHOLD_MAX_CENTS", "10000000")),
     # Top-ups still processing this many minutes after their last change are asked about (sync_top_ups).
     "TOP_UP_SYNC_AFTER_MINUTES": int(os.environ.get("ORBIT_TOP_UP_SYNC_AFTER_MINUTES", "15")),
+    # API key secrets are stored as HMAC-SHA256 under this pepper (orbit_numbers/api_key_secrets.py,
+    # DEPLOY.md); unset: derived from SECRET_KEY. Previous peppers (comma-separated) still verify, and
+    # a key that matches one is re-hashed under the current pepper on its next use.
+    "API_KEY_PEPPER": os.environ.get("ORBIT_API_KEY_PEPPER", ""),
+    "API_KEY_PEPPER_FALLBACKS": env_list("ORBIT_API_KEY_PEPPER_FALLBACKS", ""),
 }
 
 # Logs: LOG_FORMAT=json (production) writes one JSON object per line; "text" (default) is for people.

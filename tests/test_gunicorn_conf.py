@@ -13,7 +13,8 @@ CONF = ROOT / "gunicorn.conf.py"
 
 
 def load_conf(monkeypatch, **env) -> dict:
-    for name in ("GUNICORN_WORKERS", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_BIND", "PROMETHEUS_MULTIPROC_DIR"):
+    for name in ("GUNICORN_WORKERS", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_BIND", "PROMETHEUS_MULTIPROC_DIR",
+                 "DB_POOL", "DB_POOL_MAX_SIZE"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -27,6 +28,13 @@ def test_workers_threads_and_bind_come_from_the_environment(monkeypatch):
     assert conf["max_requests"] > 0 and 0 < conf["max_requests_jitter"] < conf["max_requests"]
     assert conf["graceful_timeout"] > 0 and conf["timeout"] > 0
     assert conf["wsgi_app"] == "orbit_numbers.wsgi:application"
+
+
+def test_workers_get_a_database_pool_of_one_connection_per_thread(monkeypatch):
+    assert load_conf(monkeypatch, GUNICORN_THREADS="6")["raw_env"] == ["DB_POOL=on", "DB_POOL_MAX_SIZE=6"]
+    # The environment decides when it says anything: pool off, or sized by hand.
+    assert load_conf(monkeypatch, DB_POOL="off")["raw_env"] == ["DB_POOL_MAX_SIZE=4"]
+    assert load_conf(monkeypatch, DB_POOL_MAX_SIZE="2")["raw_env"] == ["DB_POOL=on"]
 
 
 def test_web_concurrency_is_the_fallback_for_workers(monkeypatch):

@@ -11,9 +11,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, Value, When
 
-from orbit_numbers.admin_base import ActionFormMixin, ReadOnlyInline, ReadOnlyModelAdmin
+from orbit_numbers.admin_base import ActionFormMixin, ReadOnlyInline, ReadOnlyModelAdmin, choices_filter
 
-from ..models import CnamListing, NumberSpamLabel, SpamDispute, SpamDisputeNote
+from ..models import CnamListing, NumberSpamLabel, Provider, SpamDispute, SpamDisputeNote
 from ..services.caller_id import (cnam_listing_retry, spam_dispute_assign, spam_dispute_note_add, spam_dispute_reject,
                                   spam_dispute_resolve, spam_dispute_submit)
 
@@ -37,7 +37,8 @@ def _ranked(model_admin, request, order: list[str]):
 class CnamListingAdmin(ActionFormMixin, ReadOnlyModelAdmin):
     list_display = ("e164", "organization", "display_name", "status", "reject_reason", "submission_attempts",
                     "last_error", "submitted_at", "listed_at", "updated_at")
-    list_filter = ("status", "provider")
+    # One listing per number: the carriers come from their enum, not a DISTINCT over the table.
+    list_filter = ("status", choices_filter("provider", "provider", Provider.choices))
     search_fields = ("display_name", "organization__name", "=id")
     digit_search_fields = ("e164",)
     list_select_related = ("organization",)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 
-from orbit_numbers.admin_base import ReadOnlyInline, ReadOnlyModelAdmin
+from orbit_numbers.admin_base import ReadOnlyInline, ReadOnlyModelAdmin, choices_filter
 
-from ..models import EmergencyAddress, EmergencyAssignment, OwnedNumber
+from ..models import EmergencyAddress, EmergencyAssignment, OwnedNumber, Provider
 from ..selectors.emergency import emergency_assignments_for_console
 from ..services.emergency import emergency_provisioning_retry
 
@@ -70,7 +70,8 @@ class EmergencyAssignmentAdmin(ReadOnlyModelAdmin):
 
     list_display = ("number_e164", "organization", "status", "address", "provider", "attempts", "error_code",
                     "error_message", "requested_at", "provisioned_at", "updated_at")
-    list_filter = (AttentionFilter, "status", "provider")
+    # One assignment per number: the carriers come from their enum, not a DISTINCT over the table.
+    list_filter = (AttentionFilter, "status", choices_filter("provider", "provider", Provider.choices))
     search_fields = ("organization__name", "=address__id", "error_code")
     digit_search_fields = ("number__e164",)
     list_select_related = ("organization", "number", "address")

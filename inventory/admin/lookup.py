@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from orbit_numbers.admin_base import ReadOnlyModelAdmin, cents, recent_filter
+from orbit_numbers.admin_base import ReadOnlyModelAdmin, cents, choices_filter, recent_filter
 
-from ..models import NumberLookup
+from ..models import NumberLookup, Provider
 
 
 @admin.register(NumberLookup)
 class NumberLookupAdmin(ReadOnlyModelAdmin):
     list_display = ("created_at", "kind", "e164", "organization", "field_list", "cached_list", "charged",
                     "provider", "api_key")
-    list_filter = (recent_filter(), "kind", "provider")
+    # A log that grows with every lookup: the carriers come from their enum, not a DISTINCT over it.
+    list_filter = (recent_filter(), "kind", choices_filter("provider", "provider", Provider.choices))
     search_fields = ("=id", "organization__name")
     digit_search_fields = ("e164",)
     list_select_related = ("organization", "api_key")

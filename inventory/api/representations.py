@@ -10,7 +10,7 @@ from orbit_numbers.api.openapi import AnyOfSerializer, schema_field
 from orbit_numbers.api.serializers import DollarsField, OutputSerializer
 from orbit_numbers.money import dollars
 
-from ..models import LineType, OwnedNumber, PhoneNumber, Provider, RouteType, SmsRouteType
+from ..models import LineType, OwnedNumber, Provider, RouteType, SmsRouteType
 from ..selectors.emergency import number_emergency_calling
 from ..services.renewals import paid_until_of
 from ..routing_configs import SMS_ROUTE_SCHEMAS, VOICE_ROUTE_SCHEMAS
@@ -48,7 +48,7 @@ class ExpectedActivationSerializer(OutputSerializer):
 
 
 class AvailableNumberSerializer(OutputSerializer):
-    """One search hit, in the numbers-overview shape."""
+    """One search hit, in the numbers-overview shape: a dict of ``selectors.search_hits``."""
 
     id = serializers.CharField(source="provider_ref", help_text=(
         "Carrier-scoped inventory id; may be sent as `id` when purchasing."))
@@ -64,13 +64,13 @@ class AvailableNumberSerializer(OutputSerializer):
     region = serializers.CharField(allow_blank=True)
 
     @extend_schema_field({"type": "number", "format": "double", "example": 1.0})
-    def get_setupRate(self, row: PhoneNumber):
-        cents = row.setup_cents
+    def get_setupRate(self, row: dict):
+        cents = row["setup_cents"]
         return dollars(cents) if cents else None
 
     @extend_schema_field(ExpectedActivationSerializer)
-    def get_expectedActivation(self, row: PhoneNumber):
-        hours = row.activation_hours
+    def get_expectedActivation(self, row: dict):
+        hours = row["activation_hours"]
         return None if hours is None else {"hours": hours}
 
 

@@ -110,7 +110,7 @@ class AvailableNumberViewSet(OrbitViewSet):
     )
     def list(self, request):
         # The FilterSet filters, orders (cheapest first) and cuts at ?limit.
-        return self.respond({"numbers": self.filter_queryset(self.get_queryset())})
+        return self.respond({"numbers": selectors.search_hits(self.filter_queryset(self.get_queryset()))})
 
 
 class InventorySummaryViewSet(OrbitViewSet):

@@ -112,6 +112,9 @@ class PhoneNumber(models.Model):
             models.Index(fields=["country", "area_code"], name="inv_available_area",
                          condition=Q(status="available")),
             models.Index(fields=["status", "country", "line_type"], name="inv_status_pool"),
+            # A search without a line type, cheapest first: a walk, not a sort of the country's rows.
+            models.Index(fields=["country", "monthly_cents", "id"], name="inv_available_price",
+                         condition=Q(status="available")),
         ]
         permissions = [("export_numbers", "Can export numbers (CSV/JSON) from the console")]
 
@@ -198,6 +201,8 @@ class OwnedNumber(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "-created_at", "-id"], name="owned_org_recent"),
+            # The console's list, newest first across organisations (OwnedNumberAdmin.ordering).
+            models.Index(fields=["-created_at", "-id"], name="owned_recent"),
             models.Index(fields=["organization", "e164"], name="owned_org_e164"),
             models.Index(fields=["release_at"], name="owned_release_due", condition=Q(release_at__isnull=False)),
         ]
@@ -567,6 +572,8 @@ class BulkReservation(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "purpose", "-created_at", "-id"], name="bres_org_recent"),
+            # The console's list, newest first (one reservation per checkout, so as many as purchases).
+            models.Index(fields=["-created_at", "-id"], name="bres_recent"),
             # The expiry sweep only looks at live holds.
             models.Index(fields=["expires_at"], name="bres_live_expiry",
                          condition=Q(status__in=["ready", "partial", "finalizing"])),

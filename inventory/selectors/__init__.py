@@ -8,14 +8,28 @@ from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_obje
 from orbit_numbers.errors import NotFound
 from orbit_numbers.models import Organization
 
-from ..models import (BulkReservation, BulkReservationItem, LineType, LowStockAlert, NumberRoute, OwnedNumber,
-                     PhoneNumber)
+from ..models import (CAPABILITY_FIELDS, BulkReservation, BulkReservationItem, LineType, LowStockAlert, NumberRoute,
+                     OwnedNumber, PhoneNumber)
 
 
 def searchable_inventory(*, now: datetime | None = None) -> QuerySet[PhoneNumber]:
     """Rows a customer may find and buy now (``PhoneNumber.objects.sellable``). The search filters
     them with ``inventory.filters.AvailableNumberFilterSet``; the summaries below count them."""
     return PhoneNumber.objects.sellable(now=now)
+
+
+# What a search hit shows (inventory.api.representations.AvailableNumberSerializer), and nothing else.
+SEARCH_HIT_COLUMNS = ("provider_ref", "e164", *CAPABILITY_FIELDS.values(), "sms_two_way", "monthly_cents",
+                      "setup_cents", "activation_hours", "provider", "country", "line_type", "region")
+
+
+def search_hits(queryset: QuerySet[PhoneNumber]) -> list[dict]:
+    """The filtered search's rows as dicts of the columns a hit shows, with ``capabilities`` (as
+    ``PhoneNumber.capabilities``). Up to 500 rows per request: no model instances for them."""
+    hits = list(queryset.values(*SEARCH_HIT_COLUMNS))
+    for hit in hits:
+        hit["capabilities"] = [name for name, column in CAPABILITY_FIELDS.items() if hit[column]]
+    return hits
 
 
 def available_countries(*, now: datetime | None = None) -> list[dict]:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -150,6 +150,32 @@ def carrier_order_all(items: list[BulkReservationItem], *, stop_on_failure: bool
         return list(pool.map(order, items))
 
 
+def items_link_numbers(*, outcomes: list[Outcome]) -> None:
+    """Mark purchased items and point each at its new number: one statement whatever the batch size.
+
+    The numbers' ids are known before the insert (generated in Python), so PostgreSQL joins the items
+    to (item id, number id) pairs passed as two arrays, the items found by primary key (the ANY keeps
+    that side an index scan of the batch, not a hash of the whole table). The organisation's numbers
+    are never read, whatever it owns and however stale its statistics: a correlated subquery by phone
+    number and organisation made the planner filter thousands of them per item. The SQLite demo keeps
+    the subquery, by phone number alone (``one_live_owner_per_number`` makes it unique). No per-row
+    CASE either way: bulk_update over 1000 rows costs seconds of query building in Python."""
+    if not outcomes:
+        return
+    item_ids = [outcome.item.pk for outcome in outcomes]
+    if connection.vendor != "postgresql":
+        BulkReservationItem.objects.filter(pk__in=item_ids).update(
+            status=BulkReservationItem.Status.PURCHASED, owned_number_id=Subquery(
+                OwnedNumber.objects.live().filter(phone_number_id=OuterRef("phone_number_id")).values("pk")[:1]))
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {BulkReservationItem._meta.db_table} AS item SET status = %s, owned_number_id = link.number_id "
+            "FROM unnest(%s::bigint[], %s::varchar[]) AS link(item_id, number_id) "
+            "WHERE item.id = link.item_id AND item.id = ANY(%s::bigint[])",
+            [BulkReservationItem.Status.PURCHASED, item_ids, [outcome.number.pk for outcome in outcomes], item_ids])
+
+
 @dataclass
 class CheckoutResult:
     reservation: BulkReservation
@@ -209,23 +235,11 @@ def checkout_complete(*, reservation: BulkReservation, outcomes: list[Outcome], 
         PhoneNumber.objects.filter(pk__in=[outcome.item.phone_number_id for outcome in failed],
                                    status=InventoryStatus.RESERVED).update(status=InventoryStatus.AVAILABLE,
                                                                            updated_at=now)
-        # Purchased items point at their new number by a correlated subquery (one statement, no
-        # per-row CASE: bulk_update over 1000 rows costs seconds of query building in Python).
-        BulkReservationItem.objects.filter(pk__in=[outcome.item.pk for outcome in succeeded]).update(
-            status=BulkReservationItem.Status.PURCHASED,
-            owned_number_id=Subquery(OwnedNumber.objects.filter(
-                phone_number_id=OuterRef("phone_number_id"), organization=organization,
-            ).live().values("pk")[:1]))
+        items_link_numbers(outcomes=succeeded)
         BulkReservationItem.objects.bulk_update([outcome.item for outcome in failed],
                                                 ["status", "error_code", "error_message"])
 
-        # Items carry the quoted e164/monthly/setup, the shape purchase_charges reads.
-        charges = [charge for outcome in succeeded for charge in purchase_charges(outcome.item, outcome.number.id)]
         debited = sum(purchase_cost_cents(outcome.item) for outcome in succeeded)
-        if charges:
-            wallet_charge(organization=organization, charges=charges, wallet=wallet_lock(organization=organization),
-                          acting_key=acting_key, acting_user=acting_user)
-
         locked.status = BulkReservation.Status.FINALIZED
         locked.finalized_at = now
         locked.purchased_count, locked.failed_count, locked.debited_cents = len(succeeded), len(failed), debited
@@ -247,6 +261,13 @@ def checkout_complete(*, reservation: BulkReservation, outcomes: list[Outcome], 
         audit_record_many(entries=entries)
         # Every purchase path (single, buy-bulk, assign orders, finalized holds) ends here.
         numbers_purchased_emit(organization=organization, numbers=numbers)
+        # The wallet row is locked last, just before the commit: the organisation's other purchases and
+        # spends wait for this transaction's last statements only (it is the one lock they all share).
+        # Items carry the quoted e164/monthly/setup, the shape purchase_charges reads.
+        charges = [charge for outcome in succeeded for charge in purchase_charges(outcome.item, outcome.number.id)]
+        if charges:
+            wallet_charge(organization=organization, charges=charges, wallet=wallet_lock(organization=organization),
+                          acting_key=acting_key, acting_user=acting_user)
         result = CheckoutResult(reservation=locked, succeeded=succeeded, failed=failed, debited_cents=debited)
         result.value = respond(result) if respond is not None else result
         idempotency_effect_commit(result.value)

@@ -20,6 +20,7 @@ from orbit_numbers.models import ApiKey, Organization
 from orbit_numbers.services import audit_entry, audit_record, audit_record_many
 from orbit_numbers.webhooks.services import webhook_events_emit_many
 
+from ..digit_search import cheapest_first, digit_pattern_q
 from ..models import CAPABILITY_FIELDS, BulkReservation, BulkReservationItem, OwnedNumber, PhoneNumber, Provider
 from .checkout import FINALIZE_STALE_AFTER, CheckoutResult, checkout_run, held_items_release, hold_rows
 from .compliance import ComplianceCover, compliance_gate
@@ -28,7 +29,6 @@ from .numbers import purchase_cost_cents
 RESERVE_MAX_QUANTITY = 1000
 # Without a pinned provider the cheapest numbers are picked across these carriers' union.
 DEFAULT_RESERVE_PROVIDERS = (Provider.DIDWW, Provider.TELNYX)
-_PATTERN_LOOKUPS = {"contains": "contains", "starts_with": "startswith", "ends_with": "endswith"}
 _HELD = BulkReservation.HELD_STATUSES
 
 
@@ -65,9 +65,10 @@ def reservation_create(*, organization: Organization, country: str, quantity: in
     if area_code:
         matches = matches.filter(area_code=area_code)
     if name_pattern:
-        matches = matches.filter(**{f"national_number__{_PATTERN_LOOKUPS[pattern_type]}": name_pattern})
+        matches = matches.filter(digit_pattern_q(pattern_type, name_pattern))
     matches = matches.filter(**{CAPABILITY_FIELDS[capability]: True for capability in capabilities})
-    rows = list(matches.select_for_update(of=("self",), skip_locked=True).order_by("monthly_cents", "id")[:quantity])
+    rows = list(matches.select_for_update(of=("self",), skip_locked=True)
+                .order_by(*cheapest_first(name_pattern))[:quantity])
     if not rows:
         raise InsufficientInventory(
             f"insufficient inventory: requested {quantity}, available 0",

@@ -183,6 +183,80 @@ def test_owned_changelist_query_count_with_many_rows(superuser_client, make_org,
         assert superuser_client.get(OWNED, {"q": "+1"}).status_code == 200
 
 
+# The console's changelists over tables that grow with the business (a million numbers, one owned
+# number, reservation, audit row and webhook event per purchase …).
+BIG_CHANGELISTS = ("inventory_phonenumber", "inventory_ownednumber", "inventory_bulkreservation",
+                   "orbit_numbers_auditlog", "billing_ledgerentry", "orbit_numbers_webhookevent",
+                   "inventory_numberlookup", "inventory_cnamlisting", "inventory_emergencyassignment")
+
+
+def unbounded_scans(queries) -> list[str]:
+    """Statements that read a whole table for the page's furniture: a COUNT without a LIMIT inside, or
+    any SELECT DISTINCT (filter choices, date hierarchies)."""
+    found = []
+    for query in queries:
+        sql = query["sql"].upper()
+        if "COUNT(" in sql and "LIMIT" not in sql or "DISTINCT" in sql:
+            found.append(query["sql"])
+    return found
+
+
+def test_big_changelists_never_count_or_distinct_a_whole_table(superuser_client, make_org, make_number):
+    """Cold (empty cache) and warm, unfiltered and filtered: no full COUNT(*), no SELECT DISTINCT."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    orgs = [make_org(f"Tenant {index}", credit_cents=100_00) for index in range(3)]
+    for index in range(6):
+        buy(orgs[index % 3], make_number("US" if index % 2 else "GB"))
+    hold(orgs[0], make_number, count=2)
+    for changelist in BIG_CHANGELISTS:
+        url = reverse(f"admin:{changelist}_changelist")
+        for params in ({}, {}, {"q": "Tenant"}):
+            with CaptureQueriesContext(connection) as queries:
+                response = superuser_client.get(url, params)
+            assert response.status_code == 200, (url, params)
+            assert unbounded_scans(queries.captured_queries) == [], (url, params)
+    # The filters still offer the inventory's countries (found by walking an index) and filter by them.
+    response = superuser_client.get(OWNED, {"phone_number__country": "GB"})
+    assert {number.phone_number.country for number in listed(response)} == {"GB"}
+    assert len(listed(response)) == 3
+    assert 'phone_number__country=GB' in response.content.decode()
+    assert 'phone_number__country=US' in response.content.decode()
+
+
+def test_index_walk_finds_the_same_values_as_select_distinct(make_number):
+    from orbit_numbers.admin_base import index_distinct_values
+
+    for country, status in (("US", "available"), ("US", "assigned"), ("GB", "available"), ("DE", "retired"),
+                            ("US", "available")):
+        make_number(country, status=status)
+    expected = sorted(set(PhoneNumber.objects.values_list("status", "country")))
+    assert index_distinct_values(PhoneNumber, ("status", "country")) == expected
+    assert index_distinct_values(PhoneNumber, ("status",)) == sorted({(status,) for status, _ in expected})
+
+
+def test_unfiltered_count_of_a_table_without_statistics_stops_at_the_threshold(make_org, monkeypatch):
+    """Bulk-loaded and never analysed: no estimate to trust, and still no full COUNT(*)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orbit_numbers.admin_base import EstimatedCountPaginator
+
+    for index in range(8):
+        make_org(f"Tenant {index}")
+    monkeypatch.setattr(EstimatedCountPaginator, "_estimated_rows", staticmethod(lambda queryset: None))
+    monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", 5)
+    from orbit_numbers.models import Organization
+
+    with CaptureQueriesContext(connection) as queries:
+        count = EstimatedCountPaginator(Organization.objects.order_by("pk"), 2).count
+    assert count == 6  # counting stopped one past the threshold: "more than 5"
+    assert "LIMIT" in queries.captured_queries[-1]["sql"].upper()
+    monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", 100)
+    assert EstimatedCountPaginator(Organization.objects.order_by("pk"), 2).count == Organization.objects.count()
+
+
 def test_alert_and_failure_logs_are_read_only(superuser_client):
     for url in ("/admin/inventory/lowstockalert/add/", "/admin/inventory/carrierfailure/add/"):
         assert superuser_client.get(url).status_code == 403
@@ -211,6 +285,15 @@ def test_active_holds_show_time_left_and_the_filter_keeps_only_them(superuser_cl
     page = superuser_client.get(RESERVATIONS, {"hold": "active"}).content.decode()
     assert active.pk in page and ended.pk not in page
     assert "14 min" in page or "15 min" in page
+
+
+def test_search_reservations_by_a_number_they_held(superuser_client, org, make_number):
+    wanted = hold(org, make_number, count=2)
+    other = hold(org, make_number, count=1)
+    e164 = wanted.items.first().e164
+    page = superuser_client.get(RESERVATIONS, {"q": e164}).content.decode()
+    assert wanted.pk in page and other.pk not in page
+    assert other.pk in superuser_client.get(RESERVATIONS, {"q": other.pk}).content.decode()
 
 
 def test_support_force_expires_a_hold_and_its_numbers_return(make_staff, org, make_number):

@@ -390,6 +390,29 @@ def test_finalize_buys_bills_and_routes_every_item(org, client, stock):
     assert client.post(f"{URL}/{reservation.pk}/cancel", format="json").status_code == 409
 
 
+def test_finalize_links_each_item_to_the_number_it_bought(org, make_org, stock):
+    """In the database, not only in the response: each purchased item points at the live tenure of its
+    own row (not at an earlier, released tenure of the same row); a refused item at nothing."""
+    rows = stock(3)
+    failing = stock(e164=FAILING_US)[0]
+    earlier = OwnedNumber.objects.create(organization=make_org("Earlier owner"), phone_number=rows[0],
+                                         e164=rows[0].e164, status=OwnedNumber.Status.RELEASED, monthly_cents=150,
+                                         released_at=timezone.now())
+    reservation = reservation_create(organization=org, country="US", quantity=4)
+    reservation_finalize(organization=org, reservation_id=reservation.pk)
+
+    items = list(BulkReservationItem.objects.filter(reservation=reservation).select_related("owned_number"))
+    assert len(items) == 4
+    for item in items:
+        if item.phone_number_id == failing.pk:
+            assert item.status == "failed" and item.owned_number is None
+            continue
+        assert item.status == "purchased"
+        assert item.owned_number.phone_number_id == item.phone_number_id
+        assert item.owned_number.organization_id == org.pk and item.owned_number.status == "active"
+        assert item.owned_number_id != earlier.pk
+
+
 def test_finalize_charges_the_quoted_price(org, stock):
     rows = stock(1, monthly_cents=100, setup_cents=0)
     reservation = reservation_create(organization=org, country="US", quantity=1)

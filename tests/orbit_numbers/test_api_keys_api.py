@@ -48,7 +48,7 @@ def works(raw: str, remote_addr: str = "127.0.0.1") -> int:
 def no_secret_material(body: str, api_key: ApiKey) -> None:
     api_key.refresh_from_db()
     assert api_key.hashed_secret not in body
-    assert "hashed" not in body and "pbkdf2" not in body
+    assert "hashed" not in body and "pbkdf2" not in body and "hmac_sha256" not in body
 
 
 # --- create ----------------------------------------------------------------------------------------

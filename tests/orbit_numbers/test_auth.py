@@ -99,7 +99,7 @@ def test_key_is_stored_hashed_and_never_in_plain_text(org):
     secret = raw[len("orb_live_") + len(api_key.prefix) + 1:]
     assert len(secret) >= 32
     api_key.refresh_from_db()
-    assert api_key.hashed_secret.startswith("pbkdf2_sha256_apikey$")
+    assert api_key.hashed_secret.startswith("hmac_sha256$")
     assert secret not in api_key.hashed_secret
     # Nothing in the key table nor the audit log holds the plaintext.
     with connection.cursor() as cursor:

@@ -33,6 +33,7 @@ def replica(transactional_db):
     yield connections[REPLICA_DB_ALIAS]
     if added:
         connections[REPLICA_DB_ALIAS].close()
+        connections[REPLICA_DB_ALIAS].close_pool()  # a run with DB_POOL=on gave the alias a pool of its own
         del connections[REPLICA_DB_ALIAS]
         del connections.settings[REPLICA_DB_ALIAS]
 
