@@ -5,7 +5,8 @@
     manage.py export_numbers --scope owned --capabilities sms,voice --tag support
 
 The filters are the FilterSets of inventory/filters.py, the ones the API and the console use:
-``InventoryFilterSet`` for the stock, ``StaffOwnedNumberFilterSet`` for customers' numbers.
+``InventoryFilterSet`` for the stock, ``StaffOwnedNumberFilterSet`` for customers' numbers. On
+PostgreSQL a CSV is PostgreSQL's COPY of the filtered query (inventory/exporting.py).
 """
 from __future__ import annotations
 
@@ -69,9 +70,16 @@ class Command(BaseCommand):
             self.stderr.write(f"Wrote {options['output']}")
         else:
             out = getattr(self.stdout, "_out", sys.stdout)
-            for chunk in chunks:
-                out.write(chunk.decode())
-            out.flush()
+            binary = getattr(out, "buffer", None)
+            if binary is not None:  # a real stdout takes the bytes as they come
+                out.flush()
+                for chunk in chunks:
+                    binary.write(chunk)
+                binary.flush()
+            else:
+                for chunk in chunks:  # every chunk ends on a whole row, so each decodes on its own
+                    out.write(chunk.decode())
+                out.flush()
 
 
 def _option(names: dict[str, str], param: str) -> str:
