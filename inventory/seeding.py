@@ -22,7 +22,7 @@ from functools import lru_cache
 import phonenumbers
 from django.db import connection, transaction
 from django.utils import timezone
-from phonenumbers import PhoneNumberType, geocoder
+from phonenumbers import PhoneNumberType
 
 from .models import CAPABILITY_FIELDS, InventoryStatus, LineType, PhoneNumber, Provider
 from .providers.base import InventoryOffer
@@ -255,6 +255,10 @@ class OfferGenerator:
 
     def _describe(self, country: str, line_type: str, market: Market, country_code: int, prefix: str,
                   probe: phonenumbers.PhoneNumber) -> _Block:
+        # Imported here: the geocoder's data is ~100 MB, and every process (web, worker, command) imports
+        # this module through the console; only seeding needs it.
+        from phonenumbers import geocoder
+
         rng = self._rng
         region = geocoder.description_for_number(probe, "en")
         if not region or region == COUNTRY_NAMES[country]:
