@@ -94,7 +94,7 @@ def test_well_known_area_codes():
 
 def test_region_is_looked_up_per_block_not_per_number():
     real = phonenumbers.geocoder.description_for_number
-    with mock.patch.object(seeding.geocoder, "description_for_number", side_effect=real) as lookup:
+    with mock.patch.object(phonenumbers.geocoder, "description_for_number", side_effect=real) as lookup:
         generated = generate_offers(count=3000, countries=["US"], line_types=["local"], seed="blocks")
     assert len(generated) == 3000
     assert 1 <= lookup.call_count <= 3000 / 15
