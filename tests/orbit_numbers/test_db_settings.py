@@ -109,6 +109,15 @@ def backend_pid(wrapper: DatabaseWrapper) -> int:
         return cursor.fetchone()[0]
 
 
+def terminate_and_wait(pid: int) -> None:
+    """Drop a server connection as a restart or an idle timeout does, and wait until it is gone:
+    pg_terminate_backend only signals the backend, which then says goodbye and closes the socket."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])  # waits up to 5 s for it to exit
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+        assert cursor.fetchone()[0] == 0
+
+
 def test_a_pooled_connection_goes_back_to_the_pool_and_is_reused(pooled):
     first = backend_pid(pooled)
     pooled.close()  # what Django does when a request ends: the connection returns to the pool
@@ -122,8 +131,7 @@ def test_a_pooled_connection_goes_back_to_the_pool_and_is_reused(pooled):
 def test_the_pool_health_check_replaces_a_connection_the_server_dropped(pooled):
     first = backend_pid(pooled)
     pooled.close()
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [first])
+    terminate_and_wait(first)
     second = backend_pid(pooled)  # the pool's check saw the dead connection and opened another
     assert second != first
 
@@ -139,8 +147,7 @@ def test_the_pool_check_costs_no_round_trip_while_the_connection_is_alive(pooled
         assert backend_pid(pooled) == first
     assert real_checks == []  # an idle socket with nothing to read: no query sent to check it
     pooled.close()
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [first])
+    terminate_and_wait(first)
     assert backend_pid(pooled) != first and len(real_checks) == 1  # the dropped one got the real check
 
 
