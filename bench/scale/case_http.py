@@ -136,17 +136,22 @@ def gunicorn(name: str, *, tree: Path, settings_module: str,
             process.wait()
 
 
+def _answers_healthz(server: Server) -> bool:
+    """False while gunicorn is still starting (connection refused or not yet 200)."""
+    try:
+        with urllib.request.urlopen(server.url("/healthz"), timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 def wait_until_ready(server: Server, process: subprocess.Popen, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn {server.name} exited ({process.returncode}): see {server.log}")
-        try:
-            with urllib.request.urlopen(server.url("/healthz"), timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
+        if _answers_healthz(server):
+            return
         time.sleep(0.3)
     raise RuntimeError(f"gunicorn {server.name} not ready after {timeout:.0f}s: see {server.log}")
 
